@@ -1,0 +1,147 @@
+//! Number lexing: the RFC 8259 number grammar as a byte-at-a-time state machine.
+//!
+//! `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+//!
+//! A number is complete only when a byte that cannot continue it arrives (or the input ends),
+//! which is why a partial value never shows `1` that later becomes `1000`.
+
+use crate::core::error::Expected;
+
+/// Where the scanner is inside a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumState {
+    /// After the leading `-`.
+    Minus,
+    /// After a leading `0` (no more integer digits may follow).
+    Zero,
+    /// Inside the integer digits of a number that does not start with `0`.
+    Int,
+    /// After the `.`.
+    Dot,
+    /// Inside the fraction digits.
+    Frac,
+    /// After `e` or `E`.
+    Exp,
+    /// After the exponent's sign.
+    ExpSign,
+    /// Inside the exponent digits.
+    ExpDigits,
+}
+
+/// The outcome of one byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumStep {
+    /// The byte belongs to the number.
+    Continue(NumState),
+    /// The byte does not belong to the number, which is complete before it.
+    End,
+    /// The byte is wrong here.
+    Invalid(Expected),
+    /// `-I`: with `allow_nan` this starts `-Infinity`.
+    NegInfinity,
+}
+
+impl NumState {
+    /// The state after the first byte of a number (`-` or a digit).
+    #[inline]
+    pub fn start(first: u8) -> NumState {
+        match first {
+            b'-' => NumState::Minus,
+            b'0' => NumState::Zero,
+            _ => NumState::Int,
+        }
+    }
+
+    /// Feeds one byte.
+    #[inline]
+    pub fn step(self, b: u8, allow_nan: bool) -> NumStep {
+        use NumState::*;
+        let digit = b.is_ascii_digit();
+        let next = match self {
+            Minus if b == b'0' => Zero,
+            Minus if digit => Int,
+            Minus if b == b'I' && allow_nan => return NumStep::NegInfinity,
+            Minus => return NumStep::Invalid(Expected::Digit),
+            Int if digit => Int,
+            Zero | Int if b == b'.' => Dot,
+            Zero | Int | Frac if b == b'e' || b == b'E' => Exp,
+            Dot if digit => Frac,
+            Dot => return NumStep::Invalid(Expected::Digit),
+            Frac if digit => Frac,
+            Exp if b == b'+' || b == b'-' => ExpSign,
+            Exp if digit => ExpDigits,
+            Exp => return NumStep::Invalid(Expected::ExponentStart),
+            ExpSign if digit => ExpDigits,
+            ExpSign => return NumStep::Invalid(Expected::Digit),
+            ExpDigits if digit => ExpDigits,
+            Zero | Int | Frac | ExpDigits => return NumStep::End,
+        };
+        NumStep::Continue(next)
+    }
+
+    /// Whether the number read so far is a complete number.
+    #[inline]
+    pub fn is_complete(self) -> bool {
+        matches!(self, NumState::Zero | NumState::Int | NumState::Frac | NumState::ExpDigits)
+    }
+
+    /// Whether the number read so far is an integer (no fraction, no exponent).
+    #[inline]
+    pub fn is_integer(self) -> bool {
+        matches!(self, NumState::Zero | NumState::Int)
+    }
+
+    /// What an incomplete number still needs.
+    pub fn expected(self) -> Expected {
+        if self == NumState::Exp {
+            Expected::ExponentStart
+        } else {
+            Expected::Digit
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the machine over `text` followed by a space; returns the length of the number it
+    /// accepted, or the index and expectation of the first bad byte.
+    fn lex(text: &str) -> Result<usize, (usize, Expected)> {
+        let bytes = text.as_bytes();
+        let mut state = NumState::start(bytes[0]);
+        for (i, &b) in bytes.iter().enumerate().skip(1).chain([(bytes.len(), &b' ')]) {
+            match state.step(b, false) {
+                NumStep::Continue(s) => state = s,
+                NumStep::End => return Ok(i),
+                NumStep::Invalid(e) => return Err((i, e)),
+                NumStep::NegInfinity => unreachable!("allow_nan is off"),
+            }
+        }
+        unreachable!("the trailing space always ends the number")
+    }
+
+    #[test]
+    fn grammar_table() {
+        for ok in ["0", "-0", "1", "-1", "10", "1.5", "0.0", "-0.25", "1e5", "1E+5", "1e-05", "0e0", "12.34e56"] {
+            assert_eq!(lex(ok), Ok(ok.len()), "{ok}");
+        }
+        // A number ends where its grammar stops; the byte after it is judged by the caller.
+        assert_eq!(lex("01"), Ok(1));
+        assert_eq!(lex("1-"), Ok(1));
+        assert_eq!(lex("1.5.3"), Ok(3));
+        assert_eq!(lex("-"), Err((1, Expected::Digit)));
+        assert_eq!(lex("-a"), Err((1, Expected::Digit)));
+        assert_eq!(lex("1."), Err((2, Expected::Digit)));
+        assert_eq!(lex("1.e3"), Err((2, Expected::Digit)));
+        assert_eq!(lex("1e"), Err((2, Expected::ExponentStart)));
+        assert_eq!(lex("1e+"), Err((3, Expected::Digit)));
+        assert_eq!(lex("-.5"), Err((1, Expected::Digit)));
+    }
+
+    #[test]
+    fn neg_infinity_only_with_allow_nan() {
+        assert_eq!(NumState::Minus.step(b'I', true), NumStep::NegInfinity);
+        assert_eq!(NumState::Minus.step(b'I', false), NumStep::Invalid(Expected::Digit));
+    }
+}

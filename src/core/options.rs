@@ -1,0 +1,31 @@
+//! Settings of the scanner that change what input it accepts.
+
+/// What the scanner accepts and how far it lets input grow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Read a sequence of values (concatenated or one per line) instead of exactly one.
+    pub multiple: bool,
+    /// Accept `NaN`, `Infinity` and `-Infinity` as values.
+    pub allow_nan: bool,
+    /// Deepest nesting of arrays and objects; one more opening bracket is an error.
+    pub max_depth: usize,
+    /// Largest number of input bytes accepted over the whole stream.
+    pub max_bytes: Option<u64>,
+    /// Largest number of raw bytes between the quotes of one string (key or value).
+    pub max_string_bytes: Option<usize>,
+    /// Largest number of digits of an integer (CPython refuses to convert longer ones).
+    pub max_int_digits: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            multiple: false,
+            allow_nan: false,
+            max_depth: 1024,
+            max_bytes: None,
+            max_string_bytes: None,
+            max_int_digits: None,
+        }
+    }
+}

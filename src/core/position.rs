@@ -1,0 +1,81 @@
+//! Line and column bookkeeping without keeping the input.
+//!
+//! Raw newlines can only appear in whitespace between tokens (a string may not hold one), so
+//! lines are counted while skipping whitespace. Columns count characters, like
+//! `json.JSONDecodeError.colno`: bytes since the line start minus the UTF-8 continuation bytes
+//! among them, which are counted as string runs are validated.
+
+/// Where the scanner is in the stream.
+#[derive(Clone, Debug)]
+pub struct Position {
+    /// Bytes of all chunks before the current one.
+    pub consumed: u64,
+    line: u64,
+    line_start: u64,
+    continuation_bytes: u64,
+}
+
+impl Default for Position {
+    fn default() -> Self {
+        Position { consumed: 0, line: 1, line_start: 0, continuation_bytes: 0 }
+    }
+}
+
+impl Position {
+    /// Records a `\n` at absolute offset `offset`.
+    #[inline]
+    pub fn newline_at(&mut self, offset: u64) {
+        self.line += 1;
+        self.line_start = offset + 1;
+        self.continuation_bytes = 0;
+    }
+
+    /// Records continuation bytes consumed on the current line.
+    #[inline]
+    pub fn add_continuation_bytes(&mut self, n: usize) {
+        self.continuation_bytes += n as u64;
+    }
+
+    /// The current 1-based line.
+    #[inline]
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The 1-based column of `offset` on the current line, not counting `held` bytes of a
+    /// character that is not complete yet.
+    #[inline]
+    pub fn column_at(&self, offset: u64, held: usize) -> u64 {
+        1 + offset.saturating_sub(self.line_start)
+            .saturating_sub(self.continuation_bytes)
+            .saturating_sub(held as u64)
+    }
+}
+
+/// The last few bytes before the current chunk, for error excerpts.
+#[derive(Clone, Debug, Default)]
+pub struct RecentBytes {
+    bytes: Vec<u8>,
+}
+
+impl RecentBytes {
+    /// Keeps the tail of `chunk` (and of what came before, if the chunk is short).
+    pub fn remember(&mut self, chunk: &[u8]) {
+        let keep = crate::core::error::EXCERPT_BYTES;
+        if chunk.len() >= keep {
+            self.bytes.clear();
+            self.bytes.extend_from_slice(&chunk[chunk.len() - keep..]);
+        } else {
+            self.bytes.extend_from_slice(chunk);
+            let excess = self.bytes.len().saturating_sub(keep);
+            self.bytes.drain(..excess);
+        }
+    }
+
+    /// The remembered bytes followed by `current`.
+    pub fn with(&self, current: &[u8]) -> Vec<u8> {
+        let mut all = self.bytes.clone();
+        all.extend_from_slice(current);
+        all
+    }
+}

@@ -1,0 +1,731 @@
+//! The incremental scanner: bytes in, events out, state kept between chunks.
+//!
+//! The scanner is a flat state machine over an explicit stack of open containers, so it never
+//! recurses and nesting depth costs one byte of stack per level. `feed` looks at each byte of a
+//! chunk once (strings are skipped in runs with `memchr`), and only the unfinished token — a
+//! number, a key, a literal or a held partial character — is kept between chunks: consumed
+//! input is never retained.
+//!
+//! Errors are raised by the `feed` that delivers the first invalid byte. When several problems
+//! touch one place, the first offending byte wins; at one offset invalid UTF-8 comes first, then
+//! a size limit, then the grammar. After an error the scanner stays failed.
+
+use crate::core::error::{excerpt_of, Error, ErrorKind, Expected, Found};
+use crate::core::number::{NumState, NumStep};
+use crate::core::options::Options;
+use crate::core::position::{Position, RecentBytes};
+use crate::core::sink::{Literal, Sink};
+use crate::core::string::{
+    check_run, find_quote_or_backslash, utf8_sequence_len, Decoded, Escapes, PendingUtf8,
+    RunError, Utf8Progress,
+};
+
+/// Kind of an open container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    Object,
+    Array,
+}
+
+/// Where the grammar is between two bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Expecting a value: at the top level, after `:`, or after `,` in an array.
+    Value,
+    /// Just after `[`: a value or `]`.
+    ArrayFirst,
+    /// Just after `{`: a key or `}`.
+    ObjectFirst,
+    /// After `,` in an object: a key.
+    ObjectKey,
+    /// After a key: `:`.
+    Colon,
+    /// After a complete value.
+    AfterValue,
+    /// Inside a string (a key or a value).
+    Str,
+    /// Inside a number.
+    Number,
+    /// Inside a literal (`true`, `false`, `null`, `NaN`, `Infinity`, `-Infinity`).
+    Literal,
+    /// An error happened; see `Scanner::error`.
+    Failed,
+}
+
+/// Overall progress of a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// No value has begun.
+    Empty,
+    /// A value has begun and is not complete.
+    Partial,
+    /// The (last) top-level value is complete.
+    Complete,
+    /// The input is invalid.
+    Error,
+}
+
+/// Each step of the scanning loop returns the position of the next unread byte.
+type Step = Result<usize, Error>;
+
+/// An incremental JSON scanner. Feed it chunks; it calls a [`Sink`] for each event.
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    opts: Options,
+    state: State,
+    stack: Vec<Container>,
+    // The open string.
+    str_is_key: bool,
+    str_raw: usize,
+    str_content_start: u64,
+    key_buf: Vec<u8>,
+    key_wtf8: bool,
+    escapes: Escapes,
+    held: PendingUtf8,
+    held_start: u64,
+    // The open number.
+    num: NumState,
+    num_buf: Vec<u8>,
+    num_start: u64,
+    // The open literal.
+    lit: Literal,
+    lit_matched: usize,
+    // Progress.
+    pos: Position,
+    recent: RecentBytes,
+    values_done: u64,
+    error: Option<Error>,
+    finished: bool,
+}
+
+impl Scanner {
+    /// A scanner at the start of a stream.
+    pub fn new(opts: Options) -> Scanner {
+        Scanner {
+            opts,
+            state: State::Value,
+            stack: Vec::new(),
+            str_is_key: false,
+            str_raw: 0,
+            str_content_start: 0,
+            key_buf: Vec::new(),
+            key_wtf8: false,
+            escapes: Escapes::default(),
+            held: PendingUtf8::default(),
+            held_start: 0,
+            num: NumState::Zero,
+            num_buf: Vec::new(),
+            num_start: 0,
+            lit: Literal::Null,
+            lit_matched: 0,
+            pos: Position::default(),
+            recent: RecentBytes::default(),
+            values_done: 0,
+            error: None,
+            finished: false,
+        }
+    }
+
+    /// The options this scanner was made with.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// Scans one chunk, calling `sink` for every event it completes.
+    ///
+    /// On an error the events before the offending byte have been delivered, and every later
+    /// call returns the same error.
+    pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.finished {
+            return Err(self.error_at(chunk, 0, ErrorKind::AfterFinish));
+        }
+        let room = self.opts.max_bytes.map(|max| max.saturating_sub(self.pos.consumed));
+        let over_limit = room.filter(|&r| (chunk.len() as u64) > r).map(|r| r as usize);
+        let buf = &chunk[..over_limit.unwrap_or(chunk.len())];
+        let mut result = self.run(buf, sink);
+        if let (Ok(()), Some(at), Some(max_bytes)) = (&result, over_limit, self.opts.max_bytes) {
+            result = Err(self.error_at(chunk, at, ErrorKind::TooManyBytes { max_bytes }));
+        }
+        match result {
+            Ok(()) => {
+                self.recent.remember(buf);
+                self.pos.consumed += buf.len() as u64;
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Declares the end of input. Completes a trailing top-level number; fails with an
+    /// `is_eof()` error if the document is incomplete.
+    pub fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.finished {
+            return Ok(());
+        }
+        if self.state == State::Number && self.num.is_complete() {
+            if let Err(e) = self.complete_number(&[], 0, 0, sink) {
+                return Err(self.fail(e));
+            }
+        }
+        let expected = match self.state {
+            State::AfterValue if self.stack.is_empty() => None,
+            State::Value if self.stack.is_empty() && self.opts.multiple => None,
+            State::Value => Some(Expected::Value),
+            State::ArrayFirst => Some(Expected::ValueOrArrayEnd),
+            State::ObjectFirst => Some(Expected::KeyOrObjectEnd),
+            State::ObjectKey => Some(Expected::Key),
+            State::Colon => Some(Expected::Colon),
+            State::AfterValue => Some(self.expected_after_value()),
+            State::Str => Some(self.escapes.expected_at_end()),
+            State::Number => Some(self.num.expected()),
+            State::Literal => Some(Expected::Literal(self.lit)),
+            State::Failed => None,
+        };
+        match expected {
+            None => {
+                self.finished = true;
+                Ok(())
+            }
+            Some(expected) => {
+                let offset = self.pos.consumed;
+                let kind = ErrorKind::Unexpected { expected, found: Found::EndOfInput };
+                let e = self.error_at_offset(&[], 0, offset, self.held.len(), kind);
+                Err(self.fail(e))
+            }
+        }
+    }
+
+    /// Overall progress.
+    pub fn status(&self) -> Status {
+        if self.error.is_some() {
+            Status::Error
+        } else if self.in_value() {
+            Status::Partial
+        } else if self.values_done > 0 {
+            Status::Complete
+        } else {
+            Status::Empty
+        }
+    }
+
+    /// Whether a top-level value has begun and is not complete.
+    pub fn in_value(&self) -> bool {
+        !self.stack.is_empty() || matches!(self.state, State::Str | State::Number | State::Literal)
+    }
+
+    /// Whether a string value, number or literal is being read.
+    pub fn scalar_in_progress(&self) -> bool {
+        match self.state {
+            State::Str => !self.str_is_key,
+            State::Number | State::Literal => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the innermost object has a complete key whose value has not begun.
+    pub fn key_pending(&self) -> bool {
+        self.state == State::Colon
+            || (self.state == State::Value && self.stack.last() == Some(&Container::Object))
+    }
+
+    /// The open containers, outermost first.
+    pub fn stack(&self) -> &[Container] {
+        &self.stack
+    }
+
+    /// Number of open containers.
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// Number of complete top-level values.
+    pub fn values_done(&self) -> u64 {
+        self.values_done
+    }
+
+    /// The error, if the input was invalid.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Whether `finish` succeeded.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Bytes consumed (the error's offset once failed).
+    pub fn offset(&self) -> u64 {
+        self.error.as_ref().map_or(self.pos.consumed, |e| e.offset)
+    }
+
+    /// 1-based line of `offset()`.
+    pub fn line(&self) -> u64 {
+        self.error.as_ref().map_or(self.pos.line(), |e| e.line)
+    }
+
+    /// 1-based column of `offset()`, in characters.
+    pub fn column(&self) -> u64 {
+        self.error
+            .as_ref()
+            .map_or_else(|| self.pos.column_at(self.pos.consumed, self.held.len()), |e| e.column)
+    }
+
+    // ---- the loop -------------------------------------------------------------------------
+
+    fn run<S: Sink>(&mut self, buf: &[u8], sink: &mut S) -> Result<(), Error> {
+        let mut pos = 0;
+        while pos < buf.len() {
+            pos = match self.state {
+                State::Value | State::ArrayFirst => self.at_value(buf, pos, sink)?,
+                State::ObjectFirst | State::ObjectKey => self.at_key(buf, pos, sink)?,
+                State::Colon => self.at_colon(buf, pos)?,
+                State::AfterValue => self.after_value(buf, pos, sink)?,
+                State::Str => self.in_string(buf, pos, sink)?,
+                State::Number => self.in_number(buf, pos, pos, sink)?,
+                State::Literal => self.in_literal(buf, pos, sink)?,
+                State::Failed => break,
+            };
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn skip_whitespace(&mut self, buf: &[u8], mut pos: usize) -> usize {
+        while let Some(&b) = buf.get(pos) {
+            match b {
+                b' ' | b'\t' | b'\r' => {}
+                b'\n' => self.pos.newline_at(self.pos.consumed + pos as u64),
+                _ => break,
+            }
+            pos += 1;
+        }
+        pos
+    }
+
+    fn at_value<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
+        let pos = self.skip_whitespace(buf, pos);
+        match buf.get(pos) {
+            None => Ok(pos),
+            Some(b']') if self.state == State::ArrayFirst => Ok(self.close(pos, sink)),
+            Some(_) => self.begin_value(buf, pos, sink),
+        }
+    }
+
+    fn begin_value<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
+        let b = buf[pos];
+        match b {
+            b'{' => {
+                self.open(buf, pos, Container::Object)?;
+                sink.begin_object();
+                self.state = State::ObjectFirst;
+                Ok(pos + 1)
+            }
+            b'[' => {
+                self.open(buf, pos, Container::Array)?;
+                sink.begin_array();
+                self.state = State::ArrayFirst;
+                Ok(pos + 1)
+            }
+            b'"' => self.begin_string(buf, pos + 1, false, sink),
+            b'-' | b'0'..=b'9' => {
+                self.num = NumState::start(b);
+                self.num_start = self.pos.consumed + pos as u64;
+                self.num_buf.clear();
+                self.state = State::Number;
+                self.in_number(buf, pos + 1, pos, sink)
+            }
+            b't' => self.begin_literal(buf, pos, Literal::True, sink),
+            b'f' => self.begin_literal(buf, pos, Literal::False, sink),
+            b'n' => self.begin_literal(buf, pos, Literal::Null, sink),
+            b'N' if self.opts.allow_nan => self.begin_literal(buf, pos, Literal::NaN, sink),
+            b'I' if self.opts.allow_nan => self.begin_literal(buf, pos, Literal::Infinity, sink),
+            _ => {
+                let expected = if self.state == State::ArrayFirst {
+                    Expected::ValueOrArrayEnd
+                } else {
+                    Expected::Value
+                };
+                Err(self.unexpected(buf, pos, expected))
+            }
+        }
+    }
+
+    fn at_key<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
+        let pos = self.skip_whitespace(buf, pos);
+        match buf.get(pos) {
+            None => Ok(pos),
+            Some(b'"') => self.begin_string(buf, pos + 1, true, sink),
+            Some(b'}') if self.state == State::ObjectFirst => Ok(self.close(pos, sink)),
+            Some(_) => {
+                let expected = if self.state == State::ObjectFirst {
+                    Expected::KeyOrObjectEnd
+                } else {
+                    Expected::Key
+                };
+                Err(self.unexpected(buf, pos, expected))
+            }
+        }
+    }
+
+    fn at_colon(&mut self, buf: &[u8], pos: usize) -> Step {
+        let pos = self.skip_whitespace(buf, pos);
+        match buf.get(pos) {
+            None => Ok(pos),
+            Some(b':') => {
+                self.state = State::Value;
+                Ok(pos + 1)
+            }
+            Some(_) => Err(self.unexpected(buf, pos, Expected::Colon)),
+        }
+    }
+
+    fn after_value<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
+        let pos = self.skip_whitespace(buf, pos);
+        let Some(&b) = buf.get(pos) else { return Ok(pos) };
+        match (self.stack.last(), b) {
+            (Some(_), b',') => {
+                self.state = match self.stack.last() {
+                    Some(Container::Object) => State::ObjectKey,
+                    _ => State::Value,
+                };
+                Ok(pos + 1)
+            }
+            (Some(Container::Array), b']') | (Some(Container::Object), b'}') => {
+                Ok(self.close(pos, sink))
+            }
+            (Some(_), _) => Err(self.unexpected(buf, pos, self.expected_after_value())),
+            (None, _) if self.opts.multiple => self.begin_value(buf, pos, sink),
+            (None, _) => Err(self.unexpected(buf, pos, Expected::EndOfInput)),
+        }
+    }
+
+    fn expected_after_value(&self) -> Expected {
+        match self.stack.last() {
+            Some(Container::Object) => Expected::CommaOrObjectEnd,
+            Some(Container::Array) => Expected::CommaOrArrayEnd,
+            None => Expected::EndOfInput,
+        }
+    }
+
+    fn open(&mut self, buf: &[u8], pos: usize, container: Container) -> Result<(), Error> {
+        if self.stack.len() >= self.opts.max_depth {
+            let kind = ErrorKind::TooDeep { max_depth: self.opts.max_depth };
+            return Err(self.error_at(buf, pos, kind));
+        }
+        self.stack.push(container);
+        Ok(())
+    }
+
+    /// Closes the innermost container at `pos` (its `]` or `}`) and returns the next position.
+    fn close<S: Sink>(&mut self, pos: usize, sink: &mut S) -> usize {
+        match self.stack.pop() {
+            Some(Container::Object) => sink.end_object(),
+            _ => sink.end_array(),
+        }
+        self.value_done();
+        pos + 1
+    }
+
+    #[inline]
+    fn value_done(&mut self) {
+        self.state = State::AfterValue;
+        if self.stack.is_empty() {
+            self.values_done += 1;
+        }
+    }
+
+    // ---- literals and numbers -------------------------------------------------------------
+
+    fn begin_literal<S: Sink>(&mut self, buf: &[u8], pos: usize, lit: Literal, sink: &mut S) -> Step {
+        self.lit = lit;
+        self.lit_matched = 1;
+        self.state = State::Literal;
+        self.in_literal(buf, pos + 1, sink)
+    }
+
+    fn in_literal<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {
+        let word = self.lit.text().as_bytes();
+        while self.lit_matched < word.len() {
+            let Some(&b) = buf.get(pos) else { return Ok(pos) };
+            if b != word[self.lit_matched] {
+                return Err(self.unexpected(buf, pos, Expected::Literal(self.lit)));
+            }
+            self.lit_matched += 1;
+            pos += 1;
+        }
+        sink.literal(self.lit);
+        self.value_done();
+        Ok(pos)
+    }
+
+    /// Continues a number; `seg_start` is where its bytes in this chunk begin.
+    fn in_number<S: Sink>(&mut self, buf: &[u8], mut pos: usize, seg_start: usize, sink: &mut S) -> Step {
+        loop {
+            let Some(&b) = buf.get(pos) else {
+                self.num_buf.extend_from_slice(&buf[seg_start..]);
+                return Ok(pos);
+            };
+            match self.num.step(b, self.opts.allow_nan) {
+                NumStep::Continue(next) => {
+                    self.num = next;
+                    pos += 1;
+                }
+                NumStep::End => {
+                    self.complete_number(buf, seg_start, pos, sink)?;
+                    return Ok(pos);
+                }
+                NumStep::Invalid(expected) => return Err(self.unexpected(buf, pos, expected)),
+                NumStep::NegInfinity => {
+                    self.lit = Literal::NegInfinity;
+                    self.lit_matched = 2;
+                    self.state = State::Literal;
+                    return self.in_literal(buf, pos + 1, sink);
+                }
+            }
+        }
+    }
+
+    fn complete_number<S: Sink>(&mut self, buf: &[u8], start: usize, end: usize, sink: &mut S) -> Result<(), Error> {
+        let from_chunk = self.num_buf.is_empty();
+        if !from_chunk {
+            self.num_buf.extend_from_slice(&buf[start..end]);
+        }
+        let text: &[u8] = if from_chunk { &buf[start..end] } else { &self.num_buf };
+        let is_integer = self.num.is_integer();
+        if let (true, Some(limit)) = (is_integer, self.opts.max_int_digits) {
+            let digits = text.len() - usize::from(text.first() == Some(&b'-'));
+            if digits > limit {
+                let kind = ErrorKind::IntegerTooLong { digits, limit };
+                return Err(self.error_at_offset(buf, end, self.num_start, 0, kind));
+            }
+        }
+        sink.number(text, is_integer);
+        self.num_buf.clear();
+        self.value_done();
+        Ok(())
+    }
+
+    // ---- strings --------------------------------------------------------------------------
+
+    /// Starts a string whose opening quote is just before `pos`.
+    fn begin_string<S: Sink>(&mut self, buf: &[u8], pos: usize, key: bool, sink: &mut S) -> Step {
+        self.str_is_key = key;
+        self.str_raw = 0;
+        self.str_content_start = self.pos.consumed + pos as u64;
+        // Fast path: the whole string is in this chunk, without escapes.
+        let rest = &buf[pos..];
+        if let Some(end) = find_quote_or_backslash(rest) {
+            let fits = self.opts.max_string_bytes.is_none_or(|max| end <= max);
+            if rest[end] == b'"' && fits {
+                let check = check_run(&rest[..end], false);
+                if check.error.is_none() {
+                    self.pos.add_continuation_bytes(check.continuation_bytes);
+                    if key {
+                        sink.key(&rest[..end], false);
+                        self.state = State::Colon;
+                    } else {
+                        sink.string(&rest[..end]);
+                        self.value_done();
+                    }
+                    return Ok(pos + end + 1);
+                }
+            }
+        }
+        // Slow path: the general loop reports any error at its exact byte.
+        self.state = State::Str;
+        self.escapes = Escapes::default();
+        self.held.clear();
+        if key {
+            self.key_buf.clear();
+            self.key_wtf8 = false;
+        } else {
+            sink.begin_string();
+        }
+        self.in_string(buf, pos, sink)
+    }
+
+    fn in_string<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {
+        while pos < buf.len() {
+            if !self.held.is_empty() {
+                pos = self.continue_held_char(buf, pos, sink)?;
+                continue;
+            }
+            if !self.escapes.is_idle() {
+                pos = self.escape_byte(buf, pos, sink)?;
+                continue;
+            }
+            let rest = &buf[pos..];
+            let Some(len) = find_quote_or_backslash(rest) else {
+                return self.string_run(buf, pos, rest.len(), true, sink);
+            };
+            pos = self.string_run(buf, pos, len, false, sink)?;
+            if buf[pos] == b'"' {
+                self.end_string(sink);
+                return Ok(pos + 1);
+            }
+            self.count_string_byte(buf, pos)?;
+            self.escapes.begin();
+            pos += 1;
+        }
+        Ok(pos)
+    }
+
+    /// Emits a run of raw string bytes (no `"` or `\`) at `buf[pos..pos + len]`.
+    fn string_run<S: Sink>(&mut self, buf: &[u8], pos: usize, len: usize, at_chunk_end: bool, sink: &mut S) -> Step {
+        let run = &buf[pos..pos + len];
+        let room = self.opts.max_string_bytes.map_or(usize::MAX, |m| m.saturating_sub(self.str_raw));
+        let check = check_run(run, at_chunk_end);
+        if room < len && !(check.error.is_some() && check.valid < room) {
+            // The run goes past the limit before any other problem: show the characters that
+            // fit, then fail at the first byte beyond the limit.
+            let mut fit = check.valid.min(room);
+            while fit > 0 && fit < run.len() && (run[fit] & 0xC0) == 0x80 {
+                fit -= 1;
+            }
+            self.emit_counted(&run[..fit], sink);
+            let utf8_at_limit = check.valid == room && check.error == Some(RunError::Utf8);
+            let kind = if utf8_at_limit {
+                ErrorKind::InvalidUtf8
+            } else {
+                let max_string_bytes = self.opts.max_string_bytes.unwrap_or(usize::MAX);
+                ErrorKind::StringTooLong { max_string_bytes }
+            };
+            return Err(self.error_at(buf, pos + room, kind));
+        }
+        self.emit_counted(&run[..check.valid], sink);
+        self.str_raw += check.valid;
+        match check.error {
+            Some(RunError::Control(b)) => {
+                Err(self.error_at(buf, pos + check.valid, ErrorKind::ControlInString(b)))
+            }
+            Some(RunError::Utf8) => Err(self.error_at(buf, pos + check.valid, ErrorKind::InvalidUtf8)),
+            None => {
+                if check.valid < len {
+                    // A character cut by the end of the chunk: hold it until the rest arrives.
+                    self.held.hold(&run[check.valid..]);
+                    self.held_start = self.pos.consumed + (pos + check.valid) as u64;
+                    self.str_raw += len - check.valid;
+                }
+                Ok(pos + len)
+            }
+        }
+    }
+
+    /// Emits valid text and counts its continuation bytes for column numbers.
+    fn emit_counted<S: Sink>(&mut self, text: &[u8], sink: &mut S) {
+        if !text.is_empty() {
+            if !text.is_ascii() {
+                let n = crate::core::string::count_continuation_bytes(text);
+                self.pos.add_continuation_bytes(n);
+            }
+            self.emit_text(text, false, sink);
+        }
+    }
+
+    /// Adds the next byte to a held partial character.
+    fn continue_held_char<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
+        match self.held.push(&buf[pos..pos + 1]) {
+            Utf8Progress::Invalid => {
+                Err(self.error_at_offset(buf, pos, self.held_start, 0, ErrorKind::InvalidUtf8))
+            }
+            progress => {
+                self.count_string_byte(buf, pos)?;
+                if let Utf8Progress::Complete(_) = progress {
+                    let char_bytes = self.held;
+                    self.held.clear();
+                    let n = utf8_sequence_len(char_bytes.bytes()[0]) - 1;
+                    self.pos.add_continuation_bytes(n);
+                    self.emit_text(char_bytes.bytes(), false, sink);
+                }
+                Ok(pos + 1)
+            }
+        }
+    }
+
+    /// Feeds one byte to the escape in progress.
+    fn escape_byte<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
+        let b = buf[pos];
+        let consumes = self.escapes.consumes(b);
+        if consumes {
+            self.count_string_byte(buf, pos)?;
+        }
+        let mut out = Decoded::default();
+        if let Err(expected) = self.escapes.step(b, &mut out) {
+            return Err(self.unexpected(buf, pos, expected));
+        }
+        if !out.as_bytes().is_empty() {
+            self.emit_text(out.as_bytes(), out.wtf8, sink);
+        }
+        Ok(if consumes { pos + 1 } else { pos })
+    }
+
+    /// Counts one raw content byte of the string against `max_string_bytes`.
+    #[inline]
+    fn count_string_byte(&mut self, buf: &[u8], pos: usize) -> Result<(), Error> {
+        if let Some(max_string_bytes) = self.opts.max_string_bytes {
+            if self.str_raw >= max_string_bytes {
+                return Err(self.error_at(buf, pos, ErrorKind::StringTooLong { max_string_bytes }));
+            }
+        }
+        self.str_raw += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn emit_text<S: Sink>(&mut self, text: &[u8], wtf8: bool, sink: &mut S) {
+        if self.str_is_key {
+            self.key_buf.extend_from_slice(text);
+            self.key_wtf8 |= wtf8;
+        } else {
+            sink.string_piece(text, wtf8);
+        }
+    }
+
+    fn end_string<S: Sink>(&mut self, sink: &mut S) {
+        if self.str_is_key {
+            sink.key(&self.key_buf, self.key_wtf8);
+            self.state = State::Colon;
+        } else {
+            sink.end_string();
+            self.value_done();
+        }
+    }
+
+    // ---- errors ---------------------------------------------------------------------------
+
+    /// Records `e` as the stream's error and returns it.
+    #[cold]
+    fn fail(&mut self, e: Error) -> Error {
+        self.state = State::Failed;
+        self.error = Some(e.clone());
+        e
+    }
+
+    #[cold]
+    fn unexpected(&self, buf: &[u8], pos: usize, expected: Expected) -> Error {
+        let found = Found::Byte(buf[pos]);
+        self.error_at(buf, pos, ErrorKind::Unexpected { expected, found })
+    }
+
+    #[cold]
+    fn error_at(&self, buf: &[u8], pos: usize, kind: ErrorKind) -> Error {
+        let offset = self.pos.consumed + pos as u64;
+        self.error_at_offset(buf, pos, offset, 0, kind)
+    }
+
+    /// An error at absolute `offset`; `seen` is how far into `buf` the excerpt reaches, and
+    /// `held` the bytes of an incomplete character just before `offset`.
+    #[cold]
+    fn error_at_offset(&self, buf: &[u8], seen: usize, offset: u64, held: usize, kind: ErrorKind) -> Error {
+        let end = (seen + 1).min(buf.len());
+        let excerpt = excerpt_of(&self.recent.with(&buf[..end]));
+        let column = self.pos.column_at(offset, held);
+        Error { kind, offset, line: self.pos.line(), column, excerpt }
+    }
+}

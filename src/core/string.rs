@@ -1,0 +1,449 @@
+//! String lexing: raw runs, escapes, and UTF-8 sequences split across chunks.
+//!
+//! A string is scanned as runs of raw bytes separated by escapes. Each run is found with
+//! `memchr2` (for `"` and `\`), then checked once for control characters and UTF-8 validity.
+//! What cannot be decided yet at the end of a chunk (half an escape, a high surrogate whose
+//! partner may follow, the first bytes of a multi-byte character) is held in small state here
+//! and never shown to the sink, so a partial string is always a clean prefix of the final one.
+
+use crate::core::error::Expected;
+
+/// Position of the first `"` or `\` in `bytes`, if any.
+#[inline]
+pub fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    memchr::memchr2(b'"', b'\\', bytes)
+}
+
+/// Index of the first byte that is not printable ASCII (a control character or a byte of a
+/// multi-byte UTF-8 sequence).
+#[inline]
+fn first_non_printable_ascii(run: &[u8]) -> Option<usize> {
+    // Printable ASCII is 0x20..=0x7F; `b - 0x20` (wrapping) maps exactly that to 0..0x60.
+    // Testing 16 bytes at a time with an OR-fold lets the compiler vectorise the common case.
+    let mut start = 0;
+    while start + 16 <= run.len() {
+        let mask = run[start..start + 16]
+            .iter()
+            .fold(0u8, |acc, &b| acc | u8::from(b.wrapping_sub(0x20) >= 0x60));
+        if mask != 0 {
+            break;
+        }
+        start += 16;
+    }
+    run[start..]
+        .iter()
+        .position(|&b| b.wrapping_sub(0x20) >= 0x60)
+        .map(|i| i + start)
+}
+
+/// Number of UTF-8 continuation bytes (characters = bytes - continuation bytes).
+#[inline]
+pub fn count_continuation_bytes(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) == 0x80).count()
+}
+
+/// Why a run of raw string bytes is invalid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// A control character at this index.
+    Control(u8),
+    /// An invalid UTF-8 sequence starts at this index.
+    Utf8,
+}
+
+/// The verdict on one run of raw string bytes (a run holds no `"` and no `\`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunCheck {
+    /// Length of the prefix that is valid and complete text.
+    pub valid: usize,
+    /// Continuation bytes inside that prefix (for column numbers).
+    pub continuation_bytes: usize,
+    /// The error at index `valid`, if the run is invalid there. Without an error, bytes after
+    /// `valid` are the start of a UTF-8 sequence cut by the end of the chunk.
+    pub error: Option<RunError>,
+}
+
+/// Checks a run for control characters and UTF-8 validity.
+///
+/// `at_chunk_end` says whether the run reaches the end of the chunk; only then may it end in
+/// the middle of a UTF-8 sequence, which the caller keeps until the next chunk.
+pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
+    let Some(first) = first_non_printable_ascii(run) else {
+        return RunCheck { valid: run.len(), continuation_bytes: 0, error: None };
+    };
+    let control = run[first..].iter().position(|&b| b < 0x20).map(|i| i + first);
+    let text_end = control.unwrap_or(run.len());
+    match std::str::from_utf8(&run[first..text_end]) {
+        Ok(text) => RunCheck {
+            valid: text_end,
+            continuation_bytes: count_continuation_bytes(text.as_bytes()),
+            error: control.map(|c| RunError::Control(run[c])),
+        },
+        Err(e) => {
+            let bad = first + e.valid_up_to();
+            let cut_by_chunk_end = e.error_len().is_none() && control.is_none() && at_chunk_end;
+            RunCheck {
+                valid: bad,
+                continuation_bytes: count_continuation_bytes(&run[first..bad]),
+                error: if cut_by_chunk_end { None } else { Some(RunError::Utf8) },
+            }
+        }
+    }
+}
+
+/// Length of the UTF-8 sequence that `lead` starts (1 for anything that is not a lead byte of
+/// a multi-byte sequence; validity is checked separately).
+#[inline]
+pub fn utf8_sequence_len(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}
+
+/// The first bytes of a multi-byte character whose rest has not arrived yet.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PendingUtf8 {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+/// What adding bytes to a [`PendingUtf8`] gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Utf8Progress {
+    /// Still incomplete; every byte given was taken.
+    NeedMore,
+    /// The character is complete after taking this many bytes; see [`PendingUtf8::bytes`].
+    Complete(usize),
+    /// The sequence is invalid.
+    Invalid,
+}
+
+impl PendingUtf8 {
+    /// Whether a partial character is being held.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of bytes held.
+    #[inline]
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Starts holding `bytes` (1 to 3 bytes of one incomplete character).
+    pub fn hold(&mut self, bytes: &[u8]) {
+        debug_assert!(!bytes.is_empty() && bytes.len() < 4);
+        self.bytes[..bytes.len()].copy_from_slice(bytes);
+        self.len = bytes.len() as u8;
+    }
+
+    /// The complete character once `push` returned `Complete`.
+    #[inline]
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len()]
+    }
+
+    /// Forgets the held bytes.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Adds bytes from the start of `input` until the character is complete.
+    pub fn push(&mut self, input: &[u8]) -> Utf8Progress {
+        let need = utf8_sequence_len(self.bytes[0]);
+        let take = (need - self.len()).min(input.len());
+        let old = self.len();
+        self.bytes[old..old + take].copy_from_slice(&input[..take]);
+        self.len += take as u8;
+        match std::str::from_utf8(self.bytes()) {
+            Ok(_) => Utf8Progress::Complete(take),
+            Err(e) if e.error_len().is_none() => Utf8Progress::NeedMore,
+            Err(_) => Utf8Progress::Invalid,
+        }
+    }
+}
+
+/// Up to two decoded characters produced by one step of escape decoding.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Decoded {
+    bytes: [u8; 8],
+    len: u8,
+    /// A lone surrogate was written in its WTF-8 form.
+    pub wtf8: bool,
+}
+
+impl Decoded {
+    /// The decoded bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// Appends one code point, which may be a lone surrogate (written as WTF-8).
+    fn push(&mut self, cp: u32) {
+        let at = usize::from(self.len);
+        let out = &mut self.bytes[at..];
+        let n = if cp < 0x80 {
+            out[0] = cp as u8;
+            1
+        } else if cp < 0x800 {
+            out[0] = 0xC0 | (cp >> 6) as u8;
+            out[1] = 0x80 | (cp & 0x3F) as u8;
+            2
+        } else if cp < 0x1_0000 {
+            if (0xD800..0xE000).contains(&cp) {
+                self.wtf8 = true;
+            }
+            out[0] = 0xE0 | (cp >> 12) as u8;
+            out[1] = 0x80 | ((cp >> 6) & 0x3F) as u8;
+            out[2] = 0x80 | (cp & 0x3F) as u8;
+            3
+        } else {
+            out[0] = 0xF0 | (cp >> 18) as u8;
+            out[1] = 0x80 | ((cp >> 12) & 0x3F) as u8;
+            out[2] = 0x80 | ((cp >> 6) & 0x3F) as u8;
+            out[3] = 0x80 | (cp & 0x3F) as u8;
+            4
+        };
+        self.len += n;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EscapeState {
+    /// Not inside an escape.
+    Idle,
+    /// After `\`.
+    Backslash,
+    /// After `\u` and this many hex digits.
+    Hex(u8),
+    /// After a complete `\uD800`-`\uDBFF` escape: a low surrogate escape may follow.
+    AfterHighSurrogate,
+}
+
+/// Decodes escapes one byte at a time, exactly as `json.loads` does: `\uD83D\uDE00` is one
+/// character, a high surrogate not followed by a low one is kept alone, and so is a lone low
+/// surrogate.
+#[derive(Clone, Copy, Debug)]
+pub struct Escapes {
+    state: EscapeState,
+    hex: u16,
+    high: u16,
+}
+
+impl Default for Escapes {
+    fn default() -> Self {
+        Escapes { state: EscapeState::Idle, hex: 0, high: 0 }
+    }
+}
+
+impl Escapes {
+    /// True when no escape is in progress and nothing is held back.
+    #[inline]
+    pub fn is_idle(&self) -> bool {
+        self.state == EscapeState::Idle
+    }
+
+    /// Starts an escape after its `\` was consumed.
+    #[inline]
+    pub fn begin(&mut self) {
+        self.state = EscapeState::Backslash;
+    }
+
+    /// Whether `step(b)` would consume `b` as part of the escape (otherwise `b` only ends a
+    /// pending high surrogate and is then scanned as ordinary string content).
+    #[inline]
+    pub fn consumes(&self, b: u8) -> bool {
+        self.state != EscapeState::AfterHighSurrogate || b == b'\\'
+    }
+
+    /// What the string still needs if the input ends now.
+    pub fn expected_at_end(&self) -> Expected {
+        match self.state {
+            EscapeState::Backslash => Expected::EscapeChar,
+            EscapeState::Hex(_) => Expected::HexDigit,
+            EscapeState::Idle | EscapeState::AfterHighSurrogate => Expected::StringEnd,
+        }
+    }
+
+    /// Feeds one byte while an escape is in progress (`!is_idle()`).
+    ///
+    /// Returns whether the byte was consumed; a byte that merely ends a pending high surrogate
+    /// is not, and must then be scanned as ordinary string content.
+    pub fn step(&mut self, b: u8, out: &mut Decoded) -> Result<bool, Expected> {
+        match self.state {
+            EscapeState::Idle => Ok(false),
+            EscapeState::Backslash => {
+                let simple = match b {
+                    b'u' => {
+                        self.state = EscapeState::Hex(0);
+                        self.hex = 0;
+                        return Ok(true);
+                    }
+                    b'"' => b'"',
+                    b'\\' => b'\\',
+                    b'/' => b'/',
+                    b'b' => 0x08,
+                    b'f' => 0x0C,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    _ => return Err(Expected::EscapeChar),
+                };
+                self.flush_high(out);
+                out.push(u32::from(simple));
+                self.state = EscapeState::Idle;
+                Ok(true)
+            }
+            EscapeState::Hex(k) => {
+                let digit = match b {
+                    b'0'..=b'9' => b - b'0',
+                    b'a'..=b'f' => b - b'a' + 10,
+                    b'A'..=b'F' => b - b'A' + 10,
+                    _ => return Err(Expected::HexDigit),
+                };
+                self.hex = (self.hex << 4) | u16::from(digit);
+                if k < 3 {
+                    self.state = EscapeState::Hex(k + 1);
+                } else {
+                    self.state = EscapeState::Idle;
+                    self.code_unit(self.hex, out);
+                }
+                Ok(true)
+            }
+            EscapeState::AfterHighSurrogate => {
+                if b == b'\\' {
+                    self.state = EscapeState::Backslash;
+                    Ok(true)
+                } else {
+                    self.flush_high(out);
+                    self.state = EscapeState::Idle;
+                    Ok(false)
+                }
+            }
+        }
+    }
+
+    /// Writes out a held high surrogate as a lone one (the string ended or went on without
+    /// its partner).
+    pub fn flush_high(&mut self, out: &mut Decoded) {
+        if self.high != 0 {
+            out.push(u32::from(self.high));
+            self.high = 0;
+        }
+        if self.state == EscapeState::AfterHighSurrogate {
+            self.state = EscapeState::Idle;
+        }
+    }
+
+    fn code_unit(&mut self, unit: u16, out: &mut Decoded) {
+        let is_low = (0xDC00..0xE000).contains(&unit);
+        if self.high != 0 {
+            if is_low {
+                let cp = 0x1_0000 + ((u32::from(self.high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                self.high = 0;
+                out.push(cp);
+                return;
+            }
+            out.push(u32::from(self.high));
+            self.high = 0;
+        }
+        if (0xD800..0xDC00).contains(&unit) {
+            self.high = unit;
+            self.state = EscapeState::AfterHighSurrogate;
+        } else {
+            out.push(u32::from(unit));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(escape_body: &[u8]) -> Result<(Vec<u8>, bool), Expected> {
+        let mut esc = Escapes::default();
+        let mut out = Vec::new();
+        let mut wtf8 = false;
+        for &b in escape_body {
+            if esc.is_idle() {
+                assert_eq!(b, b'\\');
+                esc.begin();
+                continue;
+            }
+            let mut d = Decoded::default();
+            let consumed = esc.step(b, &mut d)?;
+            out.extend_from_slice(d.as_bytes());
+            wtf8 |= d.wtf8;
+            assert!(consumed, "test input is escapes only");
+        }
+        let mut d = Decoded::default();
+        esc.flush_high(&mut d);
+        out.extend_from_slice(d.as_bytes());
+        Ok((out, wtf8 | d.wtf8))
+    }
+
+    #[test]
+    fn escapes_table() {
+        let cases: &[(&[u8], &[u8], bool)] = &[
+            (b"\\n", b"\n", false),
+            (b"\\\"", b"\"", false),
+            (b"\\/", b"/", false),
+            (b"\\u0041", b"A", false),
+            (b"\\u00e9", "é".as_bytes(), false),
+            (b"\\uD83D\\uDE00", "😀".as_bytes(), false),
+            (b"\\ud83d\\ude00", "😀".as_bytes(), false),
+            (b"\\uD800", b"\xED\xA0\x80", true),
+            (b"\\uDC00", b"\xED\xB0\x80", true),
+            (b"\\uD800\\u0041", b"\xED\xA0\x80A", true),
+        ];
+        for (input, want, want_wtf8) in cases {
+            assert_eq!(decode(input), Ok((want.to_vec(), *want_wtf8)), "{input:?}");
+        }
+        // A high surrogate followed by a pair: the first stays lone, the pair combines.
+        let (out, wtf8) = decode(b"\\uD800\\uD83D\\uDE00").unwrap();
+        assert_eq!(out, [b"\xED\xA0\x80".as_slice(), "😀".as_bytes()].concat());
+        assert!(wtf8);
+    }
+
+    #[test]
+    fn bad_escapes() {
+        assert_eq!(decode(b"\\x"), Err(Expected::EscapeChar));
+        assert_eq!(decode(b"\\u00G0"), Err(Expected::HexDigit));
+        assert_eq!(decode(b"\\uD800\\x"), Err(Expected::EscapeChar));
+    }
+
+    #[test]
+    fn runs() {
+        assert_eq!(check_run(b"plain", false).error, None);
+        assert_eq!(check_run(b"a\x01b", false), RunCheck { valid: 1, continuation_bytes: 0, error: Some(RunError::Control(1)) });
+        let e = "é".as_bytes();
+        assert_eq!(check_run(e, false).continuation_bytes, 1);
+        assert_eq!(check_run(&e[..1], true), RunCheck { valid: 0, continuation_bytes: 0, error: None });
+        assert_eq!(check_run(&e[..1], false).error, Some(RunError::Utf8));
+        assert_eq!(check_run(b"ab\xFFcd", true).valid, 2);
+        assert_eq!(check_run(b"ab\xFFcd", true).error, Some(RunError::Utf8));
+        // An encoded surrogate is not UTF-8.
+        assert_eq!(check_run(b"\xED\xA0\x80", true).error, Some(RunError::Utf8));
+        let long = "x".repeat(40) + "\u{1F600}" + &"y".repeat(40);
+        assert_eq!(check_run(long.as_bytes(), false).continuation_bytes, 3);
+    }
+
+    #[test]
+    fn pending_utf8() {
+        let bytes = "😀".as_bytes();
+        let mut p = PendingUtf8::default();
+        p.hold(&bytes[..1]);
+        assert_eq!(p.push(&bytes[1..2]), Utf8Progress::NeedMore);
+        assert_eq!(p.push(&bytes[2..]), Utf8Progress::Complete(2));
+        assert_eq!(p.bytes(), bytes);
+        let mut q = PendingUtf8::default();
+        q.hold(&bytes[..2]);
+        assert_eq!(q.push(b"\""), Utf8Progress::Invalid);
+    }
+}
