@@ -130,7 +130,13 @@ pub struct Error {
 impl Error {
     /// True when the input merely ended early: more bytes could have made it valid.
     pub fn is_eof(&self) -> bool {
-        matches!(self.kind, ErrorKind::Unexpected { found: Found::EndOfInput, .. })
+        matches!(
+            self.kind,
+            ErrorKind::Unexpected {
+                found: Found::EndOfInput,
+                ..
+            }
+        )
     }
 
     /// The message without position: what was expected and what was found.

@@ -82,7 +82,10 @@ impl NumState {
     /// Whether the number read so far is a complete number.
     #[inline]
     pub fn is_complete(self) -> bool {
-        matches!(self, NumState::Zero | NumState::Int | NumState::Frac | NumState::ExpDigits)
+        matches!(
+            self,
+            NumState::Zero | NumState::Int | NumState::Frac | NumState::ExpDigits
+        )
     }
 
     /// Whether the number read so far is an integer (no fraction, no exponent).
@@ -110,7 +113,12 @@ mod tests {
     fn lex(text: &str) -> Result<usize, (usize, Expected)> {
         let bytes = text.as_bytes();
         let mut state = NumState::start(bytes[0]);
-        for (i, &b) in bytes.iter().enumerate().skip(1).chain([(bytes.len(), &b' ')]) {
+        for (i, &b) in bytes
+            .iter()
+            .enumerate()
+            .skip(1)
+            .chain([(bytes.len(), &b' ')])
+        {
             match state.step(b, false) {
                 NumStep::Continue(s) => state = s,
                 NumStep::End => return Ok(i),
@@ -123,7 +131,10 @@ mod tests {
 
     #[test]
     fn grammar_table() {
-        for ok in ["0", "-0", "1", "-1", "10", "1.5", "0.0", "-0.25", "1e5", "1E+5", "1e-05", "0e0", "12.34e56"] {
+        for ok in [
+            "0", "-0", "1", "-1", "10", "1.5", "0.0", "-0.25", "1e5", "1E+5", "1e-05", "0e0",
+            "12.34e56",
+        ] {
             assert_eq!(lex(ok), Ok(ok.len()), "{ok}");
         }
         // A number ends where its grammar stops; the byte after it is judged by the caller.
@@ -142,6 +153,9 @@ mod tests {
     #[test]
     fn neg_infinity_only_with_allow_nan() {
         assert_eq!(NumState::Minus.step(b'I', true), NumStep::NegInfinity);
-        assert_eq!(NumState::Minus.step(b'I', false), NumStep::Invalid(Expected::Digit));
+        assert_eq!(
+            NumState::Minus.step(b'I', false),
+            NumStep::Invalid(Expected::Digit)
+        );
     }
 }

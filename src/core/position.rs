@@ -17,7 +17,12 @@ pub struct Position {
 
 impl Default for Position {
     fn default() -> Self {
-        Position { consumed: 0, line: 1, line_start: 0, continuation_bytes: 0 }
+        Position {
+            consumed: 0,
+            line: 1,
+            line_start: 0,
+            continuation_bytes: 0,
+        }
     }
 }
 
@@ -46,7 +51,8 @@ impl Position {
     /// character that is not complete yet.
     #[inline]
     pub fn column_at(&self, offset: u64, held: usize) -> u64 {
-        1 + offset.saturating_sub(self.line_start)
+        1 + offset
+            .saturating_sub(self.line_start)
             .saturating_sub(self.continuation_bytes)
             .saturating_sub(held as u64)
     }
@@ -72,10 +78,14 @@ impl RecentBytes {
         }
     }
 
-    /// The remembered bytes followed by `current`.
-    pub fn with(&self, current: &[u8]) -> Vec<u8> {
+    /// The input up to and including absolute offset `through`, as far as it is known:
+    /// the remembered bytes (which end at absolute offset `consumed`) followed by `current`.
+    pub fn through(&self, consumed: u64, current: &[u8], through: u64) -> Vec<u8> {
+        let start = consumed - self.bytes.len() as u64;
         let mut all = self.bytes.clone();
         all.extend_from_slice(current);
+        let end = (through + 1).saturating_sub(start).min(all.len() as u64);
+        all.truncate(end as usize);
         all
     }
 }

@@ -16,8 +16,8 @@ use crate::core::options::Options;
 use crate::core::position::{Position, RecentBytes};
 use crate::core::sink::{Literal, Sink};
 use crate::core::string::{
-    check_run, find_quote_or_backslash, utf8_sequence_len, Decoded, Escapes, PendingUtf8,
-    RunError, Utf8Progress,
+    check_run, find_quote_or_backslash, utf8_sequence_len, Decoded, Escapes, PendingUtf8, RunError,
+    Utf8Progress,
 };
 
 /// Kind of an open container.
@@ -142,8 +142,13 @@ impl Scanner {
         if self.finished {
             return Err(self.error_at(chunk, 0, ErrorKind::AfterFinish));
         }
-        let room = self.opts.max_bytes.map(|max| max.saturating_sub(self.pos.consumed));
-        let over_limit = room.filter(|&r| (chunk.len() as u64) > r).map(|r| r as usize);
+        let room = self
+            .opts
+            .max_bytes
+            .map(|max| max.saturating_sub(self.pos.consumed));
+        let over_limit = room
+            .filter(|&r| (chunk.len() as u64) > r)
+            .map(|r| r as usize);
         let buf = &chunk[..over_limit.unwrap_or(chunk.len())];
         let mut result = self.run(buf, sink);
         if let (Ok(()), Some(at), Some(max_bytes)) = (&result, over_limit, self.opts.max_bytes) {
@@ -194,8 +199,11 @@ impl Scanner {
             }
             Some(expected) => {
                 let offset = self.pos.consumed;
-                let kind = ErrorKind::Unexpected { expected, found: Found::EndOfInput };
-                let e = self.error_at_offset(&[], 0, offset, self.held.len(), kind);
+                let kind = ErrorKind::Unexpected {
+                    expected,
+                    found: Found::EndOfInput,
+                };
+                let e = self.error_at_offset(&[], offset, self.held.len(), kind);
                 Err(self.fail(e))
             }
         }
@@ -271,9 +279,10 @@ impl Scanner {
 
     /// 1-based column of `offset()`, in characters.
     pub fn column(&self) -> u64 {
-        self.error
-            .as_ref()
-            .map_or_else(|| self.pos.column_at(self.pos.consumed, self.held.len()), |e| e.column)
+        self.error.as_ref().map_or_else(
+            || self.pos.column_at(self.pos.consumed, self.held.len()),
+            |e| e.column,
+        )
     }
 
     // ---- the loop -------------------------------------------------------------------------
@@ -387,7 +396,9 @@ impl Scanner {
 
     fn after_value<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
         let pos = self.skip_whitespace(buf, pos);
-        let Some(&b) = buf.get(pos) else { return Ok(pos) };
+        let Some(&b) = buf.get(pos) else {
+            return Ok(pos);
+        };
         match (self.stack.last(), b) {
             (Some(_), b',') => {
                 self.state = match self.stack.last() {
@@ -415,7 +426,9 @@ impl Scanner {
 
     fn open(&mut self, buf: &[u8], pos: usize, container: Container) -> Result<(), Error> {
         if self.stack.len() >= self.opts.max_depth {
-            let kind = ErrorKind::TooDeep { max_depth: self.opts.max_depth };
+            let kind = ErrorKind::TooDeep {
+                max_depth: self.opts.max_depth,
+            };
             return Err(self.error_at(buf, pos, kind));
         }
         self.stack.push(container);
@@ -442,7 +455,13 @@ impl Scanner {
 
     // ---- literals and numbers -------------------------------------------------------------
 
-    fn begin_literal<S: Sink>(&mut self, buf: &[u8], pos: usize, lit: Literal, sink: &mut S) -> Step {
+    fn begin_literal<S: Sink>(
+        &mut self,
+        buf: &[u8],
+        pos: usize,
+        lit: Literal,
+        sink: &mut S,
+    ) -> Step {
         self.lit = lit;
         self.lit_matched = 1;
         self.state = State::Literal;
@@ -452,7 +471,9 @@ impl Scanner {
     fn in_literal<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {
         let word = self.lit.text().as_bytes();
         while self.lit_matched < word.len() {
-            let Some(&b) = buf.get(pos) else { return Ok(pos) };
+            let Some(&b) = buf.get(pos) else {
+                return Ok(pos);
+            };
             if b != word[self.lit_matched] {
                 return Err(self.unexpected(buf, pos, Expected::Literal(self.lit)));
             }
@@ -465,7 +486,13 @@ impl Scanner {
     }
 
     /// Continues a number; `seg_start` is where its bytes in this chunk begin.
-    fn in_number<S: Sink>(&mut self, buf: &[u8], mut pos: usize, seg_start: usize, sink: &mut S) -> Step {
+    fn in_number<S: Sink>(
+        &mut self,
+        buf: &[u8],
+        mut pos: usize,
+        seg_start: usize,
+        sink: &mut S,
+    ) -> Step {
         loop {
             let Some(&b) = buf.get(pos) else {
                 self.num_buf.extend_from_slice(&buf[seg_start..]);
@@ -491,18 +518,28 @@ impl Scanner {
         }
     }
 
-    fn complete_number<S: Sink>(&mut self, buf: &[u8], start: usize, end: usize, sink: &mut S) -> Result<(), Error> {
+    fn complete_number<S: Sink>(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        end: usize,
+        sink: &mut S,
+    ) -> Result<(), Error> {
         let from_chunk = self.num_buf.is_empty();
         if !from_chunk {
             self.num_buf.extend_from_slice(&buf[start..end]);
         }
-        let text: &[u8] = if from_chunk { &buf[start..end] } else { &self.num_buf };
+        let text: &[u8] = if from_chunk {
+            &buf[start..end]
+        } else {
+            &self.num_buf
+        };
         let is_integer = self.num.is_integer();
         if let (true, Some(limit)) = (is_integer, self.opts.max_int_digits) {
             let digits = text.len() - usize::from(text.first() == Some(&b'-'));
             if digits > limit {
                 let kind = ErrorKind::IntegerTooLong { digits, limit };
-                return Err(self.error_at_offset(buf, end, self.num_start, 0, kind));
+                return Err(self.error_at_offset(buf, self.num_start, 0, kind));
             }
         }
         sink.number(text, is_integer);
@@ -577,9 +614,19 @@ impl Scanner {
     }
 
     /// Emits a run of raw string bytes (no `"` or `\`) at `buf[pos..pos + len]`.
-    fn string_run<S: Sink>(&mut self, buf: &[u8], pos: usize, len: usize, at_chunk_end: bool, sink: &mut S) -> Step {
+    fn string_run<S: Sink>(
+        &mut self,
+        buf: &[u8],
+        pos: usize,
+        len: usize,
+        at_chunk_end: bool,
+        sink: &mut S,
+    ) -> Step {
         let run = &buf[pos..pos + len];
-        let room = self.opts.max_string_bytes.map_or(usize::MAX, |m| m.saturating_sub(self.str_raw));
+        let room = self
+            .opts
+            .max_string_bytes
+            .map_or(usize::MAX, |m| m.saturating_sub(self.str_raw));
         let check = check_run(run, at_chunk_end);
         if room < len && !(check.error.is_some() && check.valid < room) {
             // The run goes past the limit before any other problem: show the characters that
@@ -589,6 +636,10 @@ impl Scanner {
                 fit -= 1;
             }
             self.emit_counted(&run[..fit], sink);
+            // Columns count characters that start before the error, so the continuation
+            // bytes of a character cut by the limit must not count as characters.
+            let cut = crate::core::string::count_continuation_bytes(&run[fit..room.min(run.len())]);
+            self.pos.add_continuation_bytes(cut);
             let utf8_at_limit = check.valid == room && check.error == Some(RunError::Utf8);
             let kind = if utf8_at_limit {
                 ErrorKind::InvalidUtf8
@@ -604,7 +655,9 @@ impl Scanner {
             Some(RunError::Control(b)) => {
                 Err(self.error_at(buf, pos + check.valid, ErrorKind::ControlInString(b)))
             }
-            Some(RunError::Utf8) => Err(self.error_at(buf, pos + check.valid, ErrorKind::InvalidUtf8)),
+            Some(RunError::Utf8) => {
+                Err(self.error_at(buf, pos + check.valid, ErrorKind::InvalidUtf8))
+            }
             None => {
                 if check.valid < len {
                     // A character cut by the end of the chunk: hold it until the rest arrives.
@@ -632,7 +685,7 @@ impl Scanner {
     fn continue_held_char<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
         match self.held.push(&buf[pos..pos + 1]) {
             Utf8Progress::Invalid => {
-                Err(self.error_at_offset(buf, pos, self.held_start, 0, ErrorKind::InvalidUtf8))
+                Err(self.error_at_offset(buf, self.held_start, 0, ErrorKind::InvalidUtf8))
             }
             progress => {
                 self.count_string_byte(buf, pos)?;
@@ -716,16 +769,21 @@ impl Scanner {
     #[cold]
     fn error_at(&self, buf: &[u8], pos: usize, kind: ErrorKind) -> Error {
         let offset = self.pos.consumed + pos as u64;
-        self.error_at_offset(buf, pos, offset, 0, kind)
+        self.error_at_offset(buf, offset, 0, kind)
     }
 
-    /// An error at absolute `offset`; `seen` is how far into `buf` the excerpt reaches, and
-    /// `held` the bytes of an incomplete character just before `offset`.
+    /// An error at absolute `offset` (in `buf` or before it); `held` is the number of bytes of
+    /// an incomplete character just before `offset`, which do not count as a column.
     #[cold]
-    fn error_at_offset(&self, buf: &[u8], seen: usize, offset: u64, held: usize, kind: ErrorKind) -> Error {
-        let end = (seen + 1).min(buf.len());
-        let excerpt = excerpt_of(&self.recent.with(&buf[..end]));
+    fn error_at_offset(&self, buf: &[u8], offset: u64, held: usize, kind: ErrorKind) -> Error {
+        let excerpt = excerpt_of(&self.recent.through(self.pos.consumed, buf, offset));
         let column = self.pos.column_at(offset, held);
-        Error { kind, offset, line: self.pos.line(), column, excerpt }
+        Error {
+            kind,
+            offset,
+            line: self.pos.line(),
+            column,
+            excerpt,
+        }
     }
 }

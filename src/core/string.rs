@@ -69,9 +69,16 @@ pub struct RunCheck {
 /// the middle of a UTF-8 sequence, which the caller keeps until the next chunk.
 pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
     let Some(first) = first_non_printable_ascii(run) else {
-        return RunCheck { valid: run.len(), continuation_bytes: 0, error: None };
+        return RunCheck {
+            valid: run.len(),
+            continuation_bytes: 0,
+            error: None,
+        };
     };
-    let control = run[first..].iter().position(|&b| b < 0x20).map(|i| i + first);
+    let control = run[first..]
+        .iter()
+        .position(|&b| b < 0x20)
+        .map(|i| i + first);
     let text_end = control.unwrap_or(run.len());
     match std::str::from_utf8(&run[first..text_end]) {
         Ok(text) => RunCheck {
@@ -85,7 +92,11 @@ pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
             RunCheck {
                 valid: bad,
                 continuation_bytes: count_continuation_bytes(&run[first..bad]),
-                error: if cut_by_chunk_end { None } else { Some(RunError::Utf8) },
+                error: if cut_by_chunk_end {
+                    None
+                } else {
+                    Some(RunError::Utf8)
+                },
             }
         }
     }
@@ -238,7 +249,11 @@ pub struct Escapes {
 
 impl Default for Escapes {
     fn default() -> Self {
-        Escapes { state: EscapeState::Idle, hex: 0, high: 0 }
+        Escapes {
+            state: EscapeState::Idle,
+            hex: 0,
+            high: 0,
+        }
     }
 }
 
@@ -345,7 +360,8 @@ impl Escapes {
         let is_low = (0xDC00..0xE000).contains(&unit);
         if self.high != 0 {
             if is_low {
-                let cp = 0x1_0000 + ((u32::from(self.high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                let cp =
+                    0x1_0000 + ((u32::from(self.high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
                 self.high = 0;
                 out.push(cp);
                 return;
@@ -421,10 +437,24 @@ mod tests {
     #[test]
     fn runs() {
         assert_eq!(check_run(b"plain", false).error, None);
-        assert_eq!(check_run(b"a\x01b", false), RunCheck { valid: 1, continuation_bytes: 0, error: Some(RunError::Control(1)) });
+        assert_eq!(
+            check_run(b"a\x01b", false),
+            RunCheck {
+                valid: 1,
+                continuation_bytes: 0,
+                error: Some(RunError::Control(1))
+            }
+        );
         let e = "é".as_bytes();
         assert_eq!(check_run(e, false).continuation_bytes, 1);
-        assert_eq!(check_run(&e[..1], true), RunCheck { valid: 0, continuation_bytes: 0, error: None });
+        assert_eq!(
+            check_run(&e[..1], true),
+            RunCheck {
+                valid: 0,
+                continuation_bytes: 0,
+                error: None
+            }
+        );
         assert_eq!(check_run(&e[..1], false).error, Some(RunError::Utf8));
         assert_eq!(check_run(b"ab\xFFcd", true).valid, 2);
         assert_eq!(check_run(b"ab\xFFcd", true).error, Some(RunError::Utf8));

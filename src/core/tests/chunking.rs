@@ -27,7 +27,9 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::Bool),
         any::<i64>().prop_map(|n| serde_json::json!(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| serde_json::json!(f)),
         "\\PC{0,12}".prop_map(serde_json::Value::String),
         // Characters that need escapes, and astral ones that need surrogate pairs.
         prop::collection::vec(prop::char::range('\u{0}', '\u{10FFFF}'), 0..6)
@@ -56,13 +58,25 @@ fn spaced(value: &serde_json::Value, ws: &mut impl Iterator<Item = u8>) -> Strin
     };
     match value {
         serde_json::Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(|v| format!("{}{}{}", pad(ws), spaced(v, ws), pad(ws))).collect();
+            let parts: Vec<String> = items
+                .iter()
+                .map(|v| format!("{}{}{}", pad(ws), spaced(v, ws), pad(ws)))
+                .collect();
             format!("[{}{}]", parts.join(","), pad(ws))
         }
         serde_json::Value::Object(members) => {
             let parts: Vec<String> = members
                 .iter()
-                .map(|(k, v)| format!("{}{}{}:{}{}", pad(ws), escaped(k, ws), pad(ws), pad(ws), spaced(v, ws)))
+                .map(|(k, v)| {
+                    format!(
+                        "{}{}{}:{}{}",
+                        pad(ws),
+                        escaped(k, ws),
+                        pad(ws),
+                        pad(ws),
+                        spaced(v, ws)
+                    )
+                })
                 .collect();
             format!("{{{}{}}}", parts.join(","), pad(ws))
         }

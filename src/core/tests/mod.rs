@@ -6,7 +6,10 @@ mod table;
 use crate::core::{Error, EventLog, Options, Scanner, TreeBuilder, Value};
 
 /// Feeds `chunks` then finishes; returns the events and the first error.
-pub fn scan_chunks<'a>(opts: &Options, chunks: impl IntoIterator<Item = &'a [u8]>) -> (EventLog, Result<(), Error>) {
+pub fn scan_chunks<'a>(
+    opts: &Options,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> (EventLog, Result<(), Error>) {
     let mut scanner = Scanner::new(opts.clone());
     let mut log = EventLog::default();
     for chunk in chunks {

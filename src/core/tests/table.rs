@@ -14,11 +14,17 @@ fn error_position(opts: &Options, input: &[u8]) -> Option<(u64, u64, u64, ErrorK
 }
 
 fn unexpected(expected: Expected, found: u8) -> ErrorKind {
-    ErrorKind::Unexpected { expected, found: Found::Byte(found) }
+    ErrorKind::Unexpected {
+        expected,
+        found: Found::Byte(found),
+    }
 }
 
 fn eof(expected: Expected) -> ErrorKind {
-    ErrorKind::Unexpected { expected, found: Found::EndOfInput }
+    ErrorKind::Unexpected {
+        expected,
+        found: Found::EndOfInput,
+    }
 }
 
 fn num(text: &str) -> Value {
@@ -28,11 +34,34 @@ fn num(text: &str) -> Value {
 #[test]
 fn valid_documents_match_serde_json() {
     let docs = [
-        "0", "-0", "1", "-1", "12345678901234567890123", "1.5", "-0.0", "1e3", "1E-3", "2.5e+10",
-        "true", "false", "null", "\"\"", "\"abc\"", "\"\\u00e9\\n\\t\\\\\\\"\\/\"",
-        "\"\\ud83d\\ude00\"", "\"é😀\"", "[]", "{}", "[1,2,3]", " [ 1 , [ ] , { } ] ",
-        "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}", "\t\r\n {\"k\" : \"v\"}\n",
-        "[[[[[[[[[[1]]]]]]]]]]", "{\"\":0}", "\"\\u0000\"", "\"\u{7f}\"",
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "12345678901234567890123",
+        "1.5",
+        "-0.0",
+        "1e3",
+        "1E-3",
+        "2.5e+10",
+        "true",
+        "false",
+        "null",
+        "\"\"",
+        "\"abc\"",
+        "\"\\u00e9\\n\\t\\\\\\\"\\/\"",
+        "\"\\ud83d\\ude00\"",
+        "\"é😀\"",
+        "[]",
+        "{}",
+        "[1,2,3]",
+        " [ 1 , [ ] , { } ] ",
+        "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+        "\t\r\n {\"k\" : \"v\"}\n",
+        "[[[[[[[[[[1]]]]]]]]]]",
+        "{\"\":0}",
+        "\"\\u0000\"",
+        "\"\u{7f}\"",
     ];
     for doc in docs {
         let ours = parse_values(&opts(), doc.as_bytes()).unwrap_or_else(|e| panic!("{doc}: {e}"));
@@ -59,7 +88,9 @@ pub fn canonical(values: Vec<Value>) -> Vec<Value> {
         match v {
             Value::Number(n) => Value::Number(canonical_number(&n)),
             Value::Array(items) => Value::Array(items.into_iter().map(one).collect()),
-            Value::Object(members) => Value::Object(members.into_iter().map(|(k, v)| (k, one(v))).collect()),
+            Value::Object(members) => {
+                Value::Object(members.into_iter().map(|(k, v)| (k, one(v))).collect())
+            }
             other => other,
         }
     }
@@ -76,7 +107,10 @@ pub fn from_serde(v: &serde_json::Value) -> Value {
         serde_json::Value::String(s) => Value::String(s.as_bytes().to_vec()),
         serde_json::Value::Array(items) => Value::Array(items.iter().map(from_serde).collect()),
         serde_json::Value::Object(members) => Value::Object(
-            members.iter().map(|(k, v)| (k.as_bytes().to_vec(), from_serde(v))).collect(),
+            members
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), from_serde(v)))
+                .collect(),
         ),
     }
 }
@@ -86,10 +120,16 @@ fn scalars_and_containers() {
     assert_eq!(parse_values(&opts(), b" 42 ").unwrap(), vec![num("42")]);
     assert_eq!(
         parse_values(&opts(), br#"{"a":1,"a":2}"#).unwrap(),
-        vec![Value::Object(vec![(b"a".to_vec(), num("1")), (b"a".to_vec(), num("2"))])]
+        vec![Value::Object(vec![
+            (b"a".to_vec(), num("1")),
+            (b"a".to_vec(), num("2"))
+        ])]
     );
     // A lone surrogate escape survives, in WTF-8 form, as json.loads keeps it.
-    assert_eq!(parse_values(&opts(), br#""\ud800x""#).unwrap(), vec![Value::String(b"\xED\xA0\x80x".to_vec())]);
+    assert_eq!(
+        parse_values(&opts(), br#""\ud800x""#).unwrap(),
+        vec![Value::String(b"\xED\xA0\x80x".to_vec())]
+    );
 }
 
 #[test]
@@ -112,7 +152,13 @@ fn invalid_documents_with_positions() {
         (b"{\"a\" 1}", 5, 1, 6, unexpected(Colon, b'1')),
         (b"{\"a\":}", 5, 1, 6, unexpected(Value, b'}')),
         (b"{\"a\":1,}", 7, 1, 8, unexpected(Key, b'}')),
-        (b"{\"a\":1 \"b\":2}", 7, 1, 8, unexpected(CommaOrObjectEnd, b'"')),
+        (
+            b"{\"a\":1 \"b\":2}",
+            7,
+            1,
+            8,
+            unexpected(CommaOrObjectEnd, b'"'),
+        ),
         (b"{\"a\":1]", 6, 1, 7, unexpected(CommaOrObjectEnd, b']')),
         (b"[1}", 2, 1, 3, unexpected(CommaOrArrayEnd, b'}')),
         (b"{\"a\"", 4, 1, 5, eof(Colon)),
@@ -135,9 +181,27 @@ fn invalid_documents_with_positions() {
         (b"NaN", 0, 1, 1, unexpected(Value, b'N')),
         (b"-Infinity", 1, 1, 2, unexpected(Digit, b'I')),
         // literals
-        (b"tru", 3, 1, 4, eof(Expected::Literal(crate::core::Literal::True))),
-        (b"trUe", 2, 1, 3, unexpected(Expected::Literal(crate::core::Literal::True), b'U')),
-        (b"nul1", 3, 1, 4, unexpected(Expected::Literal(crate::core::Literal::Null), b'1')),
+        (
+            b"tru",
+            3,
+            1,
+            4,
+            eof(Expected::Literal(crate::core::Literal::True)),
+        ),
+        (
+            b"trUe",
+            2,
+            1,
+            3,
+            unexpected(Expected::Literal(crate::core::Literal::True), b'U'),
+        ),
+        (
+            b"nul1",
+            3,
+            1,
+            4,
+            unexpected(Expected::Literal(crate::core::Literal::Null), b'1'),
+        ),
         (b"True", 0, 1, 1, unexpected(Value, b'T')),
         // strings
         (b"\"abc", 4, 1, 5, eof(StringEnd)),
@@ -155,17 +219,31 @@ fn invalid_documents_with_positions() {
         (b"\xC3\xA9", 0, 1, 1, unexpected(Value, 0xC3)),
         // positions across lines, columns in characters
         (b"[\n1,\n x]", 6, 3, 2, unexpected(Value, b'x')),
-        (b"{\"\xC3\xA9\xC3\xA9\": x}", 9, 1, 8, unexpected(Value, b'x')),
+        (
+            b"{\"\xC3\xA9\xC3\xA9\": x}",
+            9,
+            1,
+            8,
+            unexpected(Value, b'x'),
+        ),
     ];
     for (input, offset, line, column, kind) in cases {
         let got = error_position(&opts(), input);
-        assert_eq!(got, Some((offset, line, column, kind)), "input {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            got,
+            Some((offset, line, column, kind)),
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
     }
 }
 
 #[test]
 fn allow_nan_literals() {
-    let o = Options { allow_nan: true, ..opts() };
+    let o = Options {
+        allow_nan: true,
+        ..opts()
+    };
     assert_eq!(
         parse_values(&o, b"[NaN, Infinity, -Infinity, -1]").unwrap(),
         vec![Value::Array(vec![
@@ -180,32 +258,60 @@ fn allow_nan_literals() {
 
 #[test]
 fn limits() {
-    let deep = Options { max_depth: 3, ..opts() };
+    let deep = Options {
+        max_depth: 3,
+        ..opts()
+    };
     assert_eq!(parse_values(&deep, b"[[[1]]]").unwrap().len(), 1);
     assert_eq!(
         error_position(&deep, b"[[[[1]]]]").map(|e| (e.0, e.3)),
         Some((3, ErrorKind::TooDeep { max_depth: 3 }))
     );
-    let bytes = Options { max_bytes: Some(4), ..opts() };
+    let bytes = Options {
+        max_bytes: Some(4),
+        ..opts()
+    };
     assert_eq!(
         error_position(&bytes, b"[1, 2]").map(|e| (e.0, e.3)),
         Some((4, ErrorKind::TooManyBytes { max_bytes: 4 }))
     );
-    let strings = Options { max_string_bytes: Some(3), ..opts() };
+    let strings = Options {
+        max_string_bytes: Some(3),
+        ..opts()
+    };
     assert!(parse_values(&strings, br#"["abc", "\n"]"#).is_ok());
     assert_eq!(
         error_position(&strings, br#"["abcd"]"#).map(|e| (e.0, e.3)),
-        Some((5, ErrorKind::StringTooLong { max_string_bytes: 3 }))
+        Some((
+            5,
+            ErrorKind::StringTooLong {
+                max_string_bytes: 3
+            }
+        ))
     );
     assert_eq!(
         error_position(&strings, br#"{"ab\n":1}"#).map(|e| (e.0, e.3)),
-        Some((5, ErrorKind::StringTooLong { max_string_bytes: 3 }))
+        Some((
+            5,
+            ErrorKind::StringTooLong {
+                max_string_bytes: 3
+            }
+        ))
     );
-    let digits = Options { max_int_digits: Some(5), ..opts() };
+    let digits = Options {
+        max_int_digits: Some(5),
+        ..opts()
+    };
     assert!(parse_values(&digits, b"[12345, 1234567.5, -12345]").is_ok());
     assert_eq!(
         error_position(&digits, b"[1, 123456]").map(|e| (e.0, e.3)),
-        Some((4, ErrorKind::IntegerTooLong { digits: 6, limit: 5 }))
+        Some((
+            4,
+            ErrorKind::IntegerTooLong {
+                digits: 6,
+                limit: 5
+            }
+        ))
     );
 }
 
@@ -214,16 +320,25 @@ fn very_deep_nesting_is_an_error_not_a_crash() {
     let input = vec![b'['; 100_000];
     let (_, result) = scan_chunks(&opts(), [input.as_slice()]);
     let e = result.unwrap_err();
-    assert_eq!((e.offset, e.kind), (1024, ErrorKind::TooDeep { max_depth: 1024 }));
+    assert_eq!(
+        (e.offset, e.kind),
+        (1024, ErrorKind::TooDeep { max_depth: 1024 })
+    );
     // Without a depth limit the explicit stack handles it: no recursion anywhere.
-    let unlimited = Options { max_depth: usize::MAX, ..opts() };
+    let unlimited = Options {
+        max_depth: usize::MAX,
+        ..opts()
+    };
     let (_, result) = scan_chunks(&unlimited, [input.as_slice()]);
     assert!(result.unwrap_err().is_eof());
 }
 
 #[test]
 fn multiple_values() {
-    let o = Options { multiple: true, ..opts() };
+    let o = Options {
+        multiple: true,
+        ..opts()
+    };
     let values = parse_values(&o, b"{\"a\":1}\n[2] 3\n\"x\"true{}").unwrap();
     assert_eq!(values.len(), 6);
     assert_eq!(parse_values(&o, b"  \n").unwrap(), vec![]);

@@ -1,0 +1,193 @@
+"""The public ``Parser`` type and ``loads``: a thin front over the two engines.
+
+``Parser(...)`` returns an instance of the chosen engine's class directly (no wrapper, so a
+``feed()`` or ``snapshot()`` call costs exactly what the engine costs); both classes are
+registered as virtual subclasses, so ``isinstance(p, deltajson.Parser)`` holds.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABCMeta
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union
+
+from deltajson._errors import IncompleteJSONError
+from deltajson._pure import Parser as PurePythonParser
+
+try:
+    from deltajson._deltajson import Parser as RustParser
+except ImportError:  # pragma: no cover - only without the compiled extension
+    RustParser = None
+
+Backend = Literal["rust", "python"]
+FloatMode = Literal["float", "decimal"]
+Chunk = Union[bytes, bytearray, memoryview, str]
+PathPart = Union[str, int]
+Status = Literal["empty", "partial", "complete", "error"]
+
+BACKENDS: tuple[str, ...] = ("rust", "python") if RustParser is not None else ("python",)
+
+
+def default_backend() -> Backend:
+    """The engine used when none is named: ``$DELTAJSON_BACKEND``, else Rust if available."""
+    chosen = os.environ.get("DELTAJSON_BACKEND", "").strip().lower()
+    if chosen in ("rust", "python"):
+        return chosen  # type: ignore[return-value]
+    if chosen:
+        raise ValueError(f"DELTAJSON_BACKEND must be 'rust' or 'python', not {chosen!r}")
+    return "rust" if RustParser is not None else "python"
+
+
+class Parser(metaclass=ABCMeta):
+    """An incremental JSON parser: ``feed()`` chunks, read ``snapshot()`` any time, ``finish()``.
+
+    Each ``feed(delta)`` costs O(len(delta)); ``snapshot()`` copies only the containers that are
+    still open. See the README for the partial-value guarantees.
+
+    Args:
+        partial_strings: Show an unfinished string value as its decoded prefix (else strings
+            appear only when closed).
+        multiple: Read a stream of values (concatenated or JSON Lines) as if it were one array.
+        max_depth: Deepest nesting allowed; one more ``[`` or ``{`` is an error.
+        max_bytes: Largest total input accepted.
+        max_string_bytes: Largest raw size of one string (key or value) between its quotes.
+        allow_nan: Accept ``NaN``, ``Infinity`` and ``-Infinity``.
+        float_mode: ``"float"`` (like ``json.loads``) or ``"decimal"`` (``decimal.Decimal``).
+        backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND``, else Rust.
+    """
+
+    def __new__(
+        cls,
+        *,
+        partial_strings: bool = True,
+        multiple: bool = False,
+        max_depth: int = 1024,
+        max_bytes: Optional[int] = None,
+        max_string_bytes: Optional[int] = None,
+        allow_nan: bool = False,
+        float_mode: FloatMode = "float",
+        backend: Optional[Backend] = None,
+    ) -> Parser:
+        chosen = backend if backend is not None else default_backend()
+        if chosen == "rust":
+            if RustParser is None:
+                raise ImportError("the deltajson Rust extension is not available")
+            engine: Any = RustParser
+        elif chosen == "python":
+            engine = PurePythonParser
+        else:
+            raise ValueError(f"backend must be 'rust' or 'python', not {chosen!r}")
+        parser: Parser = engine(
+            partial_strings=partial_strings,
+            multiple=multiple,
+            max_depth=max_depth,
+            max_bytes=max_bytes,
+            max_string_bytes=max_string_bytes,
+            allow_nan=allow_nan,
+            float_mode=float_mode,
+        )
+        return parser
+
+    if TYPE_CHECKING:
+        # The engines implement these; declared here for type checkers and documentation.
+
+        def feed(self, chunk: Chunk, /) -> None:
+            """Feeds the next chunk (bytes, bytearray, memoryview or str).
+
+            Raises:
+                JSONError: if the chunk holds the first invalid byte (or the parser failed
+                    earlier: it stays failed).
+            """
+
+        def snapshot(self, *, copy: bool = True) -> Any:
+            """The current partial value (``None`` before any value began).
+
+            With ``copy=True`` the result is never mutated by later feeds and the same object
+            comes back while nothing changed. ``copy=False`` returns the live tree (zero
+            copy), which later feeds keep extending; treat it as read-only.
+            """
+
+        def finish(self) -> Any:
+            """Ends the input and returns the final value.
+
+            Raises:
+                IncompleteJSONError: the input ended early; ``.partial`` holds the last
+                    snapshot.
+                JSONError: the input was invalid.
+            """
+
+        @property
+        def status(self) -> Status:
+            """``"empty"``, ``"partial"``, ``"complete"`` or ``"error"``."""
+
+        @property
+        def path(self) -> tuple[PathPart, ...]:
+            """Path of the value being written now, e.g. ``("items", 3, "title")``."""
+
+        @property
+        def offset(self) -> int:
+            """Bytes consumed (the error's offset once failed)."""
+
+        @property
+        def line(self) -> int:
+            """1-based line of ``offset``."""
+
+        @property
+        def column(self) -> int:
+            """1-based column of ``offset``, in characters."""
+
+        @property
+        def depth(self) -> int:
+            """Number of open arrays and objects."""
+
+        @property
+        def backend(self) -> Backend:
+            """The engine: ``"rust"`` or ``"python"``."""
+
+
+if RustParser is not None:
+    Parser.register(RustParser)
+Parser.register(PurePythonParser)
+
+
+def loads(
+    data: Chunk,
+    /,
+    *,
+    partial: bool = True,
+    partial_strings: bool = True,
+    multiple: bool = False,
+    max_depth: int = 1024,
+    max_bytes: Optional[int] = None,
+    max_string_bytes: Optional[int] = None,
+    allow_nan: bool = False,
+    float_mode: FloatMode = "float",
+    backend: Optional[Backend] = None,
+) -> Any:
+    """Parses a whole (possibly truncated) document in one call.
+
+    With ``partial=True`` a document cut short gives its partial value, with the same rules as
+    ``Parser.snapshot()`` (a trailing number that might continue is left out); invalid JSON
+    still raises. With ``partial=False`` it behaves like ``json.loads``.
+
+    Raises:
+        JSONError: the text is invalid.
+        IncompleteJSONError: the text is cut short and ``partial`` is False.
+    """
+    parser = Parser(
+        partial_strings=partial_strings,
+        multiple=multiple,
+        max_depth=max_depth,
+        max_bytes=max_bytes,
+        max_string_bytes=max_string_bytes,
+        allow_nan=allow_nan,
+        float_mode=float_mode,
+        backend=backend,
+    )
+    parser.feed(data)
+    try:
+        return parser.finish()
+    except IncompleteJSONError as e:
+        if partial:
+            return e.partial
+        raise

@@ -1,0 +1,47 @@
+"""Type stubs of the Rust extension ``deltajson._deltajson`` (use it through ``deltajson``)."""
+
+from typing import Any, Literal, Optional, Union
+
+__version__: str
+
+class Parser:
+    """The Rust engine behind ``deltajson.Parser(backend="rust")``."""
+
+    def __init__(
+        self,
+        *,
+        partial_strings: bool = True,
+        multiple: bool = False,
+        max_depth: int = 1024,
+        max_bytes: Optional[int] = None,
+        max_string_bytes: Optional[int] = None,
+        allow_nan: bool = False,
+        float_mode: Literal["float", "decimal"] = "float",
+    ) -> None: ...
+    def feed(self, chunk: Union[bytes, bytearray, memoryview, str], /) -> None:
+        """Feeds the next chunk; raises ``JSONError`` at the first invalid byte."""
+    def snapshot(self, *, copy: bool = True) -> Any:
+        """The current partial value (a copy of the open spine unless ``copy=False``)."""
+    def finish(self) -> Any:
+        """Ends the input; returns the final value or raises ``IncompleteJSONError``."""
+    @property
+    def status(self) -> Literal["empty", "partial", "complete", "error"]:
+        """Progress of the stream."""
+    @property
+    def path(self) -> tuple[Union[str, int], ...]:
+        """Path of the value being written."""
+    @property
+    def offset(self) -> int:
+        """Bytes consumed (the error's offset once failed)."""
+    @property
+    def line(self) -> int:
+        """1-based line of ``offset``."""
+    @property
+    def column(self) -> int:
+        """1-based column of ``offset``, in characters."""
+    @property
+    def depth(self) -> int:
+        """Number of open arrays and objects."""
+    @property
+    def backend(self) -> Literal["rust"]:
+        """Always ``"rust"``."""

@@ -1,0 +1,235 @@
+"""The pure-Python ``Parser``: same API and semantics as the Rust one.
+
+Bytes are decoded with an incremental UTF-8 decoder, so a character split between chunks is
+held back (and never shown) until it is complete; the text goes to the scanner. What the Rust
+core does byte by byte — reject a non-ASCII byte outside a string at once, count the bytes of
+a held character against ``max_string_bytes`` — is done here on the decoder's held bytes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import sys
+from typing import Any, Optional, Union
+
+from deltajson._errors import IncompleteJSONError, JSONError
+from deltajson._pure import messages as m
+from deltajson._pure.builder import Builder
+from deltajson._pure.scanner import (
+    E_AFTER_HIGH,
+    E_BACKSLASH,
+    E_HEX,
+    ScanError,
+    Scanner,
+    utf8_len,
+)
+
+Chunk = Union[bytes, bytearray, memoryview, str]
+
+
+def _int_max_str_digits() -> Optional[int]:
+    get = getattr(sys, "get_int_max_str_digits", None)
+    limit = get() if get is not None else 0
+    return limit or None
+
+
+class Parser:
+    """Pure-Python incremental JSON parser (``backend="python"``)."""
+
+    backend = "python"
+
+    def __init__(
+        self,
+        *,
+        partial_strings: bool = True,
+        multiple: bool = False,
+        max_depth: int = 1024,
+        max_bytes: Optional[int] = None,
+        max_string_bytes: Optional[int] = None,
+        allow_nan: bool = False,
+        float_mode: str = "float",
+    ) -> None:
+        if float_mode not in ("float", "decimal"):
+            raise ValueError(f"float_mode must be 'float' or 'decimal', not {float_mode!r}")
+        if max_depth < 1:
+            raise ValueError("max_depth must be at least 1")
+        for name, value in (("max_bytes", max_bytes), ("max_string_bytes", max_string_bytes)):
+            if value is not None and value < 0:
+                raise OverflowError(f"{name} must not be negative")
+        self._partial_strings = partial_strings
+        self._multiple = multiple
+        self._float_mode = float_mode
+        self._max_bytes = max_bytes
+        self._max_string_bytes = max_string_bytes
+        self._builder = Builder(
+            multiple=multiple, partial_strings=partial_strings, float_mode=float_mode
+        )
+        self._scanner = Scanner(
+            self._builder,
+            multiple=multiple,
+            allow_nan=allow_nan,
+            max_depth=max_depth,
+            max_string_bytes=max_string_bytes,
+            max_int_digits=_int_max_str_digits(),
+        )
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._consumed = 0
+
+    # ---- feeding ----------------------------------------------------------------------------
+
+    def feed(self, chunk: Chunk, /) -> None:
+        """Feeds the next chunk of the document."""
+        scanner = self._scanner
+        if scanner.error is not None:
+            raise self._to_json_error(scanner.error)
+        if scanner.finished:
+            raise self._after_finish()
+        if isinstance(chunk, str):
+            if not self._decoder.getstate()[0]:
+                size = utf8_len(chunk)
+                if self._max_bytes is None or self._consumed + size <= self._max_bytes:
+                    self._scan(chunk, self._consumed)
+                    self._consumed += size
+                    return
+            data = chunk.encode("utf-8", "surrogatepass")
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            data = bytes(chunk)
+        else:
+            raise TypeError(
+                f"feed() takes bytes, bytearray, memoryview or str, not {type(chunk).__name__}"
+            )
+        self._feed_bytes(data)
+
+    def _feed_bytes(self, data: bytes) -> None:
+        over = self._max_bytes is not None and self._consumed + len(data) > self._max_bytes
+        if over:
+            assert self._max_bytes is not None
+            data = data[: max(0, self._max_bytes - self._consumed)]
+        held_before = self._decoder.getstate()[0]
+        base = self._consumed - len(held_before)
+        try:
+            text = self._decoder.decode(data)
+        except UnicodeDecodeError as e:
+            # Scan what is valid first (an earlier error wins), then the bad byte.
+            joined = held_before + data
+            self._scan(joined[: e.start].decode("utf-8"), base)
+            self._scan_foreign(joined[e.start], base + e.start)
+            raise AssertionError("a foreign byte is always rejected") from e
+        self._scan(text, base)
+        self._consumed += len(data)
+        held = self._decoder.getstate()[0]
+        if held:
+            self._check_held(held)
+        if over:
+            assert self._max_bytes is not None
+            raise self._fail_after_text(m.too_many_bytes(self._max_bytes), self._max_bytes)
+
+    def _scan(self, text: str, base: int) -> None:
+        try:
+            self._scanner.feed_text(text, base)
+        except ScanError as e:
+            raise self._to_json_error(e) from None
+
+    def _scan_foreign(self, byte: int, offset: int) -> None:
+        try:
+            self._scanner.feed_foreign_byte(byte, offset)
+        except ScanError as e:
+            raise self._to_json_error(e) from None
+
+    def _check_held(self, held: bytes) -> None:
+        """Judges the first bytes of a character cut by the end of the chunk, as the Rust core
+        does when it sees them: outside string content they are an error at once; inside, they
+        end a pending high surrogate and count against ``max_string_bytes``."""
+        scanner = self._scanner
+        start = self._consumed - len(held)
+        if not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
+            self._scan_foreign(held[0], start)
+        if scanner.esc == E_AFTER_HIGH:
+            scanner._flush_high()
+        limit = self._max_string_bytes
+        if limit is not None and scanner.str_raw + len(held) > limit:
+            offset = scanner._content_offset() + limit
+            shift = 1 if offset > start else 0
+            raise self._fail_after_text(m.string_too_long(limit), offset, shift)
+
+    def _fail_after_text(self, msg: str, offset: int, column_shift: int = 0) -> JSONError:
+        e = self._scanner.error_after_text(msg, offset=offset, column_shift=column_shift)
+        return self._to_json_error(e)
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    def snapshot(self, *, copy: bool = True) -> Any:
+        """The current partial value; never mutated by later feeds unless ``copy=False``."""
+        return self._builder.snapshot(copy)
+
+    def finish(self) -> Any:
+        """Ends the input and returns the final value."""
+        scanner = self._scanner
+        try:
+            scanner.finish(self._consumed)
+        except ScanError as e:
+            raise self._to_json_error(e) from None
+        value = self._builder.snapshot(False)
+        if self._multiple and value is None:
+            return []
+        return value
+
+    @property
+    def status(self) -> str:
+        """``"empty"``, ``"partial"``, ``"complete"`` or ``"error"``."""
+        scanner = self._scanner
+        if scanner.error is not None:
+            return "error"
+        if scanner.in_value():
+            return "partial"
+        return "complete" if scanner.values_done else "empty"
+
+    @property
+    def path(self) -> tuple[Union[str, int], ...]:
+        """Path of the value being written, e.g. ``("items", 3, "title")``."""
+        s = self._scanner
+        return self._builder.path(s.scalar_in_progress(), s.key_pending())
+
+    @property
+    def offset(self) -> int:
+        """Bytes consumed so far (the error's offset once failed)."""
+        e = self._scanner.error
+        return e.offset if e is not None else self._consumed
+
+    @property
+    def line(self) -> int:
+        """1-based line of ``offset``."""
+        e = self._scanner.error
+        return e.line if e is not None else self._scanner.line
+
+    @property
+    def column(self) -> int:
+        """1-based column of ``offset``, in characters."""
+        e = self._scanner.error
+        return e.column if e is not None else self._scanner.col + 1
+
+    @property
+    def depth(self) -> int:
+        """Number of open arrays and objects."""
+        return len(self._scanner.stack)
+
+    def __repr__(self) -> str:
+        return (
+            f"Parser(backend='python', status={self.status!r}, offset={self.offset}, "
+            f"partial_strings={self._partial_strings}, multiple={self._multiple}, "
+            f"float_mode={self._float_mode!r})"
+        )
+
+    # ---- errors -----------------------------------------------------------------------------
+
+    def _after_finish(self) -> JSONError:
+        s = self._scanner
+        return JSONError(m.AFTER_FINISH, "", self._consumed, s.line, s.col + 1)
+
+    def _to_json_error(self, e: ScanError) -> JSONError:
+        if e.is_eof:
+            partial = self._builder.snapshot(True)
+            return IncompleteJSONError(
+                e.msg, e.excerpt, e.offset, e.line, e.column, partial=partial
+            )
+        return JSONError(e.msg, e.excerpt, e.offset, e.line, e.column)

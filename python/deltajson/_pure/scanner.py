@@ -1,0 +1,656 @@
+"""The pure-Python twin of the Rust scanner (``src/core/scanner.rs``).
+
+It works on decoded text (the parser decodes bytes incrementally) and calls the same events on
+its sink as the Rust core. States, error precedence and messages follow the Rust code one to
+one, so both backends accept, reject and report exactly the same inputs; regular expressions
+skip whitespace, string runs and whole numbers in one step, and the byte-at-a-time machines
+only run where a token is cut by the end of a chunk.
+
+Positions: the scanner keeps no input. An error is located by the text of the current chunk,
+the index in it, the byte offset of that chunk and the line/column where that chunk began.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple, Optional
+
+from deltajson._pure import messages as m
+
+# Grammar states (as ``State`` in scanner.rs).
+VALUE, ARRAY_FIRST, OBJECT_FIRST, OBJECT_KEY, COLON, AFTER_VALUE, STR, NUMBER, LITERAL, FAILED = (
+    range(10)
+)
+OBJECT, ARRAY = 0, 1
+# Number states (number.rs).
+N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXP_SIGN, N_EXP_DIGITS = range(8)
+_COMPLETE_NUMBER = (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)
+# Escape states (string.rs).
+E_IDLE, E_BACKSLASH, E_HEX, E_AFTER_HIGH = range(4)
+
+_WS = re.compile(r"[ \t\n\r]*")
+# A run of string content that needs no attention: no quote, backslash, control character or
+# lone surrogate (which only a ``str`` chunk can hold, and which is not UTF-8).
+_STR_RUN = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]*')
+_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_NUMBER_CONTINUES = frozenset(".eE0123456789")
+_DIGITS = frozenset("0123456789")
+_SIMPLE_ESCAPES = {
+    '"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
+}
+_HEX = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
+_LITERALS = {"t": "true", "f": "false", "n": "null"}
+# Stands for a byte that is not text (see ``feed_foreign_byte``): a lone surrogate, which no
+# state accepts and which string runs stop at.
+_FOREIGN = "\udfff"
+_NAN_LITERALS = {"N": "NaN", "I": "Infinity"}
+
+
+def utf8_len(text: str) -> int:
+    """Length of ``text`` in UTF-8 bytes (a lone surrogate counts its three WTF-8 bytes)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+class ScanError(Exception):
+    """A located error; the parser turns it into ``JSONError``."""
+
+    def __init__(
+        self, msg: str, offset: int, line: int, column: int, excerpt: str, is_eof: bool
+    ) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.offset = offset
+        self.line = line
+        self.column = column
+        self.excerpt = excerpt
+        self.is_eof = is_eof
+
+
+class Location(NamedTuple):
+    """Where a character is: its chunk, its index there, and where the chunk began."""
+
+    text: str
+    index: int
+    base: int  # byte offset of text[0]
+    line: int  # line at text[0]
+    col: int  # characters before text[0] on that line
+
+
+class Scanner:
+    """Incremental JSON scanner over text chunks; calls ``sink`` for every event."""
+
+    def __init__(
+        self,
+        sink: Any,
+        *,
+        multiple: bool,
+        allow_nan: bool,
+        max_depth: int,
+        max_string_bytes: Optional[int],
+        max_int_digits: Optional[int],
+    ) -> None:
+        self.sink = sink
+        self.multiple = multiple
+        self.allow_nan = allow_nan
+        self.max_depth = max_depth
+        self.max_string_bytes = max_string_bytes
+        self.max_int_digits = max_int_digits
+        self.state = VALUE
+        self.stack: list[int] = []
+        self.values_done = 0
+        self.error: Optional[ScanError] = None
+        self.finished = False
+        # The open string.
+        self.str_is_key = False
+        self.str_raw = 0
+        self.str_start: Optional[Location] = None
+        self.key_parts: list[str] = []
+        self.esc = E_IDLE
+        self.hex = 0
+        self.hex_count = 0
+        self.high = 0
+        # The open number and literal.
+        self.num = N_ZERO
+        self.num_parts: list[str] = []
+        self.num_start: Optional[Location] = None
+        self.lit_word = ""
+        self.lit_matched = 0
+        # Position at the start of the current chunk.
+        self.line = 1
+        self.col = 0
+        self.recent = ""
+        self._text = ""
+        self._base = 0
+        self._found_byte: Optional[int] = None
+
+    # ---- queries ----------------------------------------------------------------------------
+
+    def in_value(self) -> bool:
+        return bool(self.stack) or self.state in (STR, NUMBER, LITERAL)
+
+    def scalar_in_progress(self) -> bool:
+        if self.state == STR:
+            return not self.str_is_key
+        return self.state in (NUMBER, LITERAL)
+
+    def key_pending(self) -> bool:
+        return self.state == COLON or (
+            self.state == VALUE and bool(self.stack) and self.stack[-1] == OBJECT
+        )
+
+    def in_string(self) -> bool:
+        return self.state == STR
+
+    # ---- feeding ----------------------------------------------------------------------------
+
+    def feed_text(self, text: str, base: int) -> None:
+        """Scans ``text``, whose first character is at byte offset ``base``."""
+        if self.error is not None:
+            raise self.error
+        self._text = text
+        self._base = base
+        pos = 0
+        n = len(text)
+        try:
+            while pos < n:
+                st = self.state
+                if st == VALUE or st == ARRAY_FIRST:
+                    pos = self._at_value(text, pos)
+                elif st == AFTER_VALUE:
+                    pos = self._after_value(text, pos)
+                elif st == OBJECT_FIRST or st == OBJECT_KEY:
+                    pos = self._at_key(text, pos)
+                elif st == COLON:
+                    pos = self._at_colon(text, pos)
+                elif st == STR:
+                    pos = self._in_string(text, pos)
+                elif st == NUMBER:
+                    pos = self._in_number(text, pos, pos)
+                elif st == LITERAL:
+                    pos = self._in_literal(text, pos)
+                else:
+                    break
+        except ScanError as e:
+            self.fail(e)
+            raise
+        self._advance(text)
+
+    def feed_foreign_byte(self, byte: int, base: int) -> None:
+        """Scans a byte that is not text: the start of invalid UTF-8, or of a character cut
+        by the end of the chunk, at byte offset ``base``. The Rust core judges such a byte in
+        its current state (it may end a number, be a bad escape, or be invalid UTF-8 inside a
+        string), so it goes through the same machine; every state rejects it."""
+        self._found_byte = byte
+        try:
+            self.feed_text(_FOREIGN, base)
+        finally:
+            self._found_byte = None
+
+    def _advance(self, text: str) -> None:
+        newlines = text.count("\n")
+        if newlines:
+            self.line += newlines
+            self.col = len(text) - text.rfind("\n") - 1
+        else:
+            self.col += len(text)
+        self.recent = (self.recent + text)[-m.EXCERPT_BYTES :]
+
+    def finish(self, end_offset: int) -> None:
+        """Ends the input at byte ``end_offset``; raises an ``is_eof`` error if the document
+        is incomplete."""
+        if self.error is not None:
+            raise self.error
+        if self.finished:
+            return
+        self._text = ""
+        try:
+            if self.state == NUMBER and self.num in _COMPLETE_NUMBER:
+                self._complete_number("", 0, 0)
+            expected = self._expected_at_end()
+            if expected is not None:
+                loc = Location("", 0, end_offset, self.line, self.col)
+                raise self._error_from(loc, m.unexpected(expected, m.FOUND_EOF), is_eof=True)
+        except ScanError as e:
+            self.fail(e)
+            raise
+        self.finished = True
+
+    def _expected_at_end(self) -> Optional[str]:
+        st = self.state
+        if not self.stack and (st == AFTER_VALUE or (st == VALUE and self.multiple)):
+            return None
+        if st == VALUE:
+            return m.VALUE
+        if st == ARRAY_FIRST:
+            return m.VALUE_OR_ARRAY_END
+        if st == OBJECT_FIRST:
+            return m.KEY_OR_OBJECT_END
+        if st == OBJECT_KEY:
+            return m.KEY
+        if st == COLON:
+            return m.COLON
+        if st == AFTER_VALUE:
+            return self._expected_after_value()
+        if st == STR:
+            return {E_BACKSLASH: m.ESCAPE_CHAR, E_HEX: m.HEX_DIGIT}.get(self.esc, m.STRING_END)
+        if st == NUMBER:
+            return m.EXPONENT_START if self.num == N_EXP else m.DIGIT
+        return m.literal(self.lit_word)
+
+    def fail(self, e: ScanError) -> ScanError:
+        self.state = FAILED
+        self.error = e
+        return e
+
+    # ---- structure --------------------------------------------------------------------------
+
+    def _at_value(self, text: str, pos: int) -> int:
+        if text[pos] in " \t\n\r":
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if pos == len(text):
+                return pos
+        if text[pos] == "]" and self.state == ARRAY_FIRST:
+            return self._close(pos)
+        return self._begin_value(text, pos)
+
+    def _begin_value(self, text: str, pos: int) -> int:
+        c = text[pos]
+        sink = self.sink
+        if c == "{":
+            self._open(pos, OBJECT)
+            sink.begin_object()
+            self.state = OBJECT_FIRST
+            return pos + 1
+        if c == "[":
+            self._open(pos, ARRAY)
+            sink.begin_array()
+            self.state = ARRAY_FIRST
+            return pos + 1
+        if c == '"':
+            return self._begin_string(text, pos + 1, False)
+        if c == "-" or c in _DIGITS:
+            return self._begin_number(text, pos)
+        word = _LITERALS.get(c) or (_NAN_LITERALS.get(c) if self.allow_nan else None)
+        if word is not None:
+            if text.startswith(word, pos):
+                sink.literal(word)
+                self._value_done()
+                return pos + len(word)
+            self.lit_word = word
+            self.lit_matched = 1
+            self.state = LITERAL
+            return self._in_literal(text, pos + 1)
+        expected = m.VALUE_OR_ARRAY_END if self.state == ARRAY_FIRST else m.VALUE
+        raise self._unexpected(pos, expected)
+
+    def _at_key(self, text: str, pos: int) -> int:
+        if text[pos] in " \t\n\r":
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if pos == len(text):
+                return pos
+        c = text[pos]
+        if c == '"':
+            return self._begin_string(text, pos + 1, True)
+        if c == "}" and self.state == OBJECT_FIRST:
+            return self._close(pos)
+        raise self._unexpected(pos, m.KEY_OR_OBJECT_END if self.state == OBJECT_FIRST else m.KEY)
+
+    def _at_colon(self, text: str, pos: int) -> int:
+        if text[pos] in " \t\n\r":
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if pos == len(text):
+                return pos
+        if text[pos] == ":":
+            self.state = VALUE
+            return pos + 1
+        raise self._unexpected(pos, m.COLON)
+
+    def _after_value(self, text: str, pos: int) -> int:
+        if text[pos] in " \t\n\r":
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if pos == len(text):
+                return pos
+        c = text[pos]
+        stack = self.stack
+        if stack:
+            top = stack[-1]
+            if c == ",":
+                self.state = OBJECT_KEY if top == OBJECT else VALUE
+                return pos + 1
+            if (c == "]" and top == ARRAY) or (c == "}" and top == OBJECT):
+                return self._close(pos)
+            raise self._unexpected(pos, self._expected_after_value())
+        if self.multiple:
+            return self._begin_value(text, pos)
+        raise self._unexpected(pos, m.END_OF_INPUT)
+
+    def _expected_after_value(self) -> str:
+        if not self.stack:
+            return m.END_OF_INPUT
+        return m.COMMA_OR_OBJECT_END if self.stack[-1] == OBJECT else m.COMMA_OR_ARRAY_END
+
+    def _open(self, pos: int, container: int) -> None:
+        if len(self.stack) >= self.max_depth:
+            raise self._error_at(pos, m.too_deep(self.max_depth))
+        self.stack.append(container)
+
+    def _close(self, pos: int) -> int:
+        if self.stack.pop() == OBJECT:
+            self.sink.end_object()
+        else:
+            self.sink.end_array()
+        self._value_done()
+        return pos + 1
+
+    def _value_done(self) -> None:
+        self.state = AFTER_VALUE
+        if not self.stack:
+            self.values_done += 1
+
+    # ---- literals and numbers ---------------------------------------------------------------
+
+    def _in_literal(self, text: str, pos: int) -> int:
+        word = self.lit_word
+        n = len(text)
+        while self.lit_matched < len(word):
+            if pos >= n:
+                return pos
+            if text[pos] != word[self.lit_matched]:
+                raise self._unexpected(pos, m.literal(word))
+            self.lit_matched += 1
+            pos += 1
+        self.sink.literal(word)
+        self._value_done()
+        return pos
+
+    def _begin_number(self, text: str, pos: int) -> int:
+        match = _NUMBER.match(text, pos)
+        if match is not None:
+            end = match.end()
+            if end < len(text) and text[end] not in _NUMBER_CONTINUES:
+                # The whole number is here and the next character ends it.
+                self.num = N_INT if match.lastindex == 1 else N_FRAC
+                self.num_start = self._loc(pos)
+                self._complete_number(text, pos, end)
+                return end
+        c = text[pos]
+        self.num = N_MINUS if c == "-" else N_ZERO if c == "0" else N_INT
+        self.num_start = self._loc(pos)
+        self.num_parts = []
+        self.state = NUMBER
+        return self._in_number(text, pos + 1, pos)
+
+    def _in_number(self, text: str, pos: int, seg_start: int) -> int:
+        n = len(text)
+        while pos < n:
+            c = text[pos]
+            st = self.num
+            digit = c in _DIGITS
+            if st == N_MINUS:
+                if digit:
+                    nxt = N_ZERO if c == "0" else N_INT
+                elif c == "I" and self.allow_nan:
+                    self.lit_word = "-Infinity"
+                    self.lit_matched = 2
+                    self.state = LITERAL
+                    return self._in_literal(text, pos + 1)
+                else:
+                    raise self._unexpected(pos, m.DIGIT)
+            elif st == N_INT and digit:
+                nxt = N_INT
+            elif (st == N_ZERO or st == N_INT) and c == ".":
+                nxt = N_DOT
+            elif (st == N_ZERO or st == N_INT or st == N_FRAC) and (c == "e" or c == "E"):
+                nxt = N_EXP
+            elif st == N_DOT:
+                if not digit:
+                    raise self._unexpected(pos, m.DIGIT)
+                nxt = N_FRAC
+            elif st == N_FRAC and digit:
+                nxt = N_FRAC
+            elif st == N_EXP:
+                if c == "+" or c == "-":
+                    nxt = N_EXP_SIGN
+                elif digit:
+                    nxt = N_EXP_DIGITS
+                else:
+                    raise self._unexpected(pos, m.EXPONENT_START)
+            elif st == N_EXP_SIGN:
+                if not digit:
+                    raise self._unexpected(pos, m.DIGIT)
+                nxt = N_EXP_DIGITS
+            elif st == N_EXP_DIGITS and digit:
+                nxt = N_EXP_DIGITS
+            else:
+                # A complete number followed by a byte that cannot continue it.
+                self._complete_number(text, seg_start, pos)
+                return pos
+            self.num = nxt
+            pos += 1
+        self.num_parts.append(text[seg_start:])
+        return pos
+
+    def _complete_number(self, text: str, start: int, end: int) -> None:
+        if self.num_parts:
+            self.num_parts.append(text[start:end])
+            number = "".join(self.num_parts)
+            self.num_parts = []
+        else:
+            number = text[start:end]
+        is_integer = self.num == N_ZERO or self.num == N_INT
+        limit = self.max_int_digits
+        if is_integer and limit is not None:
+            digits = len(number) - (number[0] == "-")
+            if digits > limit and self.num_start is not None:
+                raise self._error_from(self.num_start, m.integer_too_long(digits, limit))
+        self.sink.number(number, is_integer)
+        self._value_done()
+
+    # ---- strings ----------------------------------------------------------------------------
+
+    def _begin_string(self, text: str, pos: int, key: bool) -> int:
+        self.str_is_key = key
+        self.str_raw = 0
+        self.str_start = self._loc(pos)
+        end = _STR_RUN.match(text, pos).end()  # type: ignore[union-attr]
+        if end < len(text) and text[end] == '"':
+            whole = text[pos:end]
+            limit = self.max_string_bytes
+            if limit is None or utf8_len(whole) <= limit:
+                if key:
+                    self.sink.key(whole)
+                    self.state = COLON
+                else:
+                    self.sink.string(whole)
+                    self._value_done()
+                return end + 1
+        self.state = STR
+        self.esc = E_IDLE
+        self.high = 0
+        if key:
+            self.key_parts = []
+        else:
+            self.sink.begin_string()
+        return self._in_string(text, pos)
+
+    def _in_string(self, text: str, pos: int) -> int:
+        n = len(text)
+        while pos < n:
+            if self.esc != E_IDLE:
+                pos = self._escape_char(text, pos)
+                continue
+            end = _STR_RUN.match(text, pos).end()  # type: ignore[union-attr]
+            if end > pos:
+                self._string_run(text, pos, end)
+                pos = end
+                if pos == n:
+                    return pos
+            c = text[pos]
+            if c == '"':
+                self._end_string()
+                return pos + 1
+            if c == "\\":
+                self._count_string_char(pos)
+                self.esc = E_BACKSLASH
+                pos += 1
+            elif c < " ":
+                limit = self.max_string_bytes
+                if limit is not None and self.str_raw >= limit:
+                    raise self._error_at(pos, m.string_too_long(limit))
+                raise self._error_at(pos, m.control_in_string(c))
+            else:
+                # A lone surrogate in a ``str`` chunk: not encodable as UTF-8.
+                raise self._error_at(pos, m.INVALID_UTF8)
+        return pos
+
+    def _string_run(self, text: str, pos: int, end: int) -> None:
+        run = text[pos:end]
+        limit = self.max_string_bytes
+        if limit is not None:
+            size = utf8_len(run)
+            room = limit - self.str_raw
+            if size > room:
+                # Show the characters that fit, then fail at the first byte past the limit.
+                fit = room if run.isascii() else _chars_within(run, room)
+                self._emit(run[:fit])
+                straddles = utf8_len(run[:fit]) < room
+                raise self._error_at(pos + fit + straddles, m.string_too_long(limit),
+                                     offset=self._content_offset() + limit)
+            self.str_raw += size
+        self._emit(run)
+
+    def _content_offset(self) -> int:
+        start = self.str_start
+        assert start is not None
+        return start.base + utf8_len(start.text[: start.index])
+
+    def _count_string_char(self, pos: int) -> None:
+        limit = self.max_string_bytes
+        if limit is not None and self.str_raw >= limit:
+            raise self._error_at(pos, m.string_too_long(limit))
+        self.str_raw += 1
+
+    def _escape_char(self, text: str, pos: int) -> int:
+        c = text[pos]
+        st = self.esc
+        if st == E_AFTER_HIGH and c != "\\":
+            self._flush_high()
+            return pos
+        self._count_string_char(pos)
+        if st == E_BACKSLASH:
+            if c == "u":
+                self.esc = E_HEX
+                self.hex = 0
+                self.hex_count = 0
+                return pos + 1
+            simple = _SIMPLE_ESCAPES.get(c)
+            if simple is None:
+                raise self._unexpected(pos, m.ESCAPE_CHAR)
+            self._flush_high()
+            self._emit(simple)
+            self.esc = E_IDLE
+            return pos + 1
+        if st == E_HEX:
+            digit = _HEX.get(c)
+            if digit is None:
+                raise self._unexpected(pos, m.HEX_DIGIT)
+            self.hex = self.hex * 16 + digit
+            self.hex_count += 1
+            if self.hex_count == 4:
+                self.esc = E_IDLE
+                self._code_unit(self.hex)
+            return pos + 1
+        # E_AFTER_HIGH and a backslash: maybe the low surrogate's escape.
+        self.esc = E_BACKSLASH
+        return pos + 1
+
+    def _flush_high(self) -> None:
+        if self.high:
+            self._emit(chr(self.high))
+            self.high = 0
+        if self.esc == E_AFTER_HIGH:
+            self.esc = E_IDLE
+
+    def _code_unit(self, unit: int) -> None:
+        if self.high:
+            if 0xDC00 <= unit < 0xE000:
+                self._emit(chr(0x10000 + ((self.high - 0xD800) << 10) + (unit - 0xDC00)))
+                self.high = 0
+                return
+            self._emit(chr(self.high))
+            self.high = 0
+        if 0xD800 <= unit < 0xDC00:
+            self.high = unit
+            self.esc = E_AFTER_HIGH
+        else:
+            self._emit(chr(unit))
+
+    def _emit(self, piece: str) -> None:
+        if not piece:
+            return
+        if self.str_is_key:
+            self.key_parts.append(piece)
+        else:
+            self.sink.string_piece(piece)
+
+    def _end_string(self) -> None:
+        if self.str_is_key:
+            self.sink.key("".join(self.key_parts))
+            self.key_parts = []
+            self.state = COLON
+        else:
+            self.sink.end_string()
+            self._value_done()
+
+    # ---- errors -----------------------------------------------------------------------------
+
+    def _loc(self, index: int) -> Location:
+        return Location(self._text, index, self._base, self.line, self.col)
+
+    def _unexpected(self, pos: int, expected: str) -> ScanError:
+        byte = self._found_byte
+        found = m.found_char(self._text[pos]) if byte is None else m.found_byte(byte)
+        return self._error_at(pos, m.unexpected(expected, found))
+
+    def _error_at(self, pos: int, msg: str, *, offset: Optional[int] = None) -> ScanError:
+        return self._error_from(self._loc(pos), msg, offset=offset)
+
+    def error_after_text(self, msg: str, *, offset: int, column_shift: int = 0) -> ScanError:
+        """Fails at byte ``offset``, just after all the text scanned so far (bytes that are not
+        text yet: the start of an incomplete character). ``column_shift`` counts such a
+        character when the offset falls inside it, as the Rust core does."""
+        self._text = ""
+        loc = Location("", 0, offset, self.line, self.col + column_shift)
+        return self.fail(self._error_from(loc, msg))
+
+    def _error_from(
+        self, loc: Location, msg: str, *, offset: Optional[int] = None, is_eof: bool = False
+    ) -> ScanError:
+        before = loc.text[: loc.index]
+        if offset is None:
+            offset = loc.base + utf8_len(before)
+        newlines = before.count("\n")
+        if newlines:
+            line = loc.line + newlines
+            column = loc.index - before.rfind("\n")
+        else:
+            line = loc.line
+            column = loc.col + loc.index + 1
+        if loc.text is _FOREIGN:
+            context = self.recent
+        elif loc.text is self._text:
+            context = self.recent + loc.text[: loc.index + 1]
+        else:
+            context = loc.text[: loc.index + 1]
+        excerpt = m.excerpt_of(context.encode("utf-8", "surrogatepass"))
+        return ScanError(msg, offset, line, column, excerpt, is_eof)
+
+
+def _chars_within(run: str, room: int) -> int:
+    """How many leading characters of ``run`` fit in ``room`` UTF-8 bytes."""
+    size = 0
+    for i, ch in enumerate(run):
+        size += utf8_len(ch)
+        if size > room:
+            return i
+    return len(run)

@@ -1,0 +1,190 @@
+//! Conversions of complete tokens to Python objects: strings, keys (through a bounded cache),
+//! numbers. Each is called exactly once per completed value.
+
+use std::sync::{Mutex, OnceLock};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyFloat, PyString};
+
+/// How non-integer numbers become Python objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloatMode {
+    /// `float`, correctly rounded (as `json.loads`).
+    Float,
+    /// `decimal.Decimal`, exact (as `json.loads(parse_float=Decimal)`).
+    Decimal,
+}
+
+/// A Python `str` from decoded string bytes: UTF-8, or WTF-8 when `wtf8` says a lone
+/// surrogate (from a `\uD800`-style escape) is inside, which `json.loads` keeps as is.
+pub fn make_str<'py>(py: Python<'py>, bytes: &[u8], wtf8: bool) -> PyResult<Bound<'py, PyString>> {
+    let len = bytes.len() as ffi::Py_ssize_t;
+    let ptr = bytes.as_ptr().cast();
+    // SAFETY: `ptr`/`len` describe a live slice for the duration of the call; CPython copies
+    // the bytes, validates them and returns a new reference or NULL with an exception set.
+    let raw = unsafe {
+        if wtf8 {
+            ffi::PyUnicode_DecodeUTF8(ptr, len, c"surrogatepass".as_ptr())
+        } else {
+            ffi::PyUnicode_FromStringAndSize(ptr, len)
+        }
+    };
+    // SAFETY: `raw` is a new reference (or NULL, turned into the pending exception), and both
+    // functions return `str` objects.
+    unsafe { Ok(Bound::from_owned_ptr_or_err(py, raw)?.cast_into_unchecked()) }
+}
+
+// ---- keys ---------------------------------------------------------------------------------
+
+/// Keys longer than this are not cached.
+const MAX_CACHED_KEY: usize = 64;
+/// Slots in the direct-mapped cache (a power of two).
+const KEY_CACHE_SLOTS: usize = 4096;
+
+struct CachedKey {
+    hash: u64,
+    bytes: Box<[u8]>,
+    value: Py<PyString>,
+}
+
+/// A bounded, direct-mapped cache of key strings shared by all parsers: LLM output repeats a
+/// handful of keys thousands of times, and a cached key also keeps its computed hash, which
+/// makes the dict insertion cheaper. At most `KEY_CACHE_SLOTS` keys of at most
+/// `MAX_CACHED_KEY` bytes are held (a few hundred KiB at worst).
+struct KeyCache {
+    slots: Vec<Option<CachedKey>>,
+}
+
+fn key_cache() -> &'static Mutex<KeyCache> {
+    static CACHE: OnceLock<Mutex<KeyCache>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(KeyCache { slots: Vec::new() }))
+}
+
+/// A cheap hash of a short key (FxHash-style, eight bytes at a time).
+fn hash_key(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    for &b in words.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    h
+}
+
+/// The Python `str` for an object key, from the cache when possible.
+pub fn make_key<'py>(py: Python<'py>, bytes: &[u8], wtf8: bool) -> PyResult<Bound<'py, PyString>> {
+    if wtf8 || bytes.len() > MAX_CACHED_KEY {
+        return make_str(py, bytes, wtf8);
+    }
+    // `try_lock`: if the cache is busy (another thread, or a re-entrant call from a finalizer
+    // run by the garbage collector in the middle of a feed) skip it instead of waiting.
+    let Ok(mut cache) = key_cache().try_lock() else {
+        return make_str(py, bytes, false);
+    };
+    if cache.slots.is_empty() {
+        cache.slots.resize_with(KEY_CACHE_SLOTS, || None);
+    }
+    let hash = hash_key(bytes);
+    let slot = &mut cache.slots[(hash as usize) & (KEY_CACHE_SLOTS - 1)];
+    if let Some(hit) = slot {
+        if hit.hash == hash && *hit.bytes == *bytes {
+            return Ok(hit.value.bind(py).clone());
+        }
+    }
+    let value = make_str(py, bytes, false)?;
+    *slot = Some(CachedKey {
+        hash,
+        bytes: bytes.into(),
+        value: value.clone().unbind(),
+    });
+    Ok(value)
+}
+
+// ---- numbers ------------------------------------------------------------------------------
+
+/// Parses up to 18 digits (with an optional sign) without overflow.
+fn small_int(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        n = n * 10 + i64::from(d - b'0');
+    }
+    Some(if negative { -n } else { n })
+}
+
+fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, pyo3::types::PyType>> {
+    static DECIMAL: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
+    DECIMAL.import(py, "decimal", "Decimal")
+}
+
+/// A Python number from the JSON text of a complete number (grammar already checked).
+pub fn make_number<'py>(
+    py: Python<'py>,
+    text: &[u8],
+    is_integer: bool,
+    mode: FloatMode,
+) -> PyResult<Bound<'py, PyAny>> {
+    // The scanner only passes ASCII digits, signs, '.', 'e' and 'E'.
+    let text_str =
+        std::str::from_utf8(text).map_err(|_| PyValueError::new_err("number is not ASCII"))?;
+    if is_integer {
+        if let Some(n) = small_int(text) {
+            return Ok(n.into_pyobject(py)?.into_any());
+        }
+        let mut c_text = Vec::with_capacity(text.len() + 1);
+        c_text.extend_from_slice(text);
+        c_text.push(0);
+        // SAFETY: `c_text` is NUL-terminated and outlives the call; the result is a new
+        // reference or NULL with an exception set (for instance CPython's digit limit).
+        let raw =
+            unsafe { ffi::PyLong_FromString(c_text.as_ptr().cast(), std::ptr::null_mut(), 10) };
+        // SAFETY: as above.
+        return unsafe { Bound::from_owned_ptr_or_err(py, raw) };
+    }
+    match mode {
+        FloatMode::Float => {
+            let f: f64 = text_str
+                .parse()
+                .map_err(|_| PyValueError::new_err("invalid float"))?;
+            Ok(PyFloat::new(py, f).into_any())
+        }
+        FloatMode::Decimal => decimal_type(py)?.call1((text_str,)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_ints() {
+        assert_eq!(small_int(b"0"), Some(0));
+        assert_eq!(small_int(b"-0"), Some(0));
+        assert_eq!(small_int(b"-123"), Some(-123));
+        assert_eq!(
+            small_int(b"999999999999999999"),
+            Some(999_999_999_999_999_999)
+        );
+        assert_eq!(small_int(b"1000000000000000000"), None);
+    }
+
+    #[test]
+    fn key_hash_spreads() {
+        assert_ne!(hash_key(b"title"), hash_key(b"titles"));
+        assert_ne!(hash_key(b"ab"), hash_key(b"ba"));
+    }
+}

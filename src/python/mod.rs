@@ -1,0 +1,20 @@
+//! PyO3 bindings: the `deltajson._deltajson` extension module.
+//!
+//! `parser` holds the `Parser` class, `builder` turns scanner events into Python objects,
+//! `convert` makes the leaf objects, `input` reads chunks and `errors` raises exceptions.
+
+mod builder;
+mod convert;
+mod errors;
+mod input;
+mod parser;
+
+use pyo3::prelude::*;
+
+/// The Rust engine of deltajson; use it through the `deltajson` package.
+#[pymodule(gil_used = true)]
+fn _deltajson(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<parser::Parser>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! `deltajson._deltajson.Parser`: the scanner and the object builder behind one Python class.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::core::{Options, Scanner, Status};
+use crate::python::builder::PyBuilder;
+use crate::python::convert::FloatMode;
+use crate::python::errors::to_py_err;
+use crate::python::input::read_chunk;
+
+/// An incremental JSON parser: `feed()` chunks, read `snapshot()` at any time, `finish()`.
+#[pyclass(module = "deltajson._deltajson", name = "Parser")]
+pub struct Parser {
+    scanner: Scanner,
+    builder: PyBuilder,
+    /// A Python exception raised while building values (e.g. MemoryError); fails the parser.
+    build_error: Option<PyErr>,
+    partial_strings: bool,
+    float_mode: FloatMode,
+}
+
+/// CPython's limit on digits of `int(str)` (0 when unlimited or unknown).
+fn int_max_str_digits(py: Python<'_>) -> Option<usize> {
+    let limit = py
+        .import("sys")
+        .ok()?
+        .getattr("get_int_max_str_digits")
+        .ok()?
+        .call0()
+        .ok()?;
+    match limit.extract::<usize>() {
+        Ok(0) | Err(_) => None,
+        Ok(n) => Some(n),
+    }
+}
+
+impl Parser {
+    fn fail_on_build_error(&mut self, py: Python<'_>) -> PyResult<()> {
+        if let Some(e) = self.builder.take_error() {
+            self.build_error = Some(e.clone_ref(py));
+            return Err(e);
+        }
+        match &self.build_error {
+            Some(e) => Err(e.clone_ref(py)),
+            None => Ok(()),
+        }
+    }
+
+    fn raise(&mut self, py: Python<'_>, e: &crate::core::Error) -> PyErr {
+        let builder = &mut self.builder;
+        to_py_err(py, e, || builder.snapshot(py, true))
+    }
+}
+
+#[pymethods]
+impl Parser {
+    #[new]
+    #[pyo3(signature = (*, partial_strings=true, multiple=false, max_depth=1024, max_bytes=None, max_string_bytes=None, allow_nan=false, float_mode="float"))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        partial_strings: bool,
+        multiple: bool,
+        max_depth: usize,
+        max_bytes: Option<u64>,
+        max_string_bytes: Option<usize>,
+        allow_nan: bool,
+        float_mode: &str,
+    ) -> PyResult<Self> {
+        let float_mode = match float_mode {
+            "float" => FloatMode::Float,
+            "decimal" => FloatMode::Decimal,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "float_mode must be 'float' or 'decimal', not {other:?}"
+                )))
+            }
+        };
+        if max_depth == 0 {
+            return Err(PyValueError::new_err("max_depth must be at least 1"));
+        }
+        let opts = Options {
+            multiple,
+            allow_nan,
+            max_depth,
+            max_bytes,
+            max_string_bytes,
+            max_int_digits: int_max_str_digits(py),
+        };
+        Ok(Parser {
+            scanner: Scanner::new(opts),
+            builder: PyBuilder::new(multiple, partial_strings, float_mode),
+            build_error: None,
+            partial_strings,
+            float_mode,
+        })
+    }
+
+    /// Feeds the next chunk of the document.
+    #[pyo3(signature = (chunk, /))]
+    fn feed(&mut self, py: Python<'_>, chunk: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.fail_on_build_error(py)?;
+        let data = read_chunk(chunk)?;
+        let result = self
+            .scanner
+            .feed(data.as_bytes(), &mut self.builder.context(py));
+        self.fail_on_build_error(py)?;
+        result.map_err(|e| self.raise(py, &e))
+    }
+
+    /// The current partial value; never mutated by later feeds unless `copy=False`.
+    #[pyo3(signature = (*, copy=true))]
+    fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
+        self.builder.snapshot(py, copy)
+    }
+
+    /// Ends the input and returns the final value.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.fail_on_build_error(py)?;
+        let result = self.scanner.finish(&mut self.builder.context(py));
+        self.fail_on_build_error(py)?;
+        if let Err(e) = result {
+            return Err(self.raise(py, &e));
+        }
+        let value = self.builder.snapshot(py, false)?;
+        if self.scanner.options().multiple && value.is_none(py) {
+            return Ok(pyo3::types::PyList::empty(py).into_any().unbind());
+        }
+        Ok(value)
+    }
+
+    /// "empty", "partial", "complete" or "error".
+    #[getter]
+    fn status(&self) -> &'static str {
+        if self.build_error.is_some() {
+            return "error";
+        }
+        match self.scanner.status() {
+            Status::Empty => "empty",
+            Status::Partial => "partial",
+            Status::Complete => "complete",
+            Status::Error => "error",
+        }
+    }
+
+    /// Path of the value being written, e.g. `("items", 3, "title")`.
+    #[getter]
+    fn path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.builder.path(
+            py,
+            self.scanner.scalar_in_progress(),
+            self.scanner.key_pending(),
+        )
+    }
+
+    /// Bytes consumed so far (the error's offset once failed).
+    #[getter]
+    fn offset(&self) -> u64 {
+        self.scanner.offset()
+    }
+
+    /// 1-based line of `offset`.
+    #[getter]
+    fn line(&self) -> u64 {
+        self.scanner.line()
+    }
+
+    /// 1-based column of `offset`, in characters.
+    #[getter]
+    fn column(&self) -> u64 {
+        self.scanner.column()
+    }
+
+    /// Number of open arrays and objects.
+    #[getter]
+    fn depth(&self) -> usize {
+        self.scanner.depth()
+    }
+
+    /// "rust".
+    #[getter]
+    fn backend(&self) -> &'static str {
+        "rust"
+    }
+
+    fn __repr__(&self) -> String {
+        let o = self.scanner.options();
+        format!(
+            "Parser(backend='rust', status={:?}, offset={}, partial_strings={}, multiple={}, float_mode={:?})",
+            self.status(),
+            self.offset(),
+            if self.partial_strings { "True" } else { "False" },
+            if o.multiple { "True" } else { "False" },
+            match self.float_mode {
+                FloatMode::Float => "float",
+                FloatMode::Decimal => "decimal",
+            }
+        )
+    }
+}
