@@ -2,8 +2,10 @@
 //!
 //! Raw newlines can only appear in whitespace between tokens (a string may not hold one), so
 //! lines are counted while skipping whitespace. Columns count characters, like
-//! `json.JSONDecodeError.colno`: bytes since the line start minus the UTF-8 continuation bytes
-//! among them, which are counted as string runs are validated.
+//! `json.JSONDecodeError.colno`: the column of an offset is one plus the number of characters
+//! that start before it, i.e. bytes since the line start minus the UTF-8 continuation bytes
+//! among them, which are counted as string runs are validated. A character cut by the end of a
+//! chunk counts from its first byte on.
 
 /// Where the scanner is in the stream.
 #[derive(Clone, Debug)]
@@ -47,14 +49,15 @@ impl Position {
         self.line
     }
 
-    /// The 1-based column of `offset` on the current line, not counting `held` bytes of a
-    /// character that is not complete yet.
+    /// The 1-based column of `offset` on the current line: one plus the number of characters
+    /// that start before it. `uncounted` continuation bytes before `offset` (of a character
+    /// still being read) have not been recorded yet.
     #[inline]
-    pub fn column_at(&self, offset: u64, held: usize) -> u64 {
+    pub fn column_at(&self, offset: u64, uncounted: usize) -> u64 {
         1 + offset
             .saturating_sub(self.line_start)
             .saturating_sub(self.continuation_bytes)
-            .saturating_sub(held as u64)
+            .saturating_sub(uncounted as u64)
     }
 }
 

@@ -152,7 +152,10 @@ impl Scanner {
         let buf = &chunk[..over_limit.unwrap_or(chunk.len())];
         let mut result = self.run(buf, sink);
         if let (Ok(()), Some(at), Some(max_bytes)) = (&result, over_limit, self.opts.max_bytes) {
-            result = Err(self.error_at(chunk, at, ErrorKind::TooManyBytes { max_bytes }));
+            let offset = self.pos.consumed + at as u64;
+            let kind = ErrorKind::TooManyBytes { max_bytes };
+            let uncounted = self.held_continuation_bytes();
+            result = Err(self.error_at_offset(chunk, offset, uncounted, kind));
         }
         match result {
             Ok(()) => {
@@ -203,7 +206,7 @@ impl Scanner {
                     expected,
                     found: Found::EndOfInput,
                 };
-                let e = self.error_at_offset(&[], offset, self.held.len(), kind);
+                let e = self.error_at_offset(&[], offset, self.held_continuation_bytes(), kind);
                 Err(self.fail(e))
             }
         }
@@ -280,9 +283,18 @@ impl Scanner {
     /// 1-based column of `offset()`, in characters.
     pub fn column(&self) -> u64 {
         self.error.as_ref().map_or_else(
-            || self.pos.column_at(self.pos.consumed, self.held.len()),
+            || {
+                self.pos
+                    .column_at(self.pos.consumed, self.held_continuation_bytes())
+            },
             |e| e.column,
         )
+    }
+
+    /// Continuation bytes of a held partial character, not counted for columns yet (the
+    /// character counts as one column from its first byte on).
+    fn held_continuation_bytes(&self) -> usize {
+        self.held.len().saturating_sub(1)
     }
 
     // ---- the loop -------------------------------------------------------------------------
@@ -632,7 +644,8 @@ impl Scanner {
             // The run goes past the limit before any other problem: show the characters that
             // fit, then fail at the first byte beyond the limit.
             let mut fit = check.valid.min(room);
-            while fit > 0 && fit < run.len() && (run[fit] & 0xC0) == 0x80 {
+            // Back off to a character boundary (`check.valid` itself is one).
+            while fit > 0 && fit < check.valid && (run[fit] & 0xC0) == 0x80 {
                 fit -= 1;
             }
             self.emit_counted(&run[..fit], sink);
@@ -772,12 +785,12 @@ impl Scanner {
         self.error_at_offset(buf, offset, 0, kind)
     }
 
-    /// An error at absolute `offset` (in `buf` or before it); `held` is the number of bytes of
-    /// an incomplete character just before `offset`, which do not count as a column.
+    /// An error at absolute `offset` (in `buf` or before it); `uncounted` continuation bytes
+    /// before `offset` (of a held character) have not been counted for columns yet.
     #[cold]
-    fn error_at_offset(&self, buf: &[u8], offset: u64, held: usize, kind: ErrorKind) -> Error {
+    fn error_at_offset(&self, buf: &[u8], offset: u64, uncounted: usize, kind: ErrorKind) -> Error {
         let excerpt = excerpt_of(&self.recent.through(self.pos.consumed, buf, offset));
-        let column = self.pos.column_at(offset, held);
+        let column = self.pos.column_at(offset, uncounted);
         Error {
             kind,
             offset,

@@ -33,6 +33,19 @@ def _int_max_str_digits() -> Optional[int]:
     return limit or None
 
 
+def _is_utf8_prefix(held: bytes) -> bool:
+    """Whether the bytes a decoder holds can still become a character. CPython's incremental
+    decoder also holds some prefixes that can never be valid (``ED A0``: an encoded surrogate),
+    which the Rust core (like ``str::from_utf8``) rejects as soon as it sees them."""
+    if len(held) < 2:
+        return True
+    lead, second = held[0], held[1]
+    low, high = {0xE0: (0xA0, 0xBF), 0xED: (0x80, 0x9F), 0xF0: (0x90, 0xBF), 0xF4: (0x80, 0x8F)}.get(
+        lead, (0x80, 0xBF)
+    )
+    return low <= second <= high
+
+
 class Parser:
     """Pure-Python incremental JSON parser (``backend="python"``)."""
 
@@ -122,7 +135,8 @@ class Parser:
             self._check_held(held)
         if over:
             assert self._max_bytes is not None
-            raise self._fail_after_text(m.too_many_bytes(self._max_bytes), self._max_bytes)
+            shift = 1 if held else 0
+            raise self._fail_after_text(m.too_many_bytes(self._max_bytes), self._max_bytes, shift)
 
     def _scan(self, text: str, base: int) -> None:
         try:
@@ -142,7 +156,8 @@ class Parser:
         end a pending high surrogate and count against ``max_string_bytes``."""
         scanner = self._scanner
         start = self._consumed - len(held)
-        if not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
+        invalid = not _is_utf8_prefix(held)
+        if invalid or not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
             self._scan_foreign(held[0], start)
         if scanner.esc == E_AFTER_HIGH:
             scanner._flush_high()
@@ -166,7 +181,7 @@ class Parser:
         """Ends the input and returns the final value."""
         scanner = self._scanner
         try:
-            scanner.finish(self._consumed)
+            scanner.finish(self._consumed, 1 if self._decoder.getstate()[0] else 0)
         except ScanError as e:
             raise self._to_json_error(e) from None
         value = self._builder.snapshot(False)
@@ -206,7 +221,10 @@ class Parser:
     def column(self) -> int:
         """1-based column of ``offset``, in characters."""
         e = self._scanner.error
-        return e.column if e is not None else self._scanner.col + 1
+        if e is not None:
+            return e.column
+        # A character cut by the end of the chunk counts from its first byte on.
+        return self._scanner.col + 1 + (1 if self._decoder.getstate()[0] else 0)
 
     @property
     def depth(self) -> int:

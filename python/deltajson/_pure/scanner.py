@@ -195,9 +195,9 @@ class Scanner:
             self.col += len(text)
         self.recent = (self.recent + text)[-m.EXCERPT_BYTES :]
 
-    def finish(self, end_offset: int) -> None:
+    def finish(self, end_offset: int, column_shift: int = 0) -> None:
         """Ends the input at byte ``end_offset``; raises an ``is_eof`` error if the document
-        is incomplete."""
+        is incomplete. ``column_shift`` counts a held partial character."""
         if self.error is not None:
             raise self.error
         if self.finished:
@@ -208,7 +208,7 @@ class Scanner:
                 self._complete_number("", 0, 0)
             expected = self._expected_at_end()
             if expected is not None:
-                loc = Location("", 0, end_offset, self.line, self.col)
+                loc = Location("", 0, end_offset, self.line, self.col + column_shift)
                 raise self._error_from(loc, m.unexpected(expected, m.FOUND_EOF), is_eof=True)
         except ScanError as e:
             self.fail(e)

@@ -1,0 +1,25 @@
+"""Shared fixtures: both engines, and hypothesis profiles picked by $HYPOTHESIS_PROFILE."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import deltajson
+
+settings.register_profile("dev", max_examples=150, deadline=None)
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(params=deltajson.BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn."""
+    return str(request.param)

@@ -1,0 +1,340 @@
+"""The Parser API, behaviour by behaviour, on both engines."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import deltajson
+from deltajson import IncompleteJSONError, JSONError
+
+
+def make(backend: str, **options: Any) -> deltajson.Parser:
+    return deltajson.Parser(backend=backend, **options)
+
+
+def feed_all(parser: deltajson.Parser, *chunks: Any) -> list[Any]:
+    out = []
+    for chunk in chunks:
+        parser.feed(chunk)
+        out.append(parser.snapshot())
+    return out
+
+
+# ---- construction and backends ----------------------------------------------------------
+
+
+def test_parser_is_the_chosen_engine(backend: str) -> None:
+    p = make(backend)
+    assert isinstance(p, deltajson.Parser)
+    assert p.backend == backend
+    assert f"backend='{backend}'" in repr(p)
+
+
+def test_backend_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DELTAJSON_BACKEND", "python")
+    assert deltajson.Parser().backend == "python"
+    monkeypatch.setenv("DELTAJSON_BACKEND", "nonsense")
+    with pytest.raises(ValueError, match="DELTAJSON_BACKEND"):
+        deltajson.Parser()
+    monkeypatch.delenv("DELTAJSON_BACKEND")
+    assert deltajson.Parser().backend == deltajson.BACKENDS[0]
+
+
+def test_bad_options(backend: str) -> None:
+    with pytest.raises(ValueError, match="float_mode"):
+        make(backend, float_mode="double")
+    with pytest.raises(ValueError, match="max_depth"):
+        make(backend, max_depth=0)
+    with pytest.raises(ValueError, match="backend"):
+        deltajson.Parser(backend="go")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        deltajson.Parser(True)  # type: ignore[misc]  # options are keyword-only
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, str])
+def test_chunk_types(kind: Any, backend: str) -> None:
+    p = make(backend)
+    for piece in ['{"a": "é', '😀", "b": [1', "]}"]:
+        p.feed(kind(piece.encode()) if kind is not str else piece)
+    assert p.finish() == {"a": "é😀", "b": [1]}
+
+
+def test_other_chunk_types_are_a_type_error(backend: str) -> None:
+    p = make(backend)
+    with pytest.raises(TypeError, match="bytes, bytearray, memoryview or str"):
+        p.feed(123)  # type: ignore[arg-type]
+    assert p.status == "empty"  # a wrong call does not break the parser
+    p.feed("[]")
+    assert p.finish() == []
+
+
+# ---- partial values: DESIGN §3 one rule at a time ----------------------------------------
+
+
+def test_empty_before_any_value(backend: str) -> None:
+    p = make(backend)
+    assert (p.snapshot(), p.status, p.path, p.depth) == (None, "empty", (), 0)
+    p.feed(" \n\t ")
+    assert (p.snapshot(), p.status) == (None, "empty")
+
+
+def test_atoms_appear_only_when_complete(backend: str) -> None:
+    p = make(backend)
+    # A number is complete only when a byte that cannot continue it arrives; a literal is
+    # complete at its last letter (nothing can extend it).
+    assert feed_all(p, "[1", "2", ", tr", "ue", ", nu", "ll,", "-", "0.5", "e1", "]") == [
+        [], [], [12], [12, True], [12, True], [12, True, None],
+        [12, True, None], [12, True, None], [12, True, None], [12, True, None, -5.0],
+    ]
+
+
+def test_top_level_number_completes_at_finish_or_delimiter(backend: str) -> None:
+    p = make(backend)
+    p.feed("12")
+    assert (p.snapshot(), p.status) == (None, "partial")
+    assert p.finish() == 12
+    q = make(backend)
+    q.feed("12 ")
+    assert (q.snapshot(), q.status) == (12, "complete")
+
+
+def test_keys_appear_complete_and_only_with_their_value(backend: str) -> None:
+    p = make(backend)
+    assert feed_all(p, '{"ti', 'tle"', ":", ' "', "Hi", '", "n": 1', "0}") == [
+        {}, {}, {}, {"title": ""}, {"title": "Hi"}, {"title": "Hi"}, {"title": "Hi", "n": 10},
+    ]
+
+
+def test_split_escapes_are_never_half_visible(backend: str) -> None:
+    p = make(backend)
+    snaps = feed_all(p, '["a\\', "n", "\\u00", "e9", "\\ud83d", "\\ude00", '"]')
+    assert snaps == [["a"], ["a\n"], ["a\n"], ["a\né"], ["a\né"], ["a\né😀"], ["a\né😀"]]
+
+
+def test_split_utf8_is_never_half_visible(backend: str) -> None:
+    data = '["é😀x"]'.encode()
+    p = make(backend)
+    snaps = feed_all(p, *(data[i : i + 1] for i in range(len(data))))
+    assert snaps[0] == []
+    assert [s[0] for s in snaps[1:]] == ["", "", "é", "é", "é", "é", "é😀", "é😀x", "é😀x", "é😀x"]
+
+
+def test_lone_surrogate_escape_is_kept_like_json_loads(backend: str) -> None:
+    p = make(backend)
+    assert feed_all(p, '"\\ud800', "x", '"') == ["", "\ud800x", "\ud800x"]
+    assert p.finish() == json.loads('"\\ud800x"')
+
+
+def test_partial_strings_off(backend: str) -> None:
+    p = make(backend, partial_strings=False)
+    assert feed_all(p, '{"a": "xy', 'z", "b": "', '"}') == [{}, {"a": "xyz"}, {"a": "xyz", "b": ""}]
+
+
+def test_duplicate_keys_last_wins(backend: str) -> None:
+    text = '{"a": 1, "b": 2, "a": 3}'
+    assert deltajson.loads(text, backend=backend) == json.loads(text) == {"a": 3, "b": 2}
+
+
+def test_exact_numbers(backend: str) -> None:
+    text = "[123456789012345678901234567890, 0.1, 1e400, -0, -0.0, 5e-324]"
+    ours = deltajson.loads(text, backend=backend)
+    assert repr(ours) == repr(json.loads(text))
+
+
+def test_float_mode_decimal(backend: str) -> None:
+    assert deltajson.loads("[1.10, 2]", float_mode="decimal", backend=backend) == [Decimal("1.10"), 2]
+
+
+def test_allow_nan(backend: str) -> None:
+    assert repr(deltajson.loads("[NaN, -Infinity]", allow_nan=True, backend=backend)) == "[nan, -inf]"
+    with pytest.raises(JSONError):
+        deltajson.loads("[NaN]", backend=backend)
+
+
+# ---- snapshots: copies, identity, live tree ----------------------------------------------
+
+
+def test_snapshot_is_never_mutated_and_reused_while_unchanged(backend: str) -> None:
+    p = make(backend)
+    p.feed('{"items": [{"t": "a')
+    first = p.snapshot()
+    assert p.snapshot() is first  # nothing changed: the same object
+    p.feed("bc")
+    second = p.snapshot()
+    assert first == {"items": [{"t": "a"}]}  # untouched by the later feed
+    assert second == {"items": [{"t": "abc"}]}
+    p.feed(' ')  # whitespace inside a string is content: it changes the value...
+    assert p.snapshot() is not second
+    p.feed('"}, ')  # ...while structure-only progress may leave it equal
+    third = p.snapshot()
+    p.feed("   ")
+    assert p.snapshot() is third
+
+
+def test_completed_values_are_shared_not_copied(backend: str) -> None:
+    p = make(backend)
+    p.feed('[{"a": [1, 2]}, {"b": ')
+    one = p.snapshot()
+    p.feed("3")
+    p.feed("}")
+    two = p.snapshot()
+    assert one[0] is two[0]  # the completed first item is the same object
+
+
+def test_copy_false_returns_the_live_tree(backend: str) -> None:
+    p = make(backend)
+    p.feed('{"a": [1, ')
+    live = p.snapshot(copy=False)
+    p.feed("2, 3]")
+    assert p.snapshot(copy=False) is live
+    assert live == {"a": [1, 2, 3]}
+
+
+def test_finish_returns_the_final_value(backend: str) -> None:
+    p = make(backend)
+    p.feed('{"a": 1}  ')
+    assert p.status == "complete"
+    assert p.finish() == {"a": 1}
+    assert p.finish() == {"a": 1}
+    with pytest.raises(JSONError, match=r"feed\(\) after finish\(\)"):
+        p.feed("1")
+
+
+# ---- progress: path, offset, line, column, depth -----------------------------------------
+
+
+def test_path_follows_the_value_being_written(backend: str) -> None:
+    p = make(backend)
+    steps = {
+        '{"items": [': ("items",),
+        '{"title": "Fir': ("items", 0, "title"),
+        'st", ': ("items", 0),
+        '"n": ': ("items", 0, "n"),
+        "4": ("items", 0, "n"),
+        "}, ": ("items",),
+        "[": ("items", 1),
+        "]]": (),
+        "}": (),
+    }
+    for chunk, path in steps.items():
+        p.feed(chunk)
+        assert p.path == path, chunk
+    assert p.status == "complete"
+
+
+def test_offset_line_column_depth(backend: str) -> None:
+    p = make(backend)
+    p.feed('{\n "é": [')
+    assert (p.offset, p.line, p.column, p.depth) == (10, 2, 8, 2)
+    p.feed('"')
+    p.feed(b"\xf0\x9f")  # half a character: a column from its first byte on
+    assert (p.offset, p.line, p.column, p.depth) == (13, 2, 10, 2)
+
+
+# ---- errors ------------------------------------------------------------------------------
+
+
+def test_error_is_a_json_decode_error_with_position(backend: str) -> None:
+    p = make(backend)
+    p.feed('{"a": [1, 2')
+    with pytest.raises(json.JSONDecodeError) as info:
+        p.feed("\n, x]}")
+    e = info.value
+    assert isinstance(e, JSONError) and isinstance(e, ValueError)
+    assert (e.offset, e.line, e.column) == (14, 2, 3)
+    assert (e.pos, e.lineno, e.colno) == (14, 2, 3)
+    assert e.msg == "expected a JSON value, found 'x'"
+    assert str(e) == "expected a JSON value, found 'x': line 2 column 3 (byte 14), near ', x'"
+    assert not e.is_eof
+
+
+def test_parser_stays_failed_and_keeps_the_last_good_value(backend: str) -> None:
+    p = make(backend)
+    p.feed('{"a": [1, "tw')
+    with pytest.raises(JSONError) as first:
+        p.feed('o", 3 4]}')
+    assert p.status == "error"
+    assert p.snapshot() == {"a": [1, "two", 3]}
+    with pytest.raises(JSONError) as again:
+        p.feed("]")
+    assert (again.value.msg, again.value.offset) == (first.value.msg, first.value.offset)
+    with pytest.raises(JSONError):
+        p.finish()
+    assert p.offset == first.value.offset
+
+
+def test_incomplete_input_keeps_the_partial(backend: str) -> None:
+    p = make(backend)
+    p.feed('{"a": "xy')
+    with pytest.raises(IncompleteJSONError) as info:
+        p.finish()
+    e = info.value
+    assert e.partial == {"a": "xy"}
+    assert e.is_eof and isinstance(e, JSONError)
+    assert e.msg == "expected the closing '\"' of the string, found end of input"
+
+
+def test_errors_pickle(backend: str) -> None:
+    with pytest.raises(IncompleteJSONError) as info:
+        deltajson.loads("[1, [", partial=False, backend=backend)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is IncompleteJSONError
+    assert (copy.msg, copy.offset, copy.partial, str(copy)) == (
+        info.value.msg, info.value.offset, [1, []], str(info.value))
+
+
+def test_integer_digit_limit_like_json_loads(backend: str) -> None:
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    with pytest.raises(ValueError):
+        json.loads("1" * (limit + 1))
+    with pytest.raises(JSONError, match="digits") as info:
+        deltajson.loads("[7, " + "1" * (limit + 1) + "]", backend=backend)
+    assert info.value.offset == 4
+    # A long float is fine, as for json.loads.
+    assert deltajson.loads("1" * (limit + 1) + ".5", backend=backend) == json.loads(
+        "1" * (limit + 1) + ".5")
+
+
+# ---- multiple values ---------------------------------------------------------------------
+
+
+def test_multiple_values_as_one_array(backend: str) -> None:
+    p = make(backend, multiple=True)
+    assert feed_all(p, '{"a": 1}\n{"b"', ': [2', "]}\n3", " ") == [
+        [{"a": 1}, {}], [{"a": 1}, {"b": []}], [{"a": 1}, {"b": [2]}],
+        [{"a": 1}, {"b": [2]}, 3],
+    ]
+    assert p.path == ()
+    assert p.finish() == [{"a": 1}, {"b": [2]}, 3]
+
+
+def test_multiple_path_starts_with_the_value_index(backend: str) -> None:
+    p = make(backend, multiple=True)
+    p.feed('[1] {"k": "v')
+    assert p.path == (1, "k")
+
+
+def test_multiple_empty_stream(backend: str) -> None:
+    p = make(backend, multiple=True)
+    p.feed("\n\n")
+    assert (p.snapshot(), p.status, p.finish()) == (None, "empty", [])
+
+
+# ---- loads --------------------------------------------------------------------------------
+
+
+def test_loads(backend: str) -> None:
+    assert deltajson.loads('{"a": [1, "b', backend=backend) == {"a": [1, "b"]}
+    assert deltajson.loads(b"[1, 2]", partial=False, backend=backend) == [1, 2]
+    with pytest.raises(IncompleteJSONError):
+        deltajson.loads("[1, 2", partial=False, backend=backend)
+    with pytest.raises(JSONError):
+        deltajson.loads("[1, x", backend=backend)
+    assert deltajson.loads("", backend=backend) is None

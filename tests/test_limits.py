@@ -1,0 +1,106 @@
+"""Limits and hostile input: clear errors, never a crash, never anything but JSONError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import deltajson
+from deltajson import JSONError
+
+
+def test_100k_nested_brackets_are_a_clear_error(backend: str) -> None:
+    p = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
+    with pytest.raises(JSONError) as info:
+        p.feed("[" * 100_000)
+    assert info.value.msg == "nesting is deeper than max_depth=1024"
+    assert info.value.offset == 1024
+    assert p.depth == 1024  # the last good state is kept
+
+
+def test_deep_nesting_without_recursion(backend: str) -> None:
+    # With the limit raised, 100,000 levels parse: nothing in either engine recurses.
+    depth = 100_000
+    p = deltajson.Parser(max_depth=depth, backend=backend)  # type: ignore[arg-type]
+    p.feed("[" * depth)
+    assert p.depth == depth
+    p.feed("]" * depth)
+    value = p.finish()
+    for _ in range(depth - 1):
+        value = value[0]
+    assert value == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'"\xff"', b'["\xc3"]', b'"\xed\xa0\x80"', b'"\xf8\x88\x80\x80\x80"', b"\xfe\xff"],
+)
+def test_invalid_utf8_is_an_error(data: bytes, backend: str) -> None:
+    with pytest.raises(JSONError):
+        deltajson.loads(data, backend=backend)  # type: ignore[arg-type]
+
+
+def test_lone_surrogate_in_str_input_is_an_error(backend: str) -> None:
+    # A str may hold a lone surrogate; UTF-8 cannot, so it is invalid input (an escaped one,
+    # "\\ud800", is fine).
+    with pytest.raises(JSONError, match="invalid UTF-8") as info:
+        deltajson.loads('["a\ud800"]', backend=backend)  # type: ignore[arg-type]
+    assert info.value.offset == 3
+
+
+def test_max_bytes(backend: str) -> None:
+    p = deltajson.Parser(max_bytes=8, backend=backend)  # type: ignore[arg-type]
+    p.feed('[1, 2, ')
+    with pytest.raises(JSONError, match="max_bytes=8") as info:
+        p.feed("3, 4]")
+    assert info.value.offset == 8
+    assert p.snapshot() == [1, 2]
+
+
+def test_max_string_bytes(backend: str) -> None:
+    p = deltajson.Parser(max_string_bytes=5, backend=backend)  # type: ignore[arg-type]
+    p.feed('{"ok": "12345", "big": "123')
+    with pytest.raises(JSONError, match="max_string_bytes=5") as info:
+        p.feed('456"}')
+    assert info.value.offset == 24 + 5  # content starts at byte 24
+    assert p.snapshot() == {"ok": "12345", "big": "12345"}
+
+
+def test_long_integer_is_refused_quickly(backend: str) -> None:
+    digits = 200_000
+    with pytest.raises(JSONError, match="digits"):
+        deltajson.loads("9" * digits + " ", backend=backend)  # type: ignore[arg-type]
+
+
+options = st.fixed_dictionaries(
+    {},
+    optional={
+        "multiple": st.booleans(),
+        "allow_nan": st.booleans(),
+        "partial_strings": st.booleans(),
+        "max_depth": st.integers(1, 3),
+        "max_string_bytes": st.integers(0, 4),
+        "max_bytes": st.integers(0, 40),
+        "float_mode": st.sampled_from(["float", "decimal"]),
+    },
+)
+
+
+@given(st.lists(st.binary(max_size=12) | st.text(max_size=12), max_size=6), options)
+def test_any_input_raises_only_json_errors(chunks: list[Any], opts: dict[str, Any]) -> None:
+    """No panic, no other exception: whatever the bytes, the result is a value or a JSONError."""
+    for backend in deltajson.BACKENDS:
+        p = deltajson.Parser(backend=backend, **opts)
+        try:
+            for chunk in chunks:
+                p.feed(chunk)
+                p.snapshot()
+                _ = (p.status, p.path, p.offset, p.line, p.column, p.depth)
+            p.finish()
+        except JSONError:
+            assert p.status == "error"
+        except BaseException as e:  # a PanicException is a BaseException
+            raise AssertionError(f"{backend}: {type(e).__name__}: {e}") from e

@@ -1,0 +1,180 @@
+"""Differential property tests: random documents, random chunkings, both engines.
+
+For every document and every split (bytes or str): each snapshot obeys DESIGN §3 against the
+final value, the final value equals ``json.loads`` of the whole text, and the Rust engine and
+the pure-Python twin produce identical snapshot sequences, errors and positions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import deltajson
+from helpers import check_snapshots, split, stream, strict_equal
+
+# ---- documents --------------------------------------------------------------------------
+
+# Text with everything JSON strings can carry: escapes, astral characters (surrogate pairs
+# when escaped), and lone surrogates (only ever written as \u escapes, see `dumps`).
+any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
+plain_text = st.text(max_size=12)
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | any_text
+)
+documents = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=6)
+    | st.dictionaries(plain_text, children, max_size=6),
+    max_leaves=40,
+)
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> tuple[Any, str]:
+    """A document and one of the many ways to write it."""
+    value = draw(documents)
+    has_surrogate = any(0xD800 <= ord(c) < 0xE000 for c in json.dumps(value, ensure_ascii=False))
+    text = json.dumps(
+        value,
+        ensure_ascii=has_surrogate or draw(st.booleans()),
+        indent=draw(st.sampled_from([None, 0, 2, "\t", " \r\n"])),
+        separators=draw(st.sampled_from([None, (",", ":"), (" , ", " : ")])),
+    )
+    return value, text
+
+
+cuts = st.lists(st.integers(min_value=0), max_size=25)
+
+
+def run_both(chunks: list[Any], **options: Any) -> tuple[list[Any], Any]:
+    results = [stream(chunks, backend, **options) for backend in deltajson.BACKENDS]
+    snapshots, final, _ = results[0]
+    for other_snapshots, other_final, _ in results[1:]:
+        assert len(other_snapshots) == len(snapshots)
+        for a, b in zip(snapshots, other_snapshots):
+            assert strict_equal(a, b), (a, b)
+        assert strict_equal(final, other_final)
+    return snapshots, final
+
+
+@given(json_texts(), cuts, st.booleans())
+def test_any_split_gives_json_loads_and_valid_partials(doc: tuple[Any, str], cut: list[int], as_bytes: bool) -> None:
+    _, text = doc
+    data: Any = text.encode() if as_bytes else text
+    snapshots, final = run_both(split(data, cut))
+    assert strict_equal(final, json.loads(text))
+    check_snapshots(snapshots, final)
+
+
+@given(json_texts(), cuts)
+def test_strings_appear_whole_without_partial_strings(doc: tuple[Any, str], cut: list[int]) -> None:
+    _, text = doc
+    snapshots, final = run_both(split(text.encode(), cut), partial_strings=False)
+    assert strict_equal(final, json.loads(text))
+    check_snapshots(snapshots, final, partial_strings=False)
+
+
+@given(json_texts())
+def test_byte_at_a_time(doc: tuple[Any, str]) -> None:
+    _, text = doc
+    data = text.encode()
+    snapshots, final = run_both([data[i : i + 1] for i in range(len(data))])
+    assert strict_equal(final, json.loads(text))
+    check_snapshots(snapshots, final)
+
+
+@given(st.lists(json_texts(), max_size=5), st.sampled_from(["\n", " ", "", "\r\n"]), cuts)
+def test_multiple_values(docs: list[tuple[Any, str]], sep: str, cut: list[int]) -> None:
+    # Numbers need a separator to end; everything else may be concatenated.
+    sep = sep or " "
+    text = sep.join(t for _, t in docs)
+    snapshots, final = run_both(split(text.encode(), cut), multiple=True)
+    assert strict_equal(final, [json.loads(t) for _, t in docs])
+    check_snapshots([s for s in snapshots if s is not None], final)
+
+
+# ---- arbitrary input: same errors, same positions, whatever the chunking -----------------
+
+noise_bytes = st.lists(
+    st.sampled_from(
+        [bytes([b]) for b in b'[]{}:,"\\ \n0123456789-+.eEtruefalsnNIyu\t'] +
+        [b"\xc3", b"\xa9", b"\xff", b"\xf0\x9f", b"\x98\x80", b"\xed\xa0\x80", b"\x01", b"\xc3\xa9"]
+    ),
+    max_size=30,
+).map(b"".join)
+
+
+def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
+    """Everything observable after each feed, then the result of finish()."""
+    parser = deltajson.Parser(backend=backend, **options)
+    trace: list[Any] = []
+    for chunk in chunks:
+        try:
+            parser.feed(chunk)
+        except deltajson.JSONError as e:
+            trace.append(("error", type(e), e.msg, e.offset, e.lineno, e.colno, parser.snapshot()))
+            return trace
+        trace.append((parser.snapshot(), parser.status, parser.path, parser.offset,
+                      parser.line, parser.column, parser.depth))
+    try:
+        trace.append(("final", parser.finish()))
+    except deltajson.JSONError as e:
+        trace.append(("error", type(e), e.msg, e.offset, e.lineno, e.colno, parser.snapshot()))
+    return trace
+
+
+options = st.fixed_dictionaries(
+    {},
+    optional={
+        "multiple": st.booleans(),
+        "allow_nan": st.booleans(),
+        "partial_strings": st.booleans(),
+        "max_depth": st.integers(1, 4),
+        "max_string_bytes": st.integers(0, 6),
+        "max_bytes": st.integers(0, 30),
+    },
+)
+
+
+@given(noise_bytes, cuts, options, st.booleans())
+def test_engines_agree_on_any_input(data: bytes, cut: list[int], opts: dict[str, Any], as_text: bool) -> None:
+    chunks: list[Any] = split(data, cut)
+    if as_text:
+        # Invalid bytes become lone surrogates, which a str chunk can hold but UTF-8 cannot.
+        chunks = [c.decode("utf-8", "surrogateescape") for c in chunks]
+    traces = [outcome(b, chunks, **opts) for b in deltajson.BACKENDS]
+    for other in traces[1:]:
+        assert repr(other) == repr(traces[0])
+
+
+@given(noise_bytes, cuts, options)
+def test_errors_do_not_depend_on_chunking(data: bytes, cut: list[int], opts: dict[str, Any]) -> None:
+    for backend in deltajson.BACKENDS:
+        whole = outcome(backend, [data], **opts)[-1]
+        pieces = outcome(backend, split(data, cut), **opts)[-1]
+        if whole[0] == "error" or pieces[0] == "error":
+            # The error, where it is, and what was built before it.
+            assert repr(whole) == repr(pieces)
+        else:
+            assert strict_equal(whole[1], pieces[1])
+
+
+@pytest.mark.parametrize("text", ['{"a": [1, 2.5, "x\\u00e9\\ud83d\\ude00"]}', "[]", '"s"', "0"])
+def test_every_prefix_is_consistent(text: str, backend: str) -> None:
+    final = json.loads(text)
+    data = text.encode()
+    for i in range(len(data) + 1):
+        parser = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
+        parser.feed(data[:i])
+        check_snapshots([parser.snapshot()], final)
