@@ -104,6 +104,48 @@ impl NumState {
     }
 }
 
+/// Fast path for a number that ends inside `bytes` (which starts at its first byte): the
+/// length of the number and whether it is an integer, if the byte after it cannot continue it.
+/// `None` sends the caller to the byte-at-a-time machine (cut by the chunk end, or invalid).
+#[inline]
+pub fn whole_number(bytes: &[u8]) -> Option<(usize, bool)> {
+    let digits = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    match bytes.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i += digits(i),
+        _ => return None,
+    }
+    let mut integer = true;
+    if bytes.get(i) == Some(&b'.') {
+        let n = digits(i + 1);
+        if n == 0 {
+            return None;
+        }
+        i += 1 + n;
+        integer = false;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
+        let n = digits(i + 1 + sign);
+        if n == 0 {
+            return None;
+        }
+        i += 1 + sign + n;
+        integer = false;
+    }
+    // The number must be followed by a byte that cannot continue it, inside this chunk.
+    match bytes.get(i) {
+        Some(b) if !b.is_ascii_digit() && !matches!(b, b'.' | b'e' | b'E') => Some((i, integer)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +190,24 @@ mod tests {
         assert_eq!(lex("1e"), Err((2, Expected::ExponentStart)));
         assert_eq!(lex("1e+"), Err((3, Expected::Digit)));
         assert_eq!(lex("-.5"), Err((1, Expected::Digit)));
+    }
+
+    #[test]
+    fn whole_number_agrees_with_the_machine() {
+        for text in [
+            "0 ", "-0,", "12]", "1.5}", "-2.5e-3 ", "1E9,", "01", "1.", "1e", "-", "12", "1.5.",
+            "0x", "-a", "1e+", "9.9e9e",
+        ] {
+            let want = match lex(text.trim_end()) {
+                Ok(n) if n < text.len() => {
+                    let b = text.as_bytes()[n];
+                    (!b.is_ascii_digit() && !matches!(b, b'.' | b'e' | b'E'))
+                        .then(|| (n, !text[..n].contains(['.', 'e', 'E'])))
+                }
+                _ => None,
+            };
+            assert_eq!(whole_number(text.as_bytes()), want, "{text}");
+        }
     }
 
     #[test]

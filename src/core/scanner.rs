@@ -11,13 +11,13 @@
 //! a size limit, then the grammar. After an error the scanner stays failed.
 
 use crate::core::error::{excerpt_of, Error, ErrorKind, Expected, Found};
-use crate::core::number::{NumState, NumStep};
+use crate::core::number::{whole_number, NumState, NumStep};
 use crate::core::options::Options;
 use crate::core::position::{Position, RecentBytes};
 use crate::core::sink::{Literal, Sink};
 use crate::core::string::{
-    check_run, find_quote_or_backslash, utf8_sequence_len, Decoded, Escapes, PendingUtf8, RunError,
-    Utf8Progress,
+    check_run, content_len, count_continuation_bytes, find_quote_or_backslash, plain_ascii_len,
+    utf8_sequence_len, Decoded, Escapes, PendingUtf8, RunError, Utf8Progress,
 };
 
 /// Kind of an open container.
@@ -65,8 +65,12 @@ pub enum Status {
     Error,
 }
 
+/// An error on its way out of the scanning loop: boxed, so that every step's result fits in
+/// two registers (the loop returns one per token).
+type Fail = Box<Error>;
+
 /// Each step of the scanning loop returns the position of the next unread byte.
-type Step = Result<usize, Error>;
+type Step = Result<usize, Fail>;
 
 /// An incremental JSON scanner. Feed it chunks; it calls a [`Sink`] for each event.
 #[derive(Clone, Debug)]
@@ -140,7 +144,7 @@ impl Scanner {
             return Err(e.clone());
         }
         if self.finished {
-            return Err(self.error_at(chunk, 0, ErrorKind::AfterFinish));
+            return Err(*self.error_at(chunk, 0, ErrorKind::AfterFinish));
         }
         let room = self
             .opts
@@ -150,12 +154,12 @@ impl Scanner {
             .filter(|&r| (chunk.len() as u64) > r)
             .map(|r| r as usize);
         let buf = &chunk[..over_limit.unwrap_or(chunk.len())];
-        let mut result = self.run(buf, sink);
+        let mut result = self.run(buf, sink).map_err(|e| *e);
         if let (Ok(()), Some(at), Some(max_bytes)) = (&result, over_limit, self.opts.max_bytes) {
             let offset = self.pos.consumed + at as u64;
             let kind = ErrorKind::TooManyBytes { max_bytes };
             let uncounted = self.held_continuation_bytes();
-            result = Err(self.error_at_offset(chunk, offset, uncounted, kind));
+            result = Err(*self.error_at_offset(chunk, offset, uncounted, kind));
         }
         match result {
             Ok(()) => {
@@ -178,7 +182,7 @@ impl Scanner {
         }
         if self.state == State::Number && self.num.is_complete() {
             if let Err(e) = self.complete_number(&[], 0, 0, sink) {
-                return Err(self.fail(e));
+                return Err(self.fail(*e));
             }
         }
         let expected = match self.state {
@@ -207,7 +211,7 @@ impl Scanner {
                     found: Found::EndOfInput,
                 };
                 let e = self.error_at_offset(&[], offset, self.held_continuation_bytes(), kind);
-                Err(self.fail(e))
+                Err(self.fail(*e))
             }
         }
     }
@@ -299,13 +303,13 @@ impl Scanner {
 
     // ---- the loop -------------------------------------------------------------------------
 
-    fn run<S: Sink>(&mut self, buf: &[u8], sink: &mut S) -> Result<(), Error> {
+    fn run<S: Sink>(&mut self, buf: &[u8], sink: &mut S) -> Result<(), Fail> {
         let mut pos = 0;
         while pos < buf.len() {
             pos = match self.state {
                 State::Value | State::ArrayFirst => self.at_value(buf, pos, sink)?,
                 State::ObjectFirst | State::ObjectKey => self.at_key(buf, pos, sink)?,
-                State::Colon => self.at_colon(buf, pos)?,
+                State::Colon => self.at_colon(buf, pos, sink)?,
                 State::AfterValue => self.after_value(buf, pos, sink)?,
                 State::Str => self.in_string(buf, pos, sink)?,
                 State::Number => self.in_number(buf, pos, pos, sink)?,
@@ -355,6 +359,17 @@ impl Scanner {
             }
             b'"' => self.begin_string(buf, pos + 1, false, sink),
             b'-' | b'0'..=b'9' => {
+                if let Some((len, is_integer)) = whole_number(&buf[pos..]) {
+                    self.num = if is_integer {
+                        NumState::Int
+                    } else {
+                        NumState::Frac
+                    };
+                    self.num_start = self.pos.consumed + pos as u64;
+                    self.num_buf.clear();
+                    self.complete_number(buf, pos, pos + len, sink)?;
+                    return Ok(pos + len);
+                }
                 self.num = NumState::start(b);
                 self.num_start = self.pos.consumed + pos as u64;
                 self.num_buf.clear();
@@ -381,7 +396,16 @@ impl Scanner {
         let pos = self.skip_whitespace(buf, pos);
         match buf.get(pos) {
             None => Ok(pos),
-            Some(b'"') => self.begin_string(buf, pos + 1, true, sink),
+            Some(b'"') => {
+                let next = self.begin_string(buf, pos + 1, true, sink)?;
+                // Go straight on to the ':' and the value: one trip through the dispatch loop
+                // per member instead of three (this never leads back here, so no recursion).
+                if self.state == State::Colon {
+                    self.at_colon(buf, next, sink)
+                } else {
+                    Ok(next)
+                }
+            }
             Some(b'}') if self.state == State::ObjectFirst => Ok(self.close(pos, sink)),
             Some(_) => {
                 let expected = if self.state == State::ObjectFirst {
@@ -394,13 +418,13 @@ impl Scanner {
         }
     }
 
-    fn at_colon(&mut self, buf: &[u8], pos: usize) -> Step {
+    fn at_colon<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
         let pos = self.skip_whitespace(buf, pos);
         match buf.get(pos) {
             None => Ok(pos),
             Some(b':') => {
                 self.state = State::Value;
-                Ok(pos + 1)
+                self.at_value(buf, pos + 1, sink)
             }
             Some(_) => Err(self.unexpected(buf, pos, Expected::Colon)),
         }
@@ -412,12 +436,13 @@ impl Scanner {
             return Ok(pos);
         };
         match (self.stack.last(), b) {
-            (Some(_), b',') => {
-                self.state = match self.stack.last() {
-                    Some(Container::Object) => State::ObjectKey,
-                    _ => State::Value,
-                };
-                Ok(pos + 1)
+            (Some(Container::Object), b',') => {
+                self.state = State::ObjectKey;
+                self.at_key(buf, pos + 1, sink)
+            }
+            (Some(Container::Array), b',') => {
+                self.state = State::Value;
+                self.at_value(buf, pos + 1, sink)
             }
             (Some(Container::Array), b']') | (Some(Container::Object), b'}') => {
                 Ok(self.close(pos, sink))
@@ -436,7 +461,7 @@ impl Scanner {
         }
     }
 
-    fn open(&mut self, buf: &[u8], pos: usize, container: Container) -> Result<(), Error> {
+    fn open(&mut self, buf: &[u8], pos: usize, container: Container) -> Result<(), Fail> {
         if self.stack.len() >= self.opts.max_depth {
             let kind = ErrorKind::TooDeep {
                 max_depth: self.opts.max_depth,
@@ -536,7 +561,7 @@ impl Scanner {
         start: usize,
         end: usize,
         sink: &mut S,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Fail> {
         let from_chunk = self.num_buf.is_empty();
         if !from_chunk {
             self.num_buf.extend_from_slice(&buf[start..end]);
@@ -567,11 +592,41 @@ impl Scanner {
         self.str_is_key = key;
         self.str_raw = 0;
         self.str_content_start = self.pos.consumed + pos as u64;
-        // Fast path: the whole string is in this chunk, without escapes.
         let rest = &buf[pos..];
+        let fits = |len: usize| self.opts.max_string_bytes.is_none_or(|max| len <= max);
+        // Fastest path: short printable ASCII, closed in this chunk (most keys and values).
+        let plain = plain_ascii_len(rest);
+        if rest.get(plain) == Some(&b'"') && fits(plain) {
+            if key {
+                sink.key(&rest[..plain], false);
+                self.state = State::Colon;
+            } else {
+                sink.string(&rest[..plain]);
+                self.value_done();
+            }
+            return Ok(pos + plain + 1);
+        }
+        // Fast path: a string with multi-byte characters, closed in this chunk, no escapes.
+        if rest.get(plain).is_some_and(|&b| b >= 0x80) {
+            let end = plain + content_len(&rest[plain..]);
+            if rest.get(end) == Some(&b'"') && fits(end) {
+                if let Ok(text) = std::str::from_utf8(&rest[plain..end]) {
+                    self.pos
+                        .add_continuation_bytes(count_continuation_bytes(text.as_bytes()));
+                    if key {
+                        sink.key(&rest[..end], false);
+                        self.state = State::Colon;
+                    } else {
+                        sink.string(&rest[..end]);
+                        self.value_done();
+                    }
+                    return Ok(pos + end + 1);
+                }
+            }
+        }
+        // Fast path: the whole string is in this chunk, without escapes.
         if let Some(end) = find_quote_or_backslash(rest) {
-            let fits = self.opts.max_string_bytes.is_none_or(|max| end <= max);
-            if rest[end] == b'"' && fits {
+            if rest[end] == b'"' && fits(end) {
                 let check = check_run(&rest[..end], false);
                 if check.error.is_none() {
                     self.pos.add_continuation_bytes(check.continuation_bytes);
@@ -651,7 +706,7 @@ impl Scanner {
             self.emit_counted(&run[..fit], sink);
             // Columns count characters that start before the error, so the continuation
             // bytes of a character cut by the limit must not count as characters.
-            let cut = crate::core::string::count_continuation_bytes(&run[fit..room.min(run.len())]);
+            let cut = count_continuation_bytes(&run[fit..room.min(run.len())]);
             self.pos.add_continuation_bytes(cut);
             let utf8_at_limit = check.valid == room && check.error == Some(RunError::Utf8);
             let kind = if utf8_at_limit {
@@ -687,7 +742,7 @@ impl Scanner {
     fn emit_counted<S: Sink>(&mut self, text: &[u8], sink: &mut S) {
         if !text.is_empty() {
             if !text.is_ascii() {
-                let n = crate::core::string::count_continuation_bytes(text);
+                let n = count_continuation_bytes(text);
                 self.pos.add_continuation_bytes(n);
             }
             self.emit_text(text, false, sink);
@@ -733,7 +788,7 @@ impl Scanner {
 
     /// Counts one raw content byte of the string against `max_string_bytes`.
     #[inline]
-    fn count_string_byte(&mut self, buf: &[u8], pos: usize) -> Result<(), Error> {
+    fn count_string_byte(&mut self, buf: &[u8], pos: usize) -> Result<(), Fail> {
         if let Some(max_string_bytes) = self.opts.max_string_bytes {
             if self.str_raw >= max_string_bytes {
                 return Err(self.error_at(buf, pos, ErrorKind::StringTooLong { max_string_bytes }));
@@ -774,13 +829,13 @@ impl Scanner {
     }
 
     #[cold]
-    fn unexpected(&self, buf: &[u8], pos: usize, expected: Expected) -> Error {
+    fn unexpected(&self, buf: &[u8], pos: usize, expected: Expected) -> Fail {
         let found = Found::Byte(buf[pos]);
         self.error_at(buf, pos, ErrorKind::Unexpected { expected, found })
     }
 
     #[cold]
-    fn error_at(&self, buf: &[u8], pos: usize, kind: ErrorKind) -> Error {
+    fn error_at(&self, buf: &[u8], pos: usize, kind: ErrorKind) -> Fail {
         let offset = self.pos.consumed + pos as u64;
         self.error_at_offset(buf, offset, 0, kind)
     }
@@ -788,15 +843,15 @@ impl Scanner {
     /// An error at absolute `offset` (in `buf` or before it); `uncounted` continuation bytes
     /// before `offset` (of a held character) have not been counted for columns yet.
     #[cold]
-    fn error_at_offset(&self, buf: &[u8], offset: u64, uncounted: usize, kind: ErrorKind) -> Error {
+    fn error_at_offset(&self, buf: &[u8], offset: u64, uncounted: usize, kind: ErrorKind) -> Fail {
         let excerpt = excerpt_of(&self.recent.through(self.pos.consumed, buf, offset));
         let column = self.pos.column_at(offset, uncounted);
-        Error {
+        Box::new(Error {
             kind,
             offset,
             line: self.pos.line(),
             column,
             excerpt,
-        }
+        })
     }
 }

@@ -14,6 +14,74 @@ pub fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', bytes)
 }
 
+/// Length of the leading run of printable ASCII other than `"` and `\`: the whole content of
+/// most keys and short values, found in one pass eight bytes at a time.
+#[inline]
+pub fn plain_ascii_len(bytes: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let v = u64::from_le_bytes(w);
+        let quote = v ^ (LO * u64::from(b'"'));
+        let backslash = v ^ (LO * u64::from(b'\\'));
+        // Per byte: equal to '"', equal to '\\', below 0x20, or 0x80 and above. A borrow can
+        // only flag bytes above a truly flagged one, so the lowest flag is exact.
+        let special = ((quote.wrapping_sub(LO) & !quote)
+            | (backslash.wrapping_sub(LO) & !backslash)
+            | (v.wrapping_sub(LO * 0x20) & !v)
+            | v)
+            & HI;
+        if special != 0 {
+            return i + (special.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 || b >= 0x80 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Length of the leading run of string content that needs no attention: no `"`, no `\\`, no
+/// control character (bytes of multi-byte characters are fine; UTF-8 is checked separately).
+#[inline]
+pub fn content_len(bytes: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let v = word
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        let quote = v ^ (LO * u64::from(b'"'));
+        let backslash = v ^ (LO * u64::from(b'\\'));
+        // As in `plain_ascii_len`, without flagging bytes of 0x80 and above (`& !v` keeps a
+        // control-character flag only where the byte itself is below 0x80).
+        let special = ((quote.wrapping_sub(LO) & !quote)
+            | (backslash.wrapping_sub(LO) & !backslash)
+            | (v.wrapping_sub(LO * 0x20) & !v))
+            & HI;
+        if special != 0 {
+            return i + (special.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Index of the first byte that is not printable ASCII (a control character or a byte of a
 /// multi-byte UTF-8 sequence).
 #[inline]
@@ -63,6 +131,32 @@ pub struct RunCheck {
     pub error: Option<RunError>,
 }
 
+/// Index of the first control character (below 0x20) in `bytes`, and the number of UTF-8
+/// continuation bytes before it, in one pass of 16-byte blocks the compiler vectorises.
+#[inline]
+fn first_control_and_continuations(bytes: &[u8]) -> (Option<usize>, usize) {
+    let mut continuations = 0;
+    let mut start = 0;
+    while let Some(block) = bytes.get(start..start + 16) {
+        let control = block.iter().fold(0u8, |acc, &b| acc | u8::from(b < 0x20));
+        if control != 0 {
+            break;
+        }
+        continuations += block
+            .iter()
+            .map(|&b| usize::from((b & 0xC0) == 0x80))
+            .sum::<usize>();
+        start += 16;
+    }
+    for (i, &b) in bytes[start..].iter().enumerate() {
+        if b < 0x20 {
+            return (Some(start + i), continuations);
+        }
+        continuations += usize::from((b & 0xC0) == 0x80);
+    }
+    (None, continuations)
+}
+
 /// Checks a run for control characters and UTF-8 validity.
 ///
 /// `at_chunk_end` says whether the run reaches the end of the chunk; only then may it end in
@@ -75,15 +169,13 @@ pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
             error: None,
         };
     };
-    let control = run[first..]
-        .iter()
-        .position(|&b| b < 0x20)
-        .map(|i| i + first);
+    let (control, continuations) = first_control_and_continuations(&run[first..]);
+    let control = control.map(|c| c + first);
     let text_end = control.unwrap_or(run.len());
     match std::str::from_utf8(&run[first..text_end]) {
-        Ok(text) => RunCheck {
+        Ok(_) => RunCheck {
             valid: text_end,
-            continuation_bytes: count_continuation_bytes(text.as_bytes()),
+            continuation_bytes: continuations,
             error: control.map(|c| RunError::Control(run[c])),
         },
         Err(e) => {
@@ -432,6 +524,61 @@ mod tests {
         assert_eq!(decode(b"\\x"), Err(Expected::EscapeChar));
         assert_eq!(decode(b"\\u00G0"), Err(Expected::HexDigit));
         assert_eq!(decode(b"\\uD800\\x"), Err(Expected::EscapeChar));
+    }
+
+    #[test]
+    fn plain_ascii_prefix() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80)
+                .unwrap_or(b.len())
+        };
+        let samples: &[&[u8]] = &[
+            b"",
+            b"abc",
+            b"title\"",
+            b"0123456789abcdef\"",
+            b"0123456789abcdefg\\",
+            b"a\x01",
+            b"\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x80",
+            "ééé".as_bytes(),
+            b"!#$%&'()*+,-./\x1f",
+            b"\x00\x00\x00\x00\x00\x00\x00\x00",
+            b"        \"       ",
+        ];
+        for s in samples {
+            assert_eq!(plain_ascii_len(s), naive(s), "{s:?}");
+        }
+        // Every byte value at every position of a 16-byte word pair.
+        for pos in 0..16 {
+            for b in 0..=255u8 {
+                let mut buf = [b'x'; 16];
+                buf[pos] = b;
+                assert_eq!(plain_ascii_len(&buf), naive(&buf), "byte {b:#x} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn content_prefix() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        for pos in 0..16 {
+            for b in 0..=255u8 {
+                for fill in [b'x', 0xC3, 0xFF, 0x80] {
+                    let mut buf = [fill; 16];
+                    buf[pos] = b;
+                    assert_eq!(
+                        content_len(&buf),
+                        naive(&buf),
+                        "byte {b:#x} at {pos} in {fill:#x}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::core::{Literal, Sink};
-use crate::python::convert::{make_key, make_number, make_str, FloatMode};
+use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession};
 
 /// An open container of the spine.
 enum Frame {
@@ -79,7 +79,11 @@ impl PyBuilder {
 
     /// The events interface for one feed.
     pub fn context<'a, 'py>(&'a mut self, py: Python<'py>) -> BuildContext<'a, 'py> {
-        BuildContext { py, b: self }
+        BuildContext {
+            py,
+            b: self,
+            keys: KeyCacheSession::default(),
+        }
     }
 
     /// The current value; a copy of the open spine unless `copy` is false (then the live tree,
@@ -230,6 +234,7 @@ impl PyBuilder {
 pub struct BuildContext<'a, 'py> {
     py: Python<'py>,
     b: &'a mut PyBuilder,
+    keys: KeyCacheSession,
 }
 
 impl BuildContext<'_, '_> {
@@ -275,13 +280,17 @@ impl Sink for BuildContext<'_, '_> {
     }
 
     fn key(&mut self, key: &[u8], wtf8: bool) {
-        self.run(|py, b| {
-            let key = make_key(py, key, wtf8)?.unbind();
-            if let Some(Frame::Dict { key: slot, .. }) = b.frames.last_mut() {
-                *slot = Some(key);
+        if self.b.error.is_some() {
+            return;
+        }
+        match self.keys.key(self.py, key, wtf8) {
+            Ok(key) => {
+                if let Some(Frame::Dict { key: slot, .. }) = self.b.frames.last_mut() {
+                    *slot = Some(key.unbind());
+                }
             }
-            Ok(())
-        });
+            Err(e) => self.b.error = Some(e),
+        }
     }
 
     fn string(&mut self, text: &[u8]) {

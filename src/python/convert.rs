@@ -1,7 +1,7 @@
 //! Conversions of complete tokens to Python objects: strings, keys (through a bounded cache),
 //! numbers. Each is called exactly once per completed value.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
@@ -63,49 +63,67 @@ fn key_cache() -> &'static Mutex<KeyCache> {
     CACHE.get_or_init(|| Mutex::new(KeyCache { slots: Vec::new() }))
 }
 
-/// A cheap hash of a short key (FxHash-style, eight bytes at a time).
+/// A cheap hash of a short key: eight bytes at a time, one multiply per word.
 fn hash_key(bytes: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    for word in bytes.chunks(8) {
+        // Assembled with shifts: copying a short tail into a buffer and reading it back as a
+        // word stalls store forwarding, which showed up as the hottest line of key lookups.
+        let w = word
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
     }
-    for &b in words.remainder() {
-        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-    }
-    h
+    h ^ (h >> 29)
 }
 
-/// The Python `str` for an object key, from the cache when possible.
-pub fn make_key<'py>(py: Python<'py>, bytes: &[u8], wtf8: bool) -> PyResult<Bound<'py, PyString>> {
-    if wtf8 || bytes.len() > MAX_CACHED_KEY {
-        return make_str(py, bytes, wtf8);
-    }
-    // `try_lock`: if the cache is busy (another thread, or a re-entrant call from a finalizer
-    // run by the garbage collector in the middle of a feed) skip it instead of waiting.
-    let Ok(mut cache) = key_cache().try_lock() else {
-        return make_str(py, bytes, false);
-    };
-    if cache.slots.is_empty() {
-        cache.slots.resize_with(KEY_CACHE_SLOTS, || None);
-    }
-    let hash = hash_key(bytes);
-    let slot = &mut cache.slots[(hash as usize) & (KEY_CACHE_SLOTS - 1)];
-    if let Some(hit) = slot {
-        if hit.hash == hash && *hit.bytes == *bytes {
-            return Ok(hit.value.bind(py).clone());
+/// Access to the key cache for the duration of one feed: the lock is taken at the first key
+/// and released when the feed ends, so a long chunk pays for it once, not once per key.
+#[derive(Default)]
+pub struct KeyCacheSession {
+    /// `None` until the first key; then the guard, or `None` inside if the cache was busy.
+    guard: Option<Option<MutexGuard<'static, KeyCache>>>,
+}
+
+impl KeyCacheSession {
+    /// The Python `str` for an object key, from the cache when possible.
+    pub fn key<'py>(
+        &mut self,
+        py: Python<'py>,
+        bytes: &[u8],
+        wtf8: bool,
+    ) -> PyResult<Bound<'py, PyString>> {
+        if wtf8 || bytes.len() > MAX_CACHED_KEY {
+            return make_str(py, bytes, wtf8);
         }
+        // `try_lock`: if the cache is busy (another thread, or a re-entrant feed from a
+        // finalizer run by the garbage collector in the middle of this one) skip it.
+        let guard = self
+            .guard
+            .get_or_insert_with(|| key_cache().try_lock().ok());
+        let Some(cache) = guard.as_mut() else {
+            return make_str(py, bytes, false);
+        };
+        if cache.slots.is_empty() {
+            cache.slots.resize_with(KEY_CACHE_SLOTS, || None);
+        }
+        let hash = hash_key(bytes);
+        let slot = &mut cache.slots[(hash as usize) & (KEY_CACHE_SLOTS - 1)];
+        if let Some(hit) = slot {
+            if hit.hash == hash && *hit.bytes == *bytes {
+                return Ok(hit.value.bind(py).clone());
+            }
+        }
+        let value = make_str(py, bytes, false)?;
+        *slot = Some(CachedKey {
+            hash,
+            bytes: bytes.into(),
+            value: value.clone().unbind(),
+        });
+        Ok(value)
     }
-    let value = make_str(py, bytes, false)?;
-    *slot = Some(CachedKey {
-        hash,
-        bytes: bytes.into(),
-        value: value.clone().unbind(),
-    });
-    Ok(value)
 }
 
 // ---- numbers ------------------------------------------------------------------------------
