@@ -47,6 +47,7 @@ SUBPROCESS_PEERS = {
 # A stream runner takes the chunks and returns a function that processes chunk i.
 # A re-parse runner takes a prefix of the document and parses it.
 
+
 def deltajson_stream(backend: str, copy: bool) -> Callable[[list[bytes]], Callable[[int], Any]]:
     import deltajson
 
@@ -99,8 +100,10 @@ REPARSE_RUNNERS: dict[str, Callable[[bytes], Any]] = {
 
 
 def available(name: str) -> bool:
-    module = {"jiter re-parse per chunk": "jiter",
-              "partial-json-parser re-parse per chunk": "partial_json_parser"}.get(name)
+    module = {
+        "jiter re-parse per chunk": "jiter",
+        "partial-json-parser re-parse per chunk": "partial_json_parser",
+    }.get(name)
     if module is None:
         return True
     try:
@@ -112,30 +115,42 @@ def available(name: str) -> bool:
 
 # ---- measuring ----------------------------------------------------------------------------
 
-def measure_stream(setup: Callable[[list[bytes]], Callable[[int], Any]], chunks: list[bytes],
-                   repeats: int) -> dict[str, Any]:
+
+def measure_stream(
+    setup: Callable[[list[bytes]], Callable[[int], Any]],
+    chunks: list[bytes],
+    repeats: int,
+    budget_s: float,
+) -> dict[str, Any]:
     """Total time (best of `repeats` untimed-per-chunk runs) and per-chunk percentiles (one run
-    with a clock read around every chunk)."""
+    with a clock read around every chunk). A run that exceeds the budget stops; its total is
+    then a lower bound (the time it took to get that far), marked `>`."""
     n = len(chunks)
-    totals = []
-    for _ in range(repeats):
-        step = setup(chunks)
-        start = time.perf_counter_ns()
-        for i in range(n):
-            step(i)
-        totals.append(time.perf_counter_ns() - start)
-    step = setup(chunks)
     clock = time.perf_counter_ns
-    per_chunk = [0] * n
+    per_chunk: list[int] = []
+    step = setup(chunks)
+    start = clock()
     for i in range(n):
         t0 = clock()
         step(i)
-        per_chunk[i] = clock() - t0
+        per_chunk.append(clock() - t0)
+        if i % 512 == 511 and (clock() - start) / 1e9 > budget_s:
+            result = summary(clock() - start, per_chunk, estimated=False)
+            result["stopped_after"] = i + 1
+            return result
+    totals = []
+    for _ in range(repeats):
+        step = setup(chunks)
+        start = clock()
+        for i in range(n):
+            step(i)
+        totals.append(clock() - start)
     return summary(min(totals), per_chunk, estimated=False)
 
 
-def measure_reparse(parse: Callable[[bytes], Any], chunks: list[bytes], sample_above: int,
-                    budget_s: float) -> dict[str, Any]:
+def measure_reparse(
+    parse: Callable[[bytes], Any], chunks: list[bytes], sample_above: int, budget_s: float
+) -> dict[str, Any]:
     ends, total = [], 0
     for c in chunks:
         total += len(c)
@@ -152,8 +167,11 @@ def measure_reparse(parse: Callable[[bytes], Any], chunks: list[bytes], sample_a
             parse(buf)
             per_chunk[i] = clock() - t0
             if (clock() - start) / 1e9 > budget_s:
-                return summary(int(statistics.fmean(per_chunk[: i + 1]) * n),
-                               per_chunk[: i + 1], estimated=True)
+                return summary(
+                    int(statistics.fmean(per_chunk[: i + 1]) * n),
+                    per_chunk[: i + 1],
+                    estimated=True,
+                )
         return summary(sum(per_chunk), per_chunk, estimated=False)
     points = [round(k * (n - 1) / (sample_above - 1)) for k in range(sample_above)]
     samples = []
@@ -171,8 +189,12 @@ def summary(total_ns: int, per_chunk: list[int], *, estimated: bool) -> dict[str
     def pct(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] / 1000
 
-    return {"total_ms": total_ns / 1e6, "p50_us": pct(0.50), "p99_us": pct(0.99),
-            "estimated": estimated}
+    return {
+        "total_ms": total_ns / 1e6,
+        "p50_us": pct(0.50),
+        "p99_us": pct(0.99),
+        "estimated": estimated,
+    }
 
 
 def measure_whole(parse: Callable[[bytes], Any], data: bytes, repeats: int) -> dict[str, Any]:
@@ -194,6 +216,7 @@ def whole_parsers() -> dict[str, Callable[[bytes], Any]]:
             p = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
             p.feed(data)
             return p.finish()
+
         return parse
 
     parsers: dict[str, Callable[[bytes], Any]] = {
@@ -212,12 +235,23 @@ def whole_parsers() -> dict[str, Callable[[bytes], Any]]:
 
 # ---- subprocess workers (peers living in their own folders) -------------------------------
 
-def run_worker(folder: str, shape: str, size: str, repeats: int) -> Optional[dict[str, Any]]:
+
+def run_worker(
+    folder: str, shape: str, size: str, repeats: int, budget: float
+) -> Optional[dict[str, Any]]:
     path = PEERS_DIR / folder
     if not path.is_dir():
         return None
     env = dict(os.environ, PYTHONPATH=str(path))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", shape, size, str(repeats)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        shape,
+        size,
+        str(repeats),
+        str(budget),
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         print(f"  ({folder} failed: {done.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
@@ -225,9 +259,9 @@ def run_worker(folder: str, shape: str, size: str, repeats: int) -> Optional[dic
     return dict(json.loads(done.stdout))
 
 
-def worker_main(shape: str, size: str, repeats: int) -> None:
+def worker_main(shape: str, size: str, repeats: int, budget: float) -> None:
     chunks = [c.encode() for c in token_chunks(document(shape, size))]
-    result = measure_stream(sjp_stream, chunks, repeats)
+    result = measure_stream(sjp_stream, chunks, repeats, budget)
     data = b"".join(chunks)
 
     def whole(d: bytes) -> Any:
@@ -241,28 +275,42 @@ def worker_main(shape: str, size: str, repeats: int) -> None:
 
 # ---- report -------------------------------------------------------------------------------
 
+
 def fmt_row(name: str, r: dict[str, Any], nbytes: int, nchunks: int) -> str:
-    mark = "~" if r["estimated"] else " "
+    mark = ">" if "stopped_after" in r else "~" if r["estimated"] else " "
     mbps = nbytes / 1e6 / (r["total_ms"] / 1e3) if r["total_ms"] else float("inf")
     p50 = f"{r['p50_us']:10.2f}" if "p50_us" in r else " " * 10
     p99 = f"{r['p99_us']:10.2f}" if "p99_us" in r else " " * 10
     per = f"{r['total_ms'] * 1e3 / nchunks:9.2f}" if nchunks else " " * 9
-    return f"  {name:44s} {mark}{r['total_ms']:11.1f} {mbps:9.2f} {per} {p50} {p99}"
+    note = f"  (stopped after {r['stopped_after']:,} chunks)" if "stopped_after" in r else ""
+    return f"  {name:44s} {mark}{r['total_ms']:11.1f} {mbps:9.2f} {per} {p50} {p99}{note}"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
     ap.add_argument("--shapes", nargs="*", default=list(SHAPES), choices=list(SHAPES))
-    ap.add_argument("--sample-above", type=int, default=3000,
-                    help="re-parse peers: time at this many sample points above this many chunks")
-    ap.add_argument("--budget", type=float, default=60.0, help="seconds per re-parse run")
+    ap.add_argument(
+        "--sample-above",
+        type=int,
+        default=3000,
+        help="re-parse peers: time at this many sample points above this many chunks",
+    )
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="seconds a run may take before it stops (re-parse runs are then "
+        "estimated, stream runs reported as lower bounds)",
+    )
     ap.add_argument("--quick", action="store_true", help="one repeat, fewer samples")
     ap.add_argument("--out", default=str(HERE / "results" / "compare.json"))
-    ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker_main(args.worker[0], args.worker[1], int(args.worker[2]))
+        worker_main(args.worker[0], args.worker[1], int(args.worker[2]), float(args.worker[3]))
         return
     if args.quick:
         args.sample_above = min(args.sample_above, 500)
@@ -270,29 +318,37 @@ def main() -> None:
     import deltajson
 
     results: dict[str, Any] = {
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine(),
-                    "deltajson": deltajson.__version__, "backends": list(deltajson.BACKENDS)},
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "deltajson": deltajson.__version__,
+            "backends": list(deltajson.BACKENDS),
+        },
         "workloads": [],
     }
-    header = (f"  {'parser':44s} {'total ms':>12} {'MB/s':>9} {'us/chunk':>9} "
-              f"{'p50 us':>10} {'p99 us':>10}")
+    header = (
+        f"  {'parser':44s} {'total ms':>12} {'MB/s':>9} {'us/chunk':>9} "
+        f"{'p50 us':>10} {'p99 us':>10}"
+    )
     for shape in args.shapes:
         for size in args.sizes:
             text = document(shape, size)
             chunks = [c.encode() for c in token_chunks(text)]
             data = text.encode()
             repeats = 1 if args.quick or len(data) >= 1_000_000 else 3
-            print(f"\n{shape} document, {size} ({len(data):,} bytes, {len(chunks):,} chunks of "
-                  f"1-8 characters), value after every chunk")
+            print(
+                f"\n{shape} document, {size} ({len(data):,} bytes, {len(chunks):,} chunks of "
+                f"1-8 characters), value after every chunk"
+            )
             print(header)
             rows: dict[str, Any] = {}
             gc.collect()
             for name, setup in STREAM_RUNNERS.items():
-                rows[name] = measure_stream(setup, chunks, repeats)
+                rows[name] = measure_stream(setup, chunks, repeats, args.budget)
                 print(fmt_row(name, rows[name], len(data), len(chunks)), flush=True)
             for name, (folder, _) in SUBPROCESS_PEERS.items():
-                r = run_worker(folder, shape, size, repeats)
+                r = run_worker(folder, shape, size, repeats, args.budget)
                 if r is not None:
                     rows[name] = r
                     print(fmt_row(name, r, len(data), len(chunks)), flush=True)
@@ -300,7 +356,7 @@ def main() -> None:
                 if available(name):
                     rows[name] = measure_reparse(parse, chunks, args.sample_above, args.budget)
                     print(fmt_row(name, rows[name], len(data), len(chunks)), flush=True)
-            print(f"  one feed of the whole document:")
+            print("  one feed of the whole document:")
             whole: dict[str, Any] = {}
             for name, parse in whole_parsers().items():
                 whole[name] = measure_whole(parse, data, max(3, repeats))
@@ -308,10 +364,24 @@ def main() -> None:
             for name, r in rows.items():
                 if "whole" in r:
                     whole[name.replace("(live view)", "feed(all)")] = r.pop("whole")
-                    print(fmt_row(name.replace("(live view)", "feed(all)"),
-                                  whole[name.replace("(live view)", "feed(all)")], len(data), 0))
-            results["workloads"].append({"shape": shape, "size": size, "bytes": len(data),
-                                         "chunks": len(chunks), "stream": rows, "whole": whole})
+                    print(
+                        fmt_row(
+                            name.replace("(live view)", "feed(all)"),
+                            whole[name.replace("(live view)", "feed(all)")],
+                            len(data),
+                            0,
+                        )
+                    )
+            results["workloads"].append(
+                {
+                    "shape": shape,
+                    "size": size,
+                    "bytes": len(data),
+                    "chunks": len(chunks),
+                    "stream": rows,
+                    "whole": whole,
+                }
+            )
     print_targets(results)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -324,8 +394,9 @@ def print_targets(results: dict[str, Any]) -> None:
     by = {(w["shape"], w["size"]): w for w in results["workloads"]}
     print("\nTargets (ratios from this run):")
 
-    def ratio(w: dict[str, Any], slow: str, fast: str, part: str = "stream",
-              key: str = "total_ms") -> Optional[float]:
+    def ratio(
+        w: dict[str, Any], slow: str, fast: str, part: str = "stream", key: str = "total_ms"
+    ) -> Optional[float]:
         a, b = w[part].get(slow), w[part].get(fast)
         return a[key] / b[key] if a and b and b[key] else None
 
@@ -334,23 +405,33 @@ def print_targets(results: dict[str, Any]) -> None:
         if w:
             r = ratio(w, "jiter re-parse per chunk", "deltajson Rust snapshot()")
             if r:
-                print(f"  {shape} 100KB: snapshot() vs jiter re-parse: {r:,.0f}x faster (target >= 100x)")
-            r = ratio(w, "streaming-json-parser native (live view)",
-                      "deltajson Rust snapshot(copy=False)")
+                print(
+                    f"  {shape} 100KB: snapshot() vs jiter re-parse: {r:,.0f}x faster "
+                    "(target >= 100x)"
+                )
+            r = ratio(
+                w, "streaming-json-parser native (live view)", "deltajson Rust snapshot(copy=False)"
+            )
             if r:
-                print(f"  {shape} 100KB: snapshot(copy=False) vs streaming-json-parser native: "
-                      f"{r:.2f}x (aim 1.5x)")
+                print(
+                    f"  {shape} 100KB: snapshot(copy=False) vs streaming-json-parser native: "
+                    f"{r:.2f}x (aim 1.5x)"
+                )
         small, big = by.get((shape, "10KB")), by.get((shape, "1MB"))
         if small and big:
             for name in ("deltajson Rust snapshot()", "deltajson Rust snapshot(copy=False)"):
                 if name in small["stream"] and name in big["stream"]:
                     f = big["stream"][name]["p50_us"] / small["stream"][name]["p50_us"]
-                    print(f"  {shape}: {name} median per-chunk 1MB / 10KB = {f:.2f} (target <= 1.5)")
+                    print(
+                        f"  {shape}: {name} median per-chunk 1MB / 10KB = {f:.2f} (target <= 1.5)"
+                    )
     for (shape, size), w in sorted(by.items()):
         r = ratio(w, "jiter.from_json", "deltajson Rust feed(all)", part="whole")
         if r:
-            print(f"  {shape} {size}: one feed, throughput vs jiter.from_json = {r:.2f}x "
-                  f"(target >= 0.8x)")
+            print(
+                f"  {shape} {size}: one feed, throughput vs jiter.from_json = {r:.2f}x "
+                f"(target >= 0.8x)"
+            )
 
 
 if __name__ == "__main__":

@@ -88,8 +88,16 @@ def test_atoms_appear_only_when_complete(backend: str) -> None:
     # A number is complete only when a byte that cannot continue it arrives; a literal is
     # complete at its last letter (nothing can extend it).
     assert feed_all(p, "[1", "2", ", tr", "ue", ", nu", "ll,", "-", "0.5", "e1", "]") == [
-        [], [], [12], [12, True], [12, True], [12, True, None],
-        [12, True, None], [12, True, None], [12, True, None], [12, True, None, -5.0],
+        [],
+        [],
+        [12],
+        [12, True],
+        [12, True],
+        [12, True, None],
+        [12, True, None],
+        [12, True, None],
+        [12, True, None],
+        [12, True, None, -5.0],
     ]
 
 
@@ -106,7 +114,13 @@ def test_top_level_number_completes_at_finish_or_delimiter(backend: str) -> None
 def test_keys_appear_complete_and_only_with_their_value(backend: str) -> None:
     p = make(backend)
     assert feed_all(p, '{"ti', 'tle"', ":", ' "', "Hi", '", "n": 1', "0}") == [
-        {}, {}, {}, {"title": ""}, {"title": "Hi"}, {"title": "Hi"}, {"title": "Hi", "n": 10},
+        {},
+        {},
+        {},
+        {"title": ""},
+        {"title": "Hi"},
+        {"title": "Hi"},
+        {"title": "Hi", "n": 10},
     ]
 
 
@@ -147,11 +161,16 @@ def test_exact_numbers(backend: str) -> None:
 
 
 def test_float_mode_decimal(backend: str) -> None:
-    assert deltajson.loads("[1.10, 2]", float_mode="decimal", backend=backend) == [Decimal("1.10"), 2]
+    assert deltajson.loads("[1.10, 2]", float_mode="decimal", backend=backend) == [
+        Decimal("1.10"),
+        2,
+    ]
 
 
 def test_allow_nan(backend: str) -> None:
-    assert repr(deltajson.loads("[NaN, -Infinity]", allow_nan=True, backend=backend)) == "[nan, -inf]"
+    assert (
+        repr(deltajson.loads("[NaN, -Infinity]", allow_nan=True, backend=backend)) == "[nan, -inf]"
+    )
     with pytest.raises(JSONError):
         deltajson.loads("[NaN]", backend=backend)
 
@@ -168,7 +187,7 @@ def test_snapshot_is_never_mutated_and_reused_while_unchanged(backend: str) -> N
     second = p.snapshot()
     assert first == {"items": [{"t": "a"}]}  # untouched by the later feed
     assert second == {"items": [{"t": "abc"}]}
-    p.feed(' ')  # whitespace inside a string is content: it changes the value...
+    p.feed(" ")  # whitespace inside a string is content: it changes the value...
     assert p.snapshot() is not second
     p.feed('"}, ')  # ...while structure-only progress may leave it equal
     third = p.snapshot()
@@ -193,6 +212,22 @@ def test_copy_false_returns_the_live_tree(backend: str) -> None:
     p.feed("2, 3]")
     assert p.snapshot(copy=False) is live
     assert live == {"a": [1, 2, 3]}
+
+
+def test_live_tree_never_changes_a_string_someone_holds(backend: str) -> None:
+    # On the live tree an open string grows in place when nothing else holds it; a string the
+    # caller kept must stay as it was.
+    p = make(backend)
+    p.feed('{"s": "ab')
+    live = p.snapshot(copy=False)
+    held = live["s"]
+    p.feed("cd")
+    copied = p.snapshot()
+    p.feed("ef")
+    assert p.snapshot(copy=False) is live
+    assert (held, copied["s"], live["s"]) == ("ab", "abcd", "abcdef")
+    p.feed('gh"}')
+    assert (held, copied, p.finish()) == ("ab", {"s": "abcd"}, {"s": "abcdefgh"})
 
 
 def test_finish_returns_the_final_value(backend: str) -> None:
@@ -285,7 +320,11 @@ def test_errors_pickle(backend: str) -> None:
     copy = pickle.loads(pickle.dumps(info.value))
     assert type(copy) is IncompleteJSONError
     assert (copy.msg, copy.offset, copy.partial, str(copy)) == (
-        info.value.msg, info.value.offset, [1, []], str(info.value))
+        info.value.msg,
+        info.value.offset,
+        [1, []],
+        str(info.value),
+    )
 
 
 def test_integer_digit_limit_like_json_loads(backend: str) -> None:
@@ -299,7 +338,8 @@ def test_integer_digit_limit_like_json_loads(backend: str) -> None:
     assert info.value.offset == 4
     # A long float is fine, as for json.loads.
     assert deltajson.loads("1" * (limit + 1) + ".5", backend=backend) == json.loads(
-        "1" * (limit + 1) + ".5")
+        "1" * (limit + 1) + ".5"
+    )
 
 
 # ---- multiple values ---------------------------------------------------------------------
@@ -307,8 +347,10 @@ def test_integer_digit_limit_like_json_loads(backend: str) -> None:
 
 def test_multiple_values_as_one_array(backend: str) -> None:
     p = make(backend, multiple=True)
-    assert feed_all(p, '{"a": 1}\n{"b"', ': [2', "]}\n3", " ") == [
-        [{"a": 1}, {}], [{"a": 1}, {"b": []}], [{"a": 1}, {"b": [2]}],
+    assert feed_all(p, '{"a": 1}\n{"b"', ": [2", "]}\n3", " ") == [
+        [{"a": 1}, {}],
+        [{"a": 1}, {"b": []}],
+        [{"a": 1}, {"b": [2]}],
         [{"a": 1}, {"b": [2]}, 3],
     ]
     assert p.path == ()

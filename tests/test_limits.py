@@ -53,7 +53,7 @@ def test_lone_surrogate_in_str_input_is_an_error(backend: str) -> None:
 
 def test_max_bytes(backend: str) -> None:
     p = deltajson.Parser(max_bytes=8, backend=backend)  # type: ignore[arg-type]
-    p.feed('[1, 2, ')
+    p.feed("[1, 2, ")
     with pytest.raises(JSONError, match="max_bytes=8") as info:
         p.feed("3, 4]")
     assert info.value.offset == 8

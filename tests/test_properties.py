@@ -34,8 +34,9 @@ scalars = (
 )
 documents = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=6)
-    | st.dictionaries(plain_text, children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=6) | st.dictionaries(plain_text, children, max_size=6)
+    ),
     max_leaves=40,
 )
 
@@ -69,7 +70,9 @@ def run_both(chunks: list[Any], **options: Any) -> tuple[list[Any], Any]:
 
 
 @given(json_texts(), cuts, st.booleans())
-def test_any_split_gives_json_loads_and_valid_partials(doc: tuple[Any, str], cut: list[int], as_bytes: bool) -> None:
+def test_any_split_gives_json_loads_and_valid_partials(
+    doc: tuple[Any, str], cut: list[int], as_bytes: bool
+) -> None:
     _, text = doc
     data: Any = text.encode() if as_bytes else text
     snapshots, final = run_both(split(data, cut))
@@ -108,8 +111,17 @@ def test_multiple_values(docs: list[tuple[Any, str]], sep: str, cut: list[int]) 
 
 noise_bytes = st.lists(
     st.sampled_from(
-        [bytes([b]) for b in b'[]{}:,"\\ \n0123456789-+.eEtruefalsnNIyu\t'] +
-        [b"\xc3", b"\xa9", b"\xff", b"\xf0\x9f", b"\x98\x80", b"\xed\xa0\x80", b"\x01", b"\xc3\xa9"]
+        [bytes([b]) for b in b'[]{}:,"\\ \n0123456789-+.eEtruefalsnNIyu\t']
+        + [
+            b"\xc3",
+            b"\xa9",
+            b"\xff",
+            b"\xf0\x9f",
+            b"\x98\x80",
+            b"\xed\xa0\x80",
+            b"\x01",
+            b"\xc3\xa9",
+        ]
     ),
     max_size=30,
 ).map(b"".join)
@@ -125,8 +137,17 @@ def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
         except deltajson.JSONError as e:
             trace.append(("error", type(e), e.msg, e.offset, e.lineno, e.colno, parser.snapshot()))
             return trace
-        trace.append((parser.snapshot(), parser.status, parser.path, parser.offset,
-                      parser.line, parser.column, parser.depth))
+        trace.append(
+            (
+                parser.snapshot(),
+                parser.status,
+                parser.path,
+                parser.offset,
+                parser.line,
+                parser.column,
+                parser.depth,
+            )
+        )
     try:
         trace.append(("final", parser.finish()))
     except deltajson.JSONError as e:
@@ -148,7 +169,9 @@ options = st.fixed_dictionaries(
 
 
 @given(noise_bytes, cuts, options, st.booleans())
-def test_engines_agree_on_any_input(data: bytes, cut: list[int], opts: dict[str, Any], as_text: bool) -> None:
+def test_engines_agree_on_any_input(
+    data: bytes, cut: list[int], opts: dict[str, Any], as_text: bool
+) -> None:
     chunks: list[Any] = split(data, cut)
     if as_text:
         # Invalid bytes become lone surrogates, which a str chunk can hold but UTF-8 cannot.
@@ -159,7 +182,9 @@ def test_engines_agree_on_any_input(data: bytes, cut: list[int], opts: dict[str,
 
 
 @given(noise_bytes, cuts, options)
-def test_errors_do_not_depend_on_chunking(data: bytes, cut: list[int], opts: dict[str, Any]) -> None:
+def test_errors_do_not_depend_on_chunking(
+    data: bytes, cut: list[int], opts: dict[str, Any]
+) -> None:
     for backend in deltajson.BACKENDS:
         whole = outcome(backend, [data], **opts)[-1]
         pieces = outcome(backend, split(data, cut), **opts)[-1]

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 from deltajson._errors import IncompleteJSONError
 from deltajson._pure import Parser as PurePythonParser
 
+RustParser: Optional[type[Any]]
 try:
-    from deltajson._deltajson import Parser as RustParser
+    from deltajson._deltajson import Parser as _CompiledParser
+
+    RustParser = _CompiledParser
 except ImportError:  # pragma: no cover - only without the compiled extension
     RustParser = None
 
@@ -38,7 +41,7 @@ def default_backend() -> Backend:
     return "rust" if RustParser is not None else "python"
 
 
-class Parser(metaclass=ABCMeta):
+class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over both engines
     """An incremental JSON parser: ``feed()`` chunks, read ``snapshot()`` any time, ``finish()``.
 
     Each ``feed(delta)`` costs O(len(delta)); ``snapshot()`` copies only the containers that are

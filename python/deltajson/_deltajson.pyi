@@ -1,14 +1,18 @@
 """Type stubs of the Rust extension ``deltajson._deltajson`` (use it through ``deltajson``)."""
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union, final
 
+from typing_extensions import Self
+
+__all__ = ["Parser", "__version__"]
 __version__: str
 
+@final
 class Parser:
     """The Rust engine behind ``deltajson.Parser(backend="rust")``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         partial_strings: bool = True,
         multiple: bool = False,
@@ -17,7 +21,7 @@ class Parser:
         max_string_bytes: Optional[int] = None,
         allow_nan: bool = False,
         float_mode: Literal["float", "decimal"] = "float",
-    ) -> None: ...
+    ) -> Self: ...
     def feed(self, chunk: Union[bytes, bytearray, memoryview, str], /) -> None:
         """Feeds the next chunk; raises ``JSONError`` at the first invalid byte."""
     def snapshot(self, *, copy: bool = True) -> Any:

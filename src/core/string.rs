@@ -40,7 +40,7 @@ pub fn plain_ascii_len(bytes: &[u8]) -> usize {
         i += 8;
     }
     while let Some(&b) = bytes.get(i) {
-        if b == b'"' || b == b'\\' || b < 0x20 || b >= 0x80 {
+        if b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b) {
             break;
         }
         i += 1;
@@ -530,7 +530,7 @@ mod tests {
     fn plain_ascii_prefix() {
         let naive = |b: &[u8]| {
             b.iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80)
+                .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
                 .unwrap_or(b.len())
         };
         let samples: &[&[u8]] = &[

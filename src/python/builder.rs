@@ -170,21 +170,31 @@ impl PyBuilder {
     }
 
     /// Turns the pending text of the open string into Python and returns the whole text so far.
+    ///
+    /// The text grows in place when nothing but the builder holds it (see [`append_str`]): the
+    /// tree's reference is dropped first, so on the live tree (`snapshot(copy=False)`) an open
+    /// string costs O(new text) per snapshot, not O(its length).
     fn flush_open_text<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        let open = &mut self.open;
-        if open.pending.is_empty() {
-            if let Some(text) = &open.text {
+        if self.open.pending.is_empty() {
+            if let Some(text) = &self.open.text {
                 return Ok(text.bind(py).clone());
             }
         }
-        let piece = make_str(py, &open.pending, open.pending_wtf8)?;
-        open.pending.clear();
-        open.pending_wtf8 = false;
-        let whole = match open.text.take() {
+        let piece = make_str(py, &self.open.pending, self.open.pending_wtf8)?;
+        self.open.pending.clear();
+        self.open.pending_wtf8 = false;
+        let whole = match self.open.text.take() {
             None => piece,
+            // Held only by the builder and the tree: let go of the tree's reference so that
+            // CPython can grow the string in place.
+            Some(prefix) if self.open.attached && prefix.get_refcnt(py) == 2 => {
+                self.replace_open_value(py, piece.clone().into_any())?;
+                append_str(py, prefix, &piece)?
+            }
+            // Someone else holds it too (a copied snapshot): a new string.
             Some(prefix) => prefix.bind(py).add(piece)?.cast_into::<PyString>()?,
         };
-        open.text = Some(whole.clone().unbind());
+        self.open.text = Some(whole.clone().unbind());
         Ok(whole)
     }
 
@@ -227,6 +237,24 @@ impl PyBuilder {
                 Ok(())
             }
         }
+    }
+}
+
+/// `prefix + piece`. CPython's `PyUnicode_Append` (stable ABI) resizes `prefix` in place when
+/// it is the only reference to it, exactly as `s += piece` does; otherwise it makes a new
+/// string, so a string someone else holds (a copied snapshot) is never changed.
+fn append_str<'py>(
+    py: Python<'py>,
+    prefix: Py<PyString>,
+    piece: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyString>> {
+    let mut left = prefix.into_ptr();
+    // SAFETY: `left` is a reference we own to a `str`, and `piece` a live `str`. The call
+    // consumes `left` and stores a new owned reference to the result in it, or NULL with an
+    // exception set; `piece` is only borrowed.
+    unsafe {
+        pyo3::ffi::PyUnicode_Append(&mut left, piece.as_ptr());
+        Ok(Bound::from_owned_ptr_or_err(py, left)?.cast_into_unchecked())
     }
 }
 

@@ -36,7 +36,7 @@ def found_byte(b: int) -> str:
     if b < 0x20 or b == 0x7F:
         return f"control character U+{b:04X}"
     if b == 0x27:
-        return "\"'\""
+        return '"\'"'
     return f"'{chr(b)}'"
 
 

@@ -36,7 +36,14 @@ _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _NUMBER_CONTINUES = frozenset(".eE0123456789")
 _DIGITS = frozenset("0123456789")
 _SIMPLE_ESCAPES = {
-    '"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
 }
 _HEX = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
 _LITERALS = {"t": "true", "f": "false", "n": "null"}
@@ -70,7 +77,7 @@ class Location(NamedTuple):
     """Where a character is: its chunk, its index there, and where the chunk began."""
 
     text: str
-    index: int
+    at: int  # index in text
     base: int  # byte offset of text[0]
     line: int  # line at text[0]
     col: int  # characters before text[0] on that line
@@ -514,15 +521,18 @@ class Scanner:
                 fit = room if run.isascii() else _chars_within(run, room)
                 self._emit(run[:fit])
                 straddles = utf8_len(run[:fit]) < room
-                raise self._error_at(pos + fit + straddles, m.string_too_long(limit),
-                                     offset=self._content_offset() + limit)
+                raise self._error_at(
+                    pos + fit + straddles,
+                    m.string_too_long(limit),
+                    offset=self._content_offset() + limit,
+                )
             self.str_raw += size
         self._emit(run)
 
     def _content_offset(self) -> int:
         start = self.str_start
         assert start is not None
-        return start.base + utf8_len(start.text[: start.index])
+        return start.base + utf8_len(start.text[: start.at])
 
     def _count_string_char(self, pos: int) -> None:
         limit = self.max_string_bytes
@@ -626,22 +636,22 @@ class Scanner:
     def _error_from(
         self, loc: Location, msg: str, *, offset: Optional[int] = None, is_eof: bool = False
     ) -> ScanError:
-        before = loc.text[: loc.index]
+        before = loc.text[: loc.at]
         if offset is None:
             offset = loc.base + utf8_len(before)
         newlines = before.count("\n")
         if newlines:
             line = loc.line + newlines
-            column = loc.index - before.rfind("\n")
+            column = loc.at - before.rfind("\n")
         else:
             line = loc.line
-            column = loc.col + loc.index + 1
+            column = loc.col + loc.at + 1
         if loc.text is _FOREIGN:
             context = self.recent
         elif loc.text is self._text:
-            context = self.recent + loc.text[: loc.index + 1]
+            context = self.recent + loc.text[: loc.at + 1]
         else:
-            context = loc.text[: loc.index + 1]
+            context = loc.text[: loc.at + 1]
         excerpt = m.excerpt_of(context.encode("utf-8", "surrogatepass"))
         return ScanError(msg, offset, line, column, excerpt, is_eof)
 

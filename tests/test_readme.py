@@ -1,0 +1,31 @@
+"""The examples in the README run as tests, in order and in one namespace (as a reader would
+run them), on each engine."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), flags=re.S)
+
+
+def test_readme_examples(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DELTAJSON_BACKEND", backend)
+    blocks = python_blocks()
+    assert len(blocks) >= 4
+    namespace: dict[str, object] = {}
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for i, block in enumerate(blocks):
+        test = doctest.DocTestParser().get_doctest(
+            block, namespace, f"README block {i}", str(README), 0
+        )
+        runner.run(test, clear_globs=False)
+        namespace = test.globs  # the next block sees what this one defined
+        assert runner.failures == 0, f"README block {i} failed on {backend} (see output above)"
