@@ -187,7 +187,7 @@ impl PyBuilder {
             None => piece,
             // Held only by the builder and the tree: let go of the tree's reference so that
             // CPython can grow the string in place.
-            Some(prefix) if self.open.attached && prefix.get_refcnt(py) == 2 => {
+            Some(prefix) if self.open.attached && only_builder_and_tree_hold(&prefix) => {
                 self.replace_open_value(py, piece.clone().into_any())?;
                 append_str(py, prefix, &piece)?
             }
@@ -238,6 +238,13 @@ impl PyBuilder {
             }
         }
     }
+}
+
+/// Whether the builder and the tree hold the only two references to the open string.
+fn only_builder_and_tree_hold(text: &Py<PyString>) -> bool {
+    // SAFETY: `text` is a live object; reading its reference count has no side effect (the
+    // caller is attached to the interpreter, so the count cannot change under us).
+    unsafe { pyo3::ffi::Py_REFCNT(text.as_ptr()) == 2 }
 }
 
 /// `prefix + piece`. CPython's `PyUnicode_Append` (stable ABI) resizes `prefix` in place when
