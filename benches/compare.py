@@ -173,7 +173,13 @@ def measure_reparse(
                     estimated=True,
                 )
         return summary(sum(per_chunk), per_chunk, estimated=False)
-    points = [round(k * (n - 1) / (sample_above - 1)) for k in range(sample_above)]
+    # As many evenly spaced points as fit in the budget (a prefix costs about half the whole
+    # document on average), at least 30.
+    t0 = clock()
+    parse(data)
+    whole_s = max((clock() - t0) / 1e9, 1e-7)
+    count = max(30, min(sample_above, int(budget_s / (whole_s / 2))))
+    points = [round(k * (n - 1) / (count - 1)) for k in range(count)]
     samples = []
     for i in points:
         prefix = data[: ends[i]]
@@ -382,11 +388,38 @@ def main() -> None:
                     "whole": whole,
                 }
             )
+    results["memory"] = measure_memory()
     print_targets(results)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     print(f"\nresults written to {out}")
+
+
+def measure_memory() -> dict[str, Any]:
+    """Bytes an idle parser holds, and what it holds after streaming the 1 MB list (its value
+    excluded: that is the output, not the parser's state)."""
+    import sys
+    import tracemalloc
+
+    import deltajson
+
+    report: dict[str, Any] = {}
+    if "rust" in deltajson.BACKENDS:
+        p = deltajson.Parser(backend="rust")
+        report["rust_idle_bytes"] = sys.getsizeof(p)
+        for c in token_chunks(document("list", "1MB")):
+            p.feed(c)
+        report["rust_after_1MB_bytes"] = sys.getsizeof(p)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    q = deltajson.Parser(backend="python")
+    stats = tracemalloc.take_snapshot().compare_to(before, "filename")
+    tracemalloc.stop()
+    report["python_idle_bytes"] = sum(s.size_diff for s in stats if s.size_diff > 0)
+    del q
+    print("\nMemory: " + ", ".join(f"{k.replace('_', ' ')} = {v:,}" for k, v in report.items()))
+    return report
 
 
 def print_targets(results: dict[str, Any]) -> None:

@@ -104,3 +104,21 @@ def test_any_input_raises_only_json_errors(chunks: list[Any], opts: dict[str, An
             assert p.status == "error"
         except BaseException as e:  # a PanicException is a BaseException
             raise AssertionError(f"{backend}: {type(e).__name__}: {e}") from e
+
+
+@pytest.mark.skipif("rust" not in deltajson.BACKENDS, reason="the Rust engine reports its size")
+def test_consumed_input_is_not_retained() -> None:
+    import sys
+
+    idle = sys.getsizeof(deltajson.Parser(backend="rust"))
+    assert idle < 1024
+    doc = "[" + ",".join('{"k%d": "%s", "n": %d.5}' % (i, "x" * 300, i) for i in range(20_000)) + "]"
+    p = deltajson.Parser(backend="rust")
+    for i in range(0, len(doc), 65_536):
+        p.feed(doc[i : i + 65_536])
+    # Token buffers, the stack and the builder's frames: no trace of the 6 MB read.
+    assert sys.getsizeof(p) < idle + 4096
+    # A huge number or key does not leave a huge buffer behind either.
+    q = deltajson.Parser(backend="rust", multiple=True)
+    q.feed('{"' + "k" * 1_000_000 + '": 1} ' + "7" * 3000 + ".5 ")
+    assert sys.getsizeof(q) < idle + 4096

@@ -81,6 +81,11 @@ impl RecentBytes {
         }
     }
 
+    /// Bytes of heap held.
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
     /// The input up to and including absolute offset `through`, as far as it is known:
     /// the remembered bytes (which end at absolute offset `consumed`) followed by `current`.
     pub fn through(&self, consumed: u64, current: &[u8], through: u64) -> Vec<u8> {

@@ -216,6 +216,16 @@ impl Scanner {
         }
     }
 
+    /// Bytes of heap the scanner holds (its open-container stack and token buffers): what a
+    /// parser costs besides the value it builds. Consumed input is never kept, so this stays
+    /// small whatever the stream's length.
+    pub fn heap_size(&self) -> usize {
+        self.stack.capacity() * std::mem::size_of::<Container>()
+            + self.key_buf.capacity()
+            + self.num_buf.capacity()
+            + self.recent.capacity()
+    }
+
     /// Overall progress.
     pub fn status(&self) -> Status {
         if self.error.is_some() {
@@ -580,7 +590,7 @@ impl Scanner {
             }
         }
         sink.number(text, is_integer);
-        self.num_buf.clear();
+        release(&mut self.num_buf);
         self.value_done();
         Ok(())
     }
@@ -811,6 +821,7 @@ impl Scanner {
     fn end_string<S: Sink>(&mut self, sink: &mut S) {
         if self.str_is_key {
             sink.key(&self.key_buf, self.key_wtf8);
+            release(&mut self.key_buf);
             self.state = State::Colon;
         } else {
             sink.end_string();
@@ -853,5 +864,16 @@ impl Scanner {
             column,
             excerpt,
         })
+    }
+}
+
+/// Empties a token buffer, giving back an unusually large allocation (a huge key or number)
+/// so that the memory a parser keeps does not grow with the largest token it has seen.
+pub(crate) fn release(buf: &mut Vec<u8>) {
+    const KEEP: usize = 4096;
+    if buf.capacity() > KEEP {
+        *buf = Vec::new();
+    } else {
+        buf.clear();
     }
 }

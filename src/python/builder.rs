@@ -72,6 +72,12 @@ impl PyBuilder {
         }
     }
 
+    /// Bytes of heap the builder holds besides the Python objects of the value: the spine's
+    /// frames and the buffer of the open string's newest text.
+    pub fn heap_size(&self) -> usize {
+        self.frames.capacity() * std::mem::size_of::<Frame>() + self.open.pending.capacity()
+    }
+
     /// Takes the error raised while building, if any.
     pub fn take_error(&mut self) -> Option<PyErr> {
         self.error.take()
@@ -181,7 +187,7 @@ impl PyBuilder {
             }
         }
         let piece = make_str(py, &self.open.pending, self.open.pending_wtf8)?;
-        self.open.pending.clear();
+        crate::core::scanner::release(&mut self.open.pending);
         self.open.pending_wtf8 = false;
         let whole = match self.open.text.take() {
             None => piece,

@@ -179,6 +179,12 @@ impl Parser {
         self.scanner.depth()
     }
 
+    /// Memory held by the parser itself, in bytes: the object, the scanner's stack and token
+    /// buffers, the builder's frames (not the Python objects of the value it builds).
+    fn __sizeof__(&self) -> usize {
+        std::mem::size_of::<Self>() + self.scanner.heap_size() + self.builder.heap_size()
+    }
+
     /// "rust".
     #[getter]
     fn backend(&self) -> &'static str {
