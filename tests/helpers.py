@@ -22,7 +22,7 @@ def strict_equal(a: Any, b: Any) -> bool:
             return math.isnan(b)
         return a == b and math.copysign(1, a) == math.copysign(1, b)
     if isinstance(a, list):
-        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return list(a) == list(b) and all(strict_equal(a[k], b[k]) for k in a)
     return bool(a == b)
@@ -44,9 +44,9 @@ def grows_into(before: Any, after: Any, *, partial_strings: bool = True) -> bool
         if not before:
             return True
         done = len(before) - 1
-        return all(strict_equal(x, y) for x, y in zip(before[:done], after[:done])) and grows_into(
-            before[done], after[done], partial_strings=partial_strings
-        )
+        return all(
+            strict_equal(x, y) for x, y in zip(before[:done], after[:done], strict=True)
+        ) and grows_into(before[done], after[done], partial_strings=partial_strings)
     if isinstance(before, dict):
         keys = list(before)
         if list(after)[: len(keys)] != keys:
@@ -93,7 +93,7 @@ def stream(
         snapshots.append(snap)
         copies.append(copy.deepcopy(snap))
     final = parser.finish()
-    for snap, kept in zip(snapshots, copies):
+    for snap, kept in zip(snapshots, copies, strict=True):
         assert strict_equal(snap, kept), "a snapshot was mutated by a later feed"
     return snapshots, final, parser
 

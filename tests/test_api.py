@@ -35,14 +35,21 @@ def test_parser_is_the_chosen_engine(backend: str) -> None:
     assert f"backend='{backend}'" in repr(p)
 
 
-def test_backend_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DELTAJSON_BACKEND", "python")
-    assert deltajson.Parser().backend == "python"
-    monkeypatch.setenv("DELTAJSON_BACKEND", "nonsense")
-    with pytest.raises(ValueError, match="DELTAJSON_BACKEND"):
-        deltajson.Parser()
-    monkeypatch.delenv("DELTAJSON_BACKEND")
-    assert deltajson.Parser().backend == deltajson.BACKENDS[0]
+def test_backend_from_environment() -> None:
+    import subprocess
+    import sys
+
+    def default_with(value: str) -> subprocess.CompletedProcess[str]:
+        code = "import deltajson; print(deltajson.Parser().backend)"
+        env = {"DELTAJSON_BACKEND": value, "PATH": ""}
+        return subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+        )
+
+    assert default_with("python").stdout.strip() == "python"
+    assert default_with("").stdout.strip() == deltajson.BACKENDS[0]
+    failed = default_with("nonsense")
+    assert failed.returncode != 0 and "DELTAJSON_BACKEND" in failed.stderr
 
 
 def test_bad_options(backend: str) -> None:

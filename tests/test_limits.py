@@ -112,7 +112,8 @@ def test_consumed_input_is_not_retained() -> None:
 
     idle = sys.getsizeof(deltajson.Parser(backend="rust"))
     assert idle < 1024
-    doc = "[" + ",".join('{"k%d": "%s", "n": %d.5}' % (i, "x" * 300, i) for i in range(20_000)) + "]"
+    items = (f'{{"k{i}": "{"x" * 300}", "n": {i}.5}}' for i in range(20_000))
+    doc = "[" + ",".join(items) + "]"
     p = deltajson.Parser(backend="rust")
     for i in range(0, len(doc), 65_536):
         p.feed(doc[i : i + 65_536])

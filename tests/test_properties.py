@@ -63,7 +63,7 @@ def run_both(chunks: list[Any], **options: Any) -> tuple[list[Any], Any]:
     snapshots, final, _ = results[0]
     for other_snapshots, other_final, _ in results[1:]:
         assert len(other_snapshots) == len(snapshots)
-        for a, b in zip(snapshots, other_snapshots):
+        for a, b in zip(snapshots, other_snapshots, strict=True):
             assert strict_equal(a, b), (a, b)
         assert strict_equal(final, other_final)
     return snapshots, final

@@ -17,7 +17,9 @@ def python_blocks() -> list[str]:
 
 
 def test_readme_examples(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DELTAJSON_BACKEND", backend)
+    import deltajson._api
+
+    monkeypatch.setattr(deltajson._api, "DEFAULT_BACKEND", backend)
     blocks = python_blocks()
     assert len(blocks) >= 4
     namespace: dict[str, object] = {}

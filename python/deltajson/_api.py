@@ -31,14 +31,23 @@ Status = Literal["empty", "partial", "complete", "error"]
 BACKENDS: tuple[str, ...] = ("rust", "python") if RustParser is not None else ("python",)
 
 
-def default_backend() -> Backend:
-    """The engine used when none is named: ``$DELTAJSON_BACKEND``, else Rust if available."""
+def backend_from_environment() -> Backend:
+    """The engine named by ``$DELTAJSON_BACKEND``, else Rust if it is available."""
     chosen = os.environ.get("DELTAJSON_BACKEND", "").strip().lower()
     if chosen in ("rust", "python"):
         return chosen  # type: ignore[return-value]
     if chosen:
         raise ValueError(f"DELTAJSON_BACKEND must be 'rust' or 'python', not {chosen!r}")
     return "rust" if RustParser is not None else "python"
+
+
+# Read once, when deltajson is imported: looking the variable up costs more than making a parser.
+DEFAULT_BACKEND: Backend = backend_from_environment()
+
+
+def default_backend() -> Backend:
+    """The engine used when none is named (``$DELTAJSON_BACKEND`` at import time, else Rust)."""
+    return DEFAULT_BACKEND
 
 
 class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over both engines
@@ -56,40 +65,38 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
         max_string_bytes: Largest raw size of one string (key or value) between its quotes.
         allow_nan: Accept ``NaN``, ``Infinity`` and ``-Infinity``.
         float_mode: ``"float"`` (like ``json.loads``) or ``"decimal"`` (``decimal.Decimal``).
-        backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND``, else Rust.
+        backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND`` (read when
+            deltajson is imported), else Rust.
     """
 
-    def __new__(
-        cls,
-        *,
-        partial_strings: bool = True,
-        multiple: bool = False,
-        max_depth: int = 1024,
-        max_bytes: Optional[int] = None,
-        max_string_bytes: Optional[int] = None,
-        allow_nan: bool = False,
-        float_mode: FloatMode = "float",
-        backend: Optional[Backend] = None,
-    ) -> Parser:
-        chosen = backend if backend is not None else default_backend()
-        if chosen == "rust":
-            if RustParser is None:
+    if TYPE_CHECKING:
+
+        def __new__(
+            cls,
+            *,
+            partial_strings: bool = True,
+            multiple: bool = False,
+            max_depth: int = 1024,
+            max_bytes: Optional[int] = None,
+            max_string_bytes: Optional[int] = None,
+            allow_nan: bool = False,
+            float_mode: FloatMode = "float",
+            backend: Optional[Backend] = None,
+        ) -> Parser: ...
+
+    else:
+
+        def __new__(cls, *, backend=None, **options):
+            # Only the options given are passed on: this runs once per stream, and forwarding
+            # every default through Python cost more than building the engine.
+            chosen = backend if backend is not None else DEFAULT_BACKEND
+            if chosen == "rust" and RustParser is not None:
+                return RustParser(**options)
+            if chosen == "python":
+                return PurePythonParser(**options)
+            if chosen == "rust":
                 raise ImportError("the deltajson Rust extension is not available")
-            engine: Any = RustParser
-        elif chosen == "python":
-            engine = PurePythonParser
-        else:
             raise ValueError(f"backend must be 'rust' or 'python', not {chosen!r}")
-        parser: Parser = engine(
-            partial_strings=partial_strings,
-            multiple=multiple,
-            max_depth=max_depth,
-            max_bytes=max_bytes,
-            max_string_bytes=max_string_bytes,
-            allow_nan=allow_nan,
-            float_mode=float_mode,
-        )
-        return parser
 
     if TYPE_CHECKING:
         # The engines implement these; declared here for type checkers and documentation.

@@ -61,36 +61,34 @@ impl Position {
     }
 }
 
-/// The last few bytes before the current chunk, for error excerpts.
+/// The last few bytes before the current chunk, for error excerpts: a fixed window, updated
+/// with one copy per chunk.
 #[derive(Clone, Debug, Default)]
 pub struct RecentBytes {
-    bytes: Vec<u8>,
+    bytes: [u8; crate::core::error::EXCERPT_BYTES],
+    len: usize,
 }
 
 impl RecentBytes {
     /// Keeps the tail of `chunk` (and of what came before, if the chunk is short).
     pub fn remember(&mut self, chunk: &[u8]) {
-        let keep = crate::core::error::EXCERPT_BYTES;
+        let keep = self.bytes.len();
         if chunk.len() >= keep {
-            self.bytes.clear();
-            self.bytes.extend_from_slice(&chunk[chunk.len() - keep..]);
+            self.bytes.copy_from_slice(&chunk[chunk.len() - keep..]);
+            self.len = keep;
         } else {
-            self.bytes.extend_from_slice(chunk);
-            let excess = self.bytes.len().saturating_sub(keep);
-            self.bytes.drain(..excess);
+            let stay = (keep - chunk.len()).min(self.len);
+            self.bytes.copy_within(self.len - stay..self.len, 0);
+            self.bytes[stay..stay + chunk.len()].copy_from_slice(chunk);
+            self.len = stay + chunk.len();
         }
-    }
-
-    /// Bytes of heap held.
-    pub fn capacity(&self) -> usize {
-        self.bytes.capacity()
     }
 
     /// The input up to and including absolute offset `through`, as far as it is known:
     /// the remembered bytes (which end at absolute offset `consumed`) followed by `current`.
     pub fn through(&self, consumed: u64, current: &[u8], through: u64) -> Vec<u8> {
-        let start = consumed - self.bytes.len() as u64;
-        let mut all = self.bytes.clone();
+        let start = consumed - self.len as u64;
+        let mut all = self.bytes[..self.len].to_vec();
         all.extend_from_slice(current);
         let end = (through + 1).saturating_sub(start).min(all.len() as u64);
         all.truncate(end as usize);

@@ -223,7 +223,6 @@ impl Scanner {
         self.stack.capacity() * std::mem::size_of::<Container>()
             + self.key_buf.capacity()
             + self.num_buf.capacity()
-            + self.recent.capacity()
     }
 
     /// Overall progress.

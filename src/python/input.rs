@@ -23,15 +23,16 @@ impl Chunk<'_, '_> {
     }
 }
 
-/// Reads a chunk. A `str` is encoded as UTF-8; one holding a lone surrogate is encoded with
-/// `surrogatepass`, so the scanner reports it as invalid UTF-8 at its exact offset.
+/// Reads a chunk. A `str` is read as its UTF-8 form (kept by CPython, no copy); one holding a
+/// lone surrogate has none, and is encoded with `surrogatepass`, so the scanner reports it as
+/// invalid UTF-8 at its exact offset.
 pub fn read_chunk<'a, 'py>(chunk: &'a Bound<'py, PyAny>) -> PyResult<Chunk<'a, 'py>> {
     if let Ok(bytes) = chunk.cast::<PyBytes>() {
         return Ok(Chunk::Bytes(bytes.clone()));
     }
     if let Ok(text) = chunk.cast::<PyString>() {
-        return match text.to_cow() {
-            Ok(utf8) => Ok(Chunk::Text(utf8)),
+        return match text.to_str() {
+            Ok(utf8) => Ok(Chunk::Text(Cow::Borrowed(utf8))),
             Err(_) => {
                 let encoded = text.call_method1("encode", ("utf-8", "surrogatepass"))?;
                 Ok(Chunk::Bytes(encoded.cast_into::<PyBytes>()?))

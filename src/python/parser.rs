@@ -2,6 +2,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
 
 use crate::core::{Options, Scanner, Status};
@@ -21,16 +22,16 @@ pub struct Parser {
     float_mode: FloatMode,
 }
 
-/// CPython's limit on digits of `int(str)` (0 when unlimited or unknown).
+/// CPython's current limit on digits of `int(str)` (`None` when unlimited or before 3.11).
+/// Read for every parser, since `sys.set_int_max_str_digits` may change it; the function
+/// itself is looked up once.
 fn int_max_str_digits(py: Python<'_>) -> Option<usize> {
-    let limit = py
-        .import("sys")
-        .ok()?
-        .getattr("get_int_max_str_digits")
-        .ok()?
-        .call0()
-        .ok()?;
-    match limit.extract::<usize>() {
+    static GET_LIMIT: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+    let get = GET_LIMIT.get_or_init(py, || {
+        let sys = py.import("sys").ok()?;
+        Some(sys.getattr("get_int_max_str_digits").ok()?.unbind())
+    });
+    match get.as_ref()?.call0(py).ok()?.extract::<usize>(py) {
         Ok(0) | Err(_) => None,
         Ok(n) => Some(n),
     }

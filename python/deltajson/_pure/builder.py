@@ -118,7 +118,7 @@ class Builder:
             return self.cached
         child: Any = None
         has_child = False
-        for container, key in zip(reversed(self.frames), reversed(self.keys)):
+        for container, key in zip(reversed(self.frames), reversed(self.keys), strict=True):
             copied: Container
             if isinstance(container, list):
                 copied = container[:]
@@ -138,7 +138,7 @@ class Builder:
     def path(self, scalar_open: bool, key_pending: bool) -> tuple[Union[str, int], ...]:
         parts: list[Union[str, int]] = []
         last = len(self.frames) - 1
-        for i, (container, key) in enumerate(zip(self.frames, self.keys)):
+        for i, (container, key) in enumerate(zip(self.frames, self.keys, strict=True)):
             innermost = i == last
             if isinstance(container, list):
                 if not innermost:

@@ -1,6 +1,8 @@
 //! Tests of the core: grammar and error tables, and chunking properties.
 
 mod chunking;
+mod number;
+mod string;
 mod table;
 
 use crate::core::{Error, EventLog, Options, Scanner, TreeBuilder, Value};
