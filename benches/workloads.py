@@ -63,11 +63,8 @@ def document(shape: str, size_name: str) -> str:
 
 
 def token_chunks(text: str, seed: int = 11) -> list[str]:
-    """Splits ``text`` into 1 to 8 character pieces, as LLM tokens arrive."""
-    rng = random.Random(seed)
-    chunks, i = [], 0
-    while i < len(text):
-        step = rng.randint(1, 8)
-        chunks.append(text[i : i + step])
-        i += step
-    return chunks
+    """Splits ``text`` into 1 to 8 character pieces, as LLM tokens arrive (the same splitter
+    the ``deltajson demo`` uses)."""
+    from deltajson.cli import token_chunks as split
+
+    return split(text, seed)

@@ -615,9 +615,11 @@ impl Scanner {
             }
             return Ok(pos + plain + 1);
         }
-        // Fast path: a string with multi-byte characters, closed in this chunk, no escapes.
+        // Fast path: a short string with multi-byte characters, closed in this chunk, no
+        // escapes (longer ones go through memchr below).
         if rest.get(plain).is_some_and(|&b| b >= 0x80) {
-            let end = plain + content_len(&rest[plain..]);
+            let window = &rest[plain..rest.len().min(plain + 64)];
+            let end = plain + content_len(window);
             if rest.get(end) == Some(&b'"') && fits(end) {
                 if let Ok(text) = std::str::from_utf8(&rest[plain..end]) {
                     self.pos

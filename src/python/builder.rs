@@ -335,10 +335,15 @@ impl Sink for BuildContext<'_, '_> {
     }
 
     fn string(&mut self, text: &[u8]) {
-        self.run(|py, b| {
-            let s = make_str(py, text, false)?;
-            b.attach(py, s.into_any())
-        });
+        if self.b.error.is_some() {
+            return;
+        }
+        // Short values repeat in structured output (tags, enums, names): the key cache serves
+        // them too, so a repeated value is one lookup instead of a new string.
+        let made = self.keys.key(self.py, text, false);
+        if let Err(e) = made.and_then(|s| self.b.attach(self.py, s.into_any())) {
+            self.b.error = Some(e);
+        }
     }
 
     fn begin_string(&mut self) {
