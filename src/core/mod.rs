@@ -31,7 +31,7 @@ pub mod tree;
 pub use error::{Error, ErrorKind, Expected, Found};
 pub use events::{Event, EventLog};
 pub use options::Options;
-pub use scanner::{Container, Scanner, Status};
+pub use scanner::{Container, Repair, RepairKind, Scanner, Status};
 pub use sink::{Literal, Sink};
 pub use tree::{TreeBuilder, Value};
 

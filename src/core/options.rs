@@ -15,6 +15,9 @@ pub struct Options {
     pub max_string_bytes: Option<usize>,
     /// Largest number of digits of an integer (CPython refuses to convert longer ones).
     pub max_int_digits: Option<usize>,
+    /// LLM quirks: skip text before the first `{`/`[`, stop after the value, accept trailing
+    /// commas; every repair is recorded. Meant for one value (not with `multiple`).
+    pub lenient: bool,
 }
 
 impl Default for Options {
@@ -26,6 +29,7 @@ impl Default for Options {
             max_bytes: None,
             max_string_bytes: None,
             max_int_digits: None,
+            lenient: false,
         }
     }
 }

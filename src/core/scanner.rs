@@ -48,6 +48,10 @@ enum State {
     Number,
     /// Inside a literal (`true`, `false`, `null`, `NaN`, `Infinity`, `-Infinity`).
     Literal,
+    /// Lenient mode, before the value: prose or a code fence, skipped up to the first `{`/`[`.
+    Prose,
+    /// Lenient mode, after the value: everything is ignored.
+    Stopped,
     /// An error happened; see `Scanner::error`.
     Failed,
 }
@@ -68,6 +72,36 @@ pub enum Status {
 /// An error on its way out of the scanning loop: boxed, so that every step's result fits in
 /// two registers (the loop returns one per token).
 type Fail = Box<Error>;
+
+/// What lenient mode repaired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepairKind {
+    /// Text before the value (prose, a code fence) was skipped.
+    SkippedPrefix,
+    /// A `,` right before `]` or `}` was ignored.
+    TrailingComma,
+    /// Text after the complete value was ignored.
+    IgnoredSuffix,
+}
+
+impl RepairKind {
+    /// The name used in the Python API.
+    pub fn name(self) -> &'static str {
+        match self {
+            RepairKind::SkippedPrefix => "skipped_prefix",
+            RepairKind::TrailingComma => "trailing_comma",
+            RepairKind::IgnoredSuffix => "ignored_suffix",
+        }
+    }
+}
+
+/// One repair made in lenient mode: what, at which byte offset, over how many bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Repair {
+    pub kind: RepairKind,
+    pub offset: u64,
+    pub length: u64,
+}
 
 /// Each step of the scanning loop returns the position of the next unread byte.
 type Step = Result<usize, Fail>;
@@ -100,14 +134,24 @@ pub struct Scanner {
     values_done: u64,
     error: Option<Error>,
     finished: bool,
+    // Lenient mode.
+    repairs: Vec<Repair>,
+    prose_start: Option<u64>,
+    suffix_start: Option<u64>,
+    last_comma: u64,
 }
 
 impl Scanner {
     /// A scanner at the start of a stream.
     pub fn new(opts: Options) -> Scanner {
+        let state = if opts.lenient {
+            State::Prose
+        } else {
+            State::Value
+        };
         Scanner {
             opts,
-            state: State::Value,
+            state,
             stack: Vec::new(),
             str_is_key: false,
             str_raw: 0,
@@ -127,6 +171,10 @@ impl Scanner {
             values_done: 0,
             error: None,
             finished: false,
+            repairs: Vec::new(),
+            prose_start: None,
+            suffix_start: None,
+            last_comma: 0,
         }
     }
 
@@ -188,6 +236,8 @@ impl Scanner {
         let expected = match self.state {
             State::AfterValue if self.stack.is_empty() => None,
             State::Value if self.stack.is_empty() && self.opts.multiple => None,
+            State::Stopped => None,
+            State::Prose => Some(Expected::Value),
             State::Value => Some(Expected::Value),
             State::ArrayFirst => Some(Expected::ValueOrArrayEnd),
             State::ObjectFirst => Some(Expected::KeyOrObjectEnd),
@@ -323,6 +373,8 @@ impl Scanner {
                 State::Str => self.in_string(buf, pos, sink)?,
                 State::Number => self.in_number(buf, pos, pos, sink)?,
                 State::Literal => self.in_literal(buf, pos, sink)?,
+                State::Prose => self.in_prose(buf, pos),
+                State::Stopped => self.in_suffix(buf, pos),
                 State::Failed => break,
             };
         }
@@ -347,6 +399,10 @@ impl Scanner {
         match buf.get(pos) {
             None => Ok(pos),
             Some(b']') if self.state == State::ArrayFirst => Ok(self.close(pos, sink)),
+            Some(b']') if self.trailing_comma_allowed(Container::Array) => {
+                self.repair(RepairKind::TrailingComma, self.last_comma, 1);
+                Ok(self.close(pos, sink))
+            }
             Some(_) => self.begin_value(buf, pos, sink),
         }
     }
@@ -416,6 +472,10 @@ impl Scanner {
                 }
             }
             Some(b'}') if self.state == State::ObjectFirst => Ok(self.close(pos, sink)),
+            Some(b'}') if self.trailing_comma_allowed(Container::Object) => {
+                self.repair(RepairKind::TrailingComma, self.last_comma, 1);
+                Ok(self.close(pos, sink))
+            }
             Some(_) => {
                 let expected = if self.state == State::ObjectFirst {
                     Expected::KeyOrObjectEnd
@@ -446,10 +506,12 @@ impl Scanner {
         };
         match (self.stack.last(), b) {
             (Some(Container::Object), b',') => {
+                self.last_comma = self.pos.consumed + pos as u64;
                 self.state = State::ObjectKey;
                 self.at_key(buf, pos + 1, sink)
             }
             (Some(Container::Array), b',') => {
+                self.last_comma = self.pos.consumed + pos as u64;
                 self.state = State::Value;
                 self.at_value(buf, pos + 1, sink)
             }
@@ -496,7 +558,93 @@ impl Scanner {
         self.state = State::AfterValue;
         if self.stack.is_empty() {
             self.values_done += 1;
+            if self.opts.lenient {
+                self.state = State::Stopped;
+            }
         }
+    }
+
+    // ---- lenient mode ---------------------------------------------------------------------
+
+    /// Whether a `]` or `}` right after a `,` may close `container` (lenient mode only).
+    fn trailing_comma_allowed(&self, container: Container) -> bool {
+        self.opts.lenient
+            && self.stack.last() == Some(&container)
+            && match container {
+                Container::Array => self.state == State::Value,
+                Container::Object => self.state == State::ObjectKey,
+            }
+    }
+
+    fn repair(&mut self, kind: RepairKind, offset: u64, length: u64) {
+        self.repairs.push(Repair {
+            kind,
+            offset,
+            length,
+        });
+    }
+
+    /// The repairs made so far, in input order (lenient mode).
+    pub fn repairs(&self) -> Vec<Repair> {
+        let mut all = self.repairs.clone();
+        if let Some(offset) = self.suffix_start {
+            let end = self.offset();
+            all.push(Repair {
+                kind: RepairKind::IgnoredSuffix,
+                offset,
+                length: end - offset,
+            });
+        }
+        all
+    }
+
+    /// Skips text before the value up to the first `{` or `[`: LLMs wrap JSON in prose and in
+    /// Markdown code fences, which in practice hold no bracket before the JSON.
+    fn in_prose(&mut self, buf: &[u8], mut pos: usize) -> usize {
+        while let Some(&b) = buf.get(pos) {
+            match b {
+                b'{' | b'[' => {
+                    if let Some(start) = self.prose_start.take() {
+                        let here = self.pos.consumed + pos as u64;
+                        self.repair(RepairKind::SkippedPrefix, start, here - start);
+                    }
+                    self.state = State::Value;
+                    return pos;
+                }
+                b' ' | b'\t' | b'\r' => {}
+                b'\n' => self.pos.newline_at(self.pos.consumed + pos as u64),
+                _ => {
+                    if self.prose_start.is_none() {
+                        self.prose_start = Some(self.pos.consumed + pos as u64);
+                    }
+                    if (b & 0xC0) == 0x80 {
+                        self.pos.add_continuation_bytes(1);
+                    }
+                }
+            }
+            pos += 1;
+        }
+        pos
+    }
+
+    /// Ignores everything after the value (a closing fence, prose), noting where it began.
+    fn in_suffix(&mut self, buf: &[u8], mut pos: usize) -> usize {
+        while let Some(&b) = buf.get(pos) {
+            match b {
+                b' ' | b'\t' | b'\r' => {}
+                b'\n' => self.pos.newline_at(self.pos.consumed + pos as u64),
+                _ => {
+                    if self.suffix_start.is_none() {
+                        self.suffix_start = Some(self.pos.consumed + pos as u64);
+                    }
+                    if (b & 0xC0) == 0x80 {
+                        self.pos.add_continuation_bytes(1);
+                    }
+                }
+            }
+            pos += 1;
+        }
+        pos
     }
 
     // ---- literals and numbers -------------------------------------------------------------

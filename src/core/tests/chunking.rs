@@ -22,6 +22,22 @@ fn split<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     chunks
 }
 
+/// The repairs lenient mode reports after feeding `chunks` (whatever the outcome).
+fn repairs_of<'a>(
+    opts: &Options,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<crate::core::Repair> {
+    let mut scanner = Scanner::new(opts.clone());
+    let mut log = crate::core::EventLog::default();
+    for chunk in chunks {
+        if scanner.feed(chunk, &mut log).is_err() {
+            break;
+        }
+    }
+    let _ = scanner.finish(&mut log);
+    scanner.repairs()
+}
+
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
@@ -131,17 +147,20 @@ proptest! {
 
     #[test]
     fn any_bytes_any_chunking_same_events_and_error(
-        input in prop::collection::vec(prop::sample::select(b"[]{}:,\"\\ \n0123456789-+.eEtruefalsnNIy\xC3\xA9\xF0\x9F\x98\x80\xFFu\x01".to_vec()), 0..40),
+        input in prop::collection::vec(prop::sample::select(b"[]{}:,\"\\ \n0123456789-+.eEtruefalsnNIy\xC3\xA9\xF0\x9F\x98\x80\xFFu\x01`H".to_vec()), 0..40),
         cuts in prop::collection::vec(any::<usize>(), 0..10),
         multiple in any::<bool>(),
         allow_nan in any::<bool>(),
         max_string_bytes in prop::option::of(0usize..6),
+        lenient in any::<bool>(),
     ) {
-        let opts = Options { multiple, allow_nan, max_string_bytes, max_depth: 4, ..Options::default() };
+        let multiple = multiple && !lenient;
+        let opts = Options { multiple, allow_nan, max_string_bytes, lenient, max_depth: 4, ..Options::default() };
         let (whole, whole_end) = scan_chunks(&opts, [input.as_slice()]);
         let (pieces, pieces_end) = scan_chunks(&opts, split(&input, &cuts));
         prop_assert_eq!(whole, pieces);
         prop_assert_eq!(whole_end, pieces_end);
+        prop_assert_eq!(repairs_of(&opts, [input.as_slice()]), repairs_of(&opts, split(&input, &cuts)));
     }
 
     #[test]

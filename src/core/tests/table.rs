@@ -363,3 +363,66 @@ fn errors_stick_and_state_is_reported() {
     assert_eq!(s.status(), Status::Error);
     assert!(e.to_string().contains("near \"  [1, x\""), "{e}");
 }
+
+#[test]
+fn lenient_skips_prose_and_fences_and_reports_every_repair() {
+    use crate::core::{Repair, RepairKind, Scanner, TreeBuilder};
+    let lenient = Options {
+        lenient: true,
+        ..opts()
+    };
+    let run = |input: &[u8]| {
+        let mut s = Scanner::new(lenient.clone());
+        let mut tree = TreeBuilder::default();
+        s.feed(input, &mut tree).unwrap();
+        s.finish(&mut tree).unwrap();
+        (tree.values, s.repairs())
+    };
+    let reply = b"Sure! Here is the JSON:\n```json\n{\"a\": [1, 2,], \"b\": {\"c\": 3,},}\n```\nHope it helps.";
+    let (values, repairs) = run(reply);
+    assert_eq!(values.len(), 1);
+    let at = |needle: &[u8]| {
+        reply
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap() as u64
+    };
+    let brace = at(b"{\"a\"");
+    assert_eq!(
+        repairs,
+        vec![
+            Repair {
+                kind: RepairKind::SkippedPrefix,
+                offset: 0,
+                length: brace
+            },
+            Repair {
+                kind: RepairKind::TrailingComma,
+                offset: at(b",]"),
+                length: 1
+            },
+            Repair {
+                kind: RepairKind::TrailingComma,
+                offset: at(b",}"),
+                length: 1
+            },
+            Repair {
+                kind: RepairKind::TrailingComma,
+                offset: at(b",}\n"),
+                length: 1
+            },
+            Repair {
+                kind: RepairKind::IgnoredSuffix,
+                offset: at(b"```\nHope"),
+                length: reply.len() as u64 - at(b"```\nHope")
+            },
+        ]
+    );
+    // Clean JSON needs no repair; whitespace around it is not a repair either.
+    assert_eq!(run(b"  \n[1, 2]\n ").1, vec![]);
+    // Without lenient, the same reply is an error at its first byte.
+    assert!(error_position(&opts(), reply).is_some());
+    // Lenient still rejects what is broken inside the value.
+    assert!(error_position(&lenient, b"text [1 2]").is_some());
+    assert!(error_position(&lenient, b"no json here").unwrap().3 == eof(Expected::Value));
+}
