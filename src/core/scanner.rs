@@ -854,7 +854,16 @@ impl Scanner {
             .max_string_bytes
             .map_or(usize::MAX, |m| m.saturating_sub(self.str_raw));
         let check = check_run(run, at_chunk_end);
-        if room < len && !(check.error.is_some() && check.valid < room) {
+        // The first offending byte wins: an invalid sequence counts from the byte that proves
+        // it invalid (which wins a tie with the limit, as a held character's bytes are checked
+        // before they are counted), a control character from itself (it loses the tie: it is
+        // a content byte past the limit).
+        let error_first = match check.error {
+            Some(RunError::Utf8) => check.detected <= room,
+            Some(RunError::Control(_)) => check.valid < room,
+            None => false,
+        };
+        if room < len && !error_first {
             // The run goes past the limit before any other problem: show the characters that
             // fit, then fail at the first byte beyond the limit.
             let mut fit = check.valid.min(room);
@@ -867,13 +876,8 @@ impl Scanner {
             // bytes of a character cut by the limit must not count as characters.
             let cut = count_continuation_bytes(&run[fit..room.min(run.len())]);
             self.pos.add_continuation_bytes(cut);
-            let utf8_at_limit = check.valid == room && check.error == Some(RunError::Utf8);
-            let kind = if utf8_at_limit {
-                ErrorKind::InvalidUtf8
-            } else {
-                let max_string_bytes = self.opts.max_string_bytes.unwrap_or(usize::MAX);
-                ErrorKind::StringTooLong { max_string_bytes }
-            };
+            let max_string_bytes = self.opts.max_string_bytes.unwrap_or(usize::MAX);
+            let kind = ErrorKind::StringTooLong { max_string_bytes };
             return Err(self.error_at(buf, pos + room, kind));
         }
         self.emit_counted(&run[..check.valid], sink);
@@ -915,7 +919,15 @@ impl Scanner {
                 Err(self.error_at_offset(buf, self.held_start, 0, ErrorKind::InvalidUtf8))
             }
             progress => {
-                self.count_string_byte(buf, pos)?;
+                if self.count_string_byte(buf, pos).is_err() {
+                    // Past the limit inside a held character: its continuation bytes before
+                    // this one are not columns (the character counts once, from its first byte).
+                    let max_string_bytes = self.opts.max_string_bytes.unwrap_or(usize::MAX);
+                    let kind = ErrorKind::StringTooLong { max_string_bytes };
+                    let offset = self.pos.consumed + pos as u64;
+                    let uncounted = self.held.len().saturating_sub(2);
+                    return Err(self.error_at_offset(buf, offset, uncounted, kind));
+                }
                 if let Utf8Progress::Complete(_) = progress {
                     let char_bytes = self.held;
                     self.held.clear();

@@ -134,6 +134,10 @@ pub struct RunCheck {
     /// The error at index `valid`, if the run is invalid there. Without an error, bytes after
     /// `valid` are the start of a UTF-8 sequence cut by the end of the chunk.
     pub error: Option<RunError>,
+    /// Index of the byte that proves the error: `valid` for a control character or a byte
+    /// that can never start a character; for a sequence cut short, the byte after it (which
+    /// may be just past the run: the `"`, `\` or control character that ended it).
+    pub detected: usize,
 }
 
 /// Index of the first control character (below 0x20) in `bytes`, and the number of UTF-8
@@ -172,6 +176,7 @@ pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
             valid: run.len(),
             continuation_bytes: 0,
             error: None,
+            detected: run.len(),
         };
     };
     let (control, continuations) = first_control_and_continuations(&run[first..]);
@@ -182,10 +187,18 @@ pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
             valid: text_end,
             continuation_bytes: continuations,
             error: control.map(|c| RunError::Control(run[c])),
+            detected: text_end,
         },
         Err(e) => {
             let bad = first + e.valid_up_to();
             let cut_by_chunk_end = e.error_len().is_none() && control.is_none() && at_chunk_end;
+            let detected = match e.error_len() {
+                // A sequence cut short by the end of the text checked.
+                None => text_end,
+                // A lead byte that can start a character: cut short by the byte after it.
+                Some(n) if matches!(run[bad], 0xC2..=0xF4) => bad + n,
+                Some(_) => bad,
+            };
             RunCheck {
                 valid: bad,
                 continuation_bytes: count_continuation_bytes(&run[first..bad]),
@@ -194,6 +207,7 @@ pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
                 } else {
                     Some(RunError::Utf8)
                 },
+                detected,
             }
         }
     }

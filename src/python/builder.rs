@@ -9,16 +9,23 @@
 //! each parent's copy pointing at its child's copy, plus the text of the open string. That is
 //! O(depth + width of the open containers + length of the open string), never O(document), and
 //! when nothing changed since the last call the same object is returned.
+//!
+//! On request it also reports change ops, completed values and selected items
+//! (see `changes.rs`); each new value then gets its path, built from the spine in O(depth).
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::core::{Literal, Sink};
+use crate::python::changes::{OpLog, Selector};
 use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession};
 
 /// An open container of the spine.
 enum Frame {
-    List(Py<PyList>),
+    /// A list, and how many of its completed items were dropped by a selection (indexes in
+    /// paths go on counting from there).
+    List { list: Py<PyList>, dropped: usize },
     /// A dict and the key of its member being written (the last key seen).
     Dict {
         dict: Py<PyDict>,
@@ -52,6 +59,12 @@ pub struct PyBuilder {
     dirty: bool,
     /// The last copied snapshot, returned again while nothing changes.
     cached: Option<Py<PyAny>>,
+    /// Change ops, recorded from the first `changes()` call on.
+    ops: Option<OpLog>,
+    /// Completed `[path, value]` pairs, recorded from the first `done()` call on.
+    done: Option<Vec<Py<PyAny>>>,
+    /// Values completed at a selected path.
+    selector: Option<Selector>,
     /// The first Python error raised while building (e.g. MemoryError); the parser fails with
     /// it after the feed.
     error: Option<PyErr>,
@@ -68,6 +81,9 @@ impl PyBuilder {
             open: OpenString::default(),
             dirty: false,
             cached: None,
+            ops: None,
+            done: None,
+            selector: None,
             error: None,
         }
     }
@@ -92,6 +108,8 @@ impl PyBuilder {
         }
     }
 
+    // ---- reading ------------------------------------------------------------------------
+
     /// The current value; a copy of the open spine unless `copy` is false (then the live tree,
     /// which later feeds keep mutating).
     pub fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
@@ -114,7 +132,7 @@ impl PyBuilder {
         let mut child: Option<Bound<'_, PyAny>> = None;
         for frame in self.frames.iter().rev() {
             let copied = match frame {
-                Frame::List(list) => {
+                Frame::List { list, .. } => {
                     let list = list.bind(py);
                     let len = list.len();
                     let copied = list.get_slice(0, len);
@@ -149,30 +167,282 @@ impl PyBuilder {
         scalar_open: bool,
         key_pending: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let mut parts: Vec<Bound<'py, PyAny>> = Vec::with_capacity(self.frames.len());
-        let last = self.frames.len().saturating_sub(1);
-        for (i, frame) in self.frames.iter().enumerate() {
-            let innermost = i == last;
-            match frame {
-                Frame::List(list) => {
-                    let len = list.bind(py).len();
-                    if !innermost {
-                        parts.push((len - 1).into_pyobject(py)?.into_any());
-                    } else if scalar_open {
-                        // An open string is already in the list (as its prefix); an open
-                        // number or literal is not yet.
-                        let index = if self.open.attached { len - 1 } else { len };
-                        parts.push(index.into_pyobject(py)?.into_any());
-                    }
-                }
-                Frame::Dict { key, .. } => {
-                    if let (true, Some(key)) = (!innermost || scalar_open || key_pending, key) {
-                        parts.push(key.bind(py).clone().into_any());
-                    }
-                }
+        let mut parts = self.spine_parts(py, self.frames.len().saturating_sub(1))?;
+        match self.frames.last() {
+            Some(Frame::List { list, dropped }) if scalar_open => {
+                // An open string is already in the list (as its prefix); an open number or
+                // literal is not yet.
+                let len = list.bind(py).len() + dropped;
+                let index = if self.open.attached { len - 1 } else { len };
+                parts.push(index.into_pyobject(py)?.into_any());
             }
+            Some(Frame::Dict { key: Some(key), .. }) if scalar_open || key_pending => {
+                parts.push(key.bind(py).clone().into_any());
+            }
+            _ => {}
         }
         PyTuple::new(py, parts)
+    }
+
+    /// Whether a value exists at `path` in the tree, or existed and was dropped by a selection.
+    pub fn exists(&self, py: Python<'_>, path: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        let Some(root) = &self.root else {
+            return Ok(false);
+        };
+        let mut node = root.bind(py).clone();
+        for (depth, part) in path.iter().enumerate() {
+            let next = if let Ok(list) = node.cast::<PyList>() {
+                let Ok(index) = part.extract::<usize>() else {
+                    return Ok(false);
+                };
+                let dropped = self.dropped_at(py, depth, list);
+                if index < dropped {
+                    return Ok(true);
+                }
+                match list.get_item(index - dropped) {
+                    Ok(item) => item,
+                    Err(_) => return Ok(false),
+                }
+            } else if let Ok(dict) = node.cast::<PyDict>() {
+                if !part.is_instance_of::<PyString>() {
+                    return Ok(false);
+                }
+                match dict.get_item(&part)? {
+                    Some(item) => item,
+                    None => return Ok(false),
+                }
+            } else {
+                return Ok(false);
+            };
+            node = next;
+        }
+        Ok(true)
+    }
+
+    /// Items dropped from `list` if it is the open list at `depth` of the spine.
+    fn dropped_at(&self, py: Python<'_>, depth: usize, list: &Bound<'_, PyList>) -> usize {
+        match self.frames.get(depth) {
+            Some(Frame::List {
+                list: open,
+                dropped,
+            }) if open.bind(py).is(list) => *dropped,
+            _ => 0,
+        }
+    }
+
+    // ---- reporting ----------------------------------------------------------------------
+
+    /// The ops since the last call. The first call turns recording on and returns what is
+    /// there already as one `("add", (), value)`.
+    pub fn changes<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        if let Some(ops) = self.ops.as_mut() {
+            return ops.take(py);
+        }
+        let mut ops = OpLog::new();
+        if self.root.is_some() {
+            let current = self.snapshot(py, true)?;
+            ops.push(
+                py,
+                intern!(py, "add"),
+                &PyTuple::empty(py),
+                current.bind(py),
+            )?;
+        }
+        let first = ops.take(py);
+        self.ops = Some(ops);
+        first
+    }
+
+    /// The `[path, value]` pairs completed since the last call (recording starts at the first
+    /// call).
+    pub fn take_done<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let done = self.done.get_or_insert_with(Vec::new);
+        PyList::new(py, done.drain(..))
+    }
+
+    /// Starts selecting the values completed at paths matching `pattern`.
+    pub fn select(&mut self, selector: Selector) {
+        self.selector = Some(selector);
+    }
+
+    /// The `(path, value)` pairs selected since the last call.
+    pub fn take_selected<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        match self.selector.as_mut() {
+            Some(selector) => PyList::new(py, selector.taken.drain(..)),
+            None => Ok(PyList::empty(py)),
+        }
+    }
+
+    fn observed(&self) -> bool {
+        self.ops.is_some() || self.done.is_some() || self.selector.is_some()
+    }
+
+    /// Path components of `frames[1..=upto]` inside their parents.
+    fn spine_parts<'py>(&self, py: Python<'py>, upto: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let mut parts = Vec::with_capacity(upto + 1);
+        for frame in &self.frames[..upto.min(self.frames.len())] {
+            parts.push(match frame {
+                Frame::List { list, dropped } => (list.bind(py).len() + dropped - 1)
+                    .into_pyobject(py)?
+                    .into_any(),
+                Frame::Dict { key, .. } => match key {
+                    Some(key) => key.bind(py).clone().into_any(),
+                    None => py.None().into_bound(py),
+                },
+            });
+        }
+        Ok(parts)
+    }
+
+    /// The path a value attached now to the innermost container gets.
+    fn new_child_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let Some(last) = self.frames.len().checked_sub(1) else {
+            return Ok(PyTuple::empty(py));
+        };
+        let mut parts = self.spine_parts(py, last)?;
+        match &self.frames[last] {
+            Frame::List { list, dropped } => parts.push(
+                (list.bind(py).len() + dropped)
+                    .into_pyobject(py)?
+                    .into_any(),
+            ),
+            Frame::Dict { key: Some(key), .. } => parts.push(key.bind(py).clone().into_any()),
+            Frame::Dict { key: None, .. } => {}
+        }
+        PyTuple::new(py, parts)
+    }
+
+    /// The path of the innermost container's last child (a value just attached).
+    fn last_child_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.spine_parts(py, self.frames.len())?)
+    }
+
+    // ---- building -----------------------------------------------------------------------
+
+    /// Adds a new value to the innermost container (or makes it the root); `fresh` is what an
+    /// `add` op carries (a new empty container for containers, the value itself otherwise);
+    /// `complete` says whether the value is already final.
+    fn add_child<'py>(
+        &mut self,
+        py: Python<'py>,
+        value: Bound<'py, PyAny>,
+        fresh: impl FnOnce() -> Bound<'py, PyAny>,
+        complete: bool,
+    ) -> PyResult<()> {
+        self.dirty = true;
+        if self.frames.is_empty() && self.multiple {
+            let values = PyList::empty(py);
+            self.root = Some(values.clone().into_any().unbind());
+            self.frames.push(Frame::List {
+                list: values.unbind(),
+                dropped: 0,
+            });
+            if let Some(ops) = self.ops.as_mut() {
+                ops.push(
+                    py,
+                    intern!(py, "add"),
+                    &PyTuple::empty(py),
+                    PyList::empty(py).as_any(),
+                )?;
+            }
+        }
+        let path = if self.observed() {
+            Some(self.new_child_path(py)?)
+        } else {
+            None
+        };
+        if let (Some(ops), Some(path)) = (self.ops.as_mut(), &path) {
+            ops.push(py, intern!(py, "add"), path, &fresh())?;
+        }
+        match self.frames.last() {
+            Some(Frame::List { list, .. }) => list.bind(py).append(&value)?,
+            Some(Frame::Dict {
+                dict,
+                key: Some(key),
+            }) => dict.bind(py).set_item(key.bind(py), &value)?,
+            Some(Frame::Dict { key: None, .. }) => {}
+            None => self.root = Some(value.clone().unbind()),
+        }
+        match (complete, path) {
+            (true, Some(path)) => self.value_completed(py, &path, &value),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reports a value completed at `path` (the innermost container's last child, or the
+    /// root): ops, done list, selection — and drops it from the tree if the selection says so.
+    fn value_completed(
+        &mut self,
+        py: Python<'_>,
+        path: &Bound<'_, PyTuple>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        if let Some(ops) = self.ops.as_mut() {
+            ops.push(py, intern!(py, "done"), path, value)?;
+        }
+        if let Some(done) = self.done.as_mut() {
+            done.push(
+                PyTuple::new(py, [path.as_any(), value])?
+                    .into_any()
+                    .unbind(),
+            );
+        }
+        let Some(selector) = self.selector.as_mut() else {
+            return Ok(());
+        };
+        if !selector.matches(path)? {
+            return Ok(());
+        }
+        selector.taken.push(
+            PyTuple::new(py, [path.as_any(), value])?
+                .into_any()
+                .unbind(),
+        );
+        if selector.drop {
+            self.dirty = true;
+            match self.frames.last_mut() {
+                Some(Frame::List { list, dropped }) => {
+                    let list = list.bind(py);
+                    list.del_item(list.len() - 1)?;
+                    *dropped += 1;
+                }
+                Some(Frame::Dict {
+                    dict,
+                    key: Some(key),
+                }) => dict.bind(py).del_item(key.bind(py))?,
+                Some(Frame::Dict { key: None, .. }) => {}
+                None => self.root = None,
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the innermost container and reports it complete.
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        let path = if self.observed() {
+            Some(self.last_child_path_of_closing(py)?)
+        } else {
+            None
+        };
+        let Some(frame) = self.frames.pop() else {
+            return Ok(());
+        };
+        if let Some(path) = path {
+            let value = match frame {
+                Frame::List { list, .. } => list.into_bound(py).into_any(),
+                Frame::Dict { dict, .. } => dict.into_bound(py).into_any(),
+            };
+            self.value_completed(py, &path, &value)?;
+        }
+        Ok(())
+    }
+
+    /// The path of the innermost container (about to close).
+    fn last_child_path_of_closing<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(
+            py,
+            self.spine_parts(py, self.frames.len().saturating_sub(1))?,
+        )
     }
 
     /// Turns the pending text of the open string into Python and returns the whole text so far.
@@ -190,7 +460,6 @@ impl PyBuilder {
         crate::core::scanner::release(&mut self.open.pending);
         self.open.pending_wtf8 = false;
         let whole = match self.open.text.take() {
-            None => piece,
             // Held only by the builder and the tree: let go of the tree's reference so that
             // CPython can grow the string in place.
             Some(prefix) if self.open.attached && only_builder_and_tree_hold(&prefix) => {
@@ -199,6 +468,7 @@ impl PyBuilder {
             }
             // Someone else holds it too (a copied snapshot): a new string.
             Some(prefix) => prefix.bind(py).add(piece)?.cast_into::<PyString>()?,
+            None => piece,
         };
         self.open.text = Some(whole.clone().unbind());
         Ok(whole)
@@ -207,32 +477,10 @@ impl PyBuilder {
     /// Puts `value` where the open string value sits in the tree.
     fn replace_open_value(&mut self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<()> {
         match self.frames.last() {
-            Some(Frame::List(list)) => {
+            Some(Frame::List { list, .. }) => {
                 let list = list.bind(py);
                 list.set_item(list.len() - 1, value)
             }
-            Some(Frame::Dict {
-                dict,
-                key: Some(key),
-            }) => dict.bind(py).set_item(key.bind(py), value),
-            Some(Frame::Dict { key: None, .. }) => Ok(()),
-            None => {
-                self.root = Some(value.unbind());
-                Ok(())
-            }
-        }
-    }
-
-    /// Attaches a new value to the innermost container (or makes it the root).
-    fn attach(&mut self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<()> {
-        self.dirty = true;
-        if self.frames.is_empty() && self.multiple {
-            let values = PyList::empty(py);
-            self.root = Some(values.clone().into_any().unbind());
-            self.frames.push(Frame::List(values.unbind()));
-        }
-        match self.frames.last() {
-            Some(Frame::List(list)) => list.bind(py).append(value),
             Some(Frame::Dict {
                 dict,
                 key: Some(key),
@@ -294,7 +542,12 @@ impl Sink for BuildContext<'_, '_> {
     fn begin_object(&mut self) {
         self.run(|py, b| {
             let dict = PyDict::new(py);
-            b.attach(py, dict.clone().into_any())?;
+            b.add_child(
+                py,
+                dict.clone().into_any(),
+                || PyDict::new(py).into_any(),
+                false,
+            )?;
             b.frames.push(Frame::Dict {
                 dict: dict.unbind(),
                 key: None,
@@ -304,20 +557,28 @@ impl Sink for BuildContext<'_, '_> {
     }
 
     fn end_object(&mut self) {
-        self.b.frames.pop();
+        self.run(|py, b| b.close(py));
     }
 
     fn begin_array(&mut self) {
         self.run(|py, b| {
             let list = PyList::empty(py);
-            b.attach(py, list.clone().into_any())?;
-            b.frames.push(Frame::List(list.unbind()));
+            b.add_child(
+                py,
+                list.clone().into_any(),
+                || PyList::empty(py).into_any(),
+                false,
+            )?;
+            b.frames.push(Frame::List {
+                list: list.unbind(),
+                dropped: 0,
+            });
             Ok(())
         });
     }
 
     fn end_array(&mut self) {
-        self.b.frames.pop();
+        self.run(|py, b| b.close(py));
     }
 
     fn key(&mut self, key: &[u8], wtf8: bool) {
@@ -340,8 +601,12 @@ impl Sink for BuildContext<'_, '_> {
         }
         // Short values repeat in structured output (tags, enums, names): the key cache serves
         // them too, so a repeated value is one lookup instead of a new string.
-        let made = self.keys.key(self.py, text, false);
-        if let Err(e) = made.and_then(|s| self.b.attach(self.py, s.into_any())) {
+        let py = self.py;
+        let made = self.keys.key(py, text, false);
+        if let Err(e) = made.and_then(|s| {
+            self.b
+                .add_child(py, s.clone().into_any(), || s.into_any(), true)
+        }) {
             self.b.error = Some(e);
         }
     }
@@ -356,7 +621,8 @@ impl Sink for BuildContext<'_, '_> {
             open.attached = false;
             if b.partial_strings {
                 b.open.attached = true;
-                b.attach(py, PyString::new(py, "").into_any())?;
+                let empty = PyString::new(py, "");
+                b.add_child(py, empty.clone().into_any(), || empty.into_any(), false)?;
             }
             Ok(())
         });
@@ -368,20 +634,37 @@ impl Sink for BuildContext<'_, '_> {
         open.pending_wtf8 |= wtf8;
         if open.attached {
             self.b.dirty = true;
+            if self.b.ops.is_some() {
+                self.run(|py, b| {
+                    let path = match b.ops.as_ref() {
+                        Some(ops) if ops.needs_path() => Some(b.last_child_path(py)?.unbind()),
+                        _ => None,
+                    };
+                    if let Some(ops) = b.ops.as_mut() {
+                        ops.append(path, text, wtf8);
+                    }
+                    Ok(())
+                });
+            }
         }
     }
 
     fn end_string(&mut self) {
         self.run(|py, b| {
-            let text = b.flush_open_text(py)?.into_any();
+            let text = b.flush_open_text(py)?;
             let attached = b.open.attached;
             b.open.attached = false;
             b.open.text = None;
             if attached {
                 b.dirty = true;
-                b.replace_open_value(py, text)
+                b.replace_open_value(py, text.clone().into_any())?;
+                if b.observed() {
+                    let path = b.last_child_path(py)?;
+                    b.value_completed(py, &path, text.as_any())?;
+                }
+                Ok(())
             } else {
-                b.attach(py, text)
+                b.add_child(py, text.clone().into_any(), || text.into_any(), true)
             }
         });
     }
@@ -389,7 +672,7 @@ impl Sink for BuildContext<'_, '_> {
     fn number(&mut self, text: &[u8], is_integer: bool) {
         self.run(|py, b| {
             let n = make_number(py, text, is_integer, b.float_mode)?;
-            b.attach(py, n)
+            b.add_child(py, n.clone(), || n, true)
         });
     }
 
@@ -403,7 +686,7 @@ impl Sink for BuildContext<'_, '_> {
                 Literal::Infinity => pyo3::types::PyFloat::new(py, f64::INFINITY).into_any(),
                 Literal::NegInfinity => pyo3::types::PyFloat::new(py, f64::NEG_INFINITY).into_any(),
             };
-            b.attach(py, value)
+            b.add_child(py, value.clone(), || value, true)
         });
     }
 }

@@ -4,6 +4,7 @@
 //! `convert` makes the leaf objects, `input` reads chunks and `errors` raises exceptions.
 
 mod builder;
+mod changes;
 mod convert;
 mod errors;
 mod input;

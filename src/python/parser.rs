@@ -3,10 +3,11 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::core::{Options, Scanner, Status};
 use crate::python::builder::PyBuilder;
+use crate::python::changes::Selector;
 use crate::python::convert::FloatMode;
 use crate::python::errors::to_py_err;
 use crate::python::input::read_chunk;
@@ -58,7 +59,7 @@ impl Parser {
 #[pymethods]
 impl Parser {
     #[new]
-    #[pyo3(signature = (*, partial_strings=true, multiple=false, max_depth=1024, max_bytes=None, max_string_bytes=None, allow_nan=false, float_mode="float"))]
+    #[pyo3(signature = (*, partial_strings=true, multiple=false, max_depth=1024, max_bytes=None, max_string_bytes=None, allow_nan=false, float_mode="float", lenient=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -69,6 +70,7 @@ impl Parser {
         max_string_bytes: Option<usize>,
         allow_nan: bool,
         float_mode: &str,
+        lenient: bool,
     ) -> PyResult<Self> {
         let float_mode = match float_mode {
             "float" => FloatMode::Float,
@@ -82,6 +84,11 @@ impl Parser {
         if max_depth == 0 {
             return Err(PyValueError::new_err("max_depth must be at least 1"));
         }
+        if lenient && multiple {
+            return Err(PyValueError::new_err(
+                "lenient reads one value (it stops after it); it cannot be combined with multiple",
+            ));
+        }
         let opts = Options {
             multiple,
             allow_nan,
@@ -89,6 +96,7 @@ impl Parser {
             max_bytes,
             max_string_bytes,
             max_int_digits: int_max_str_digits(py),
+            lenient,
         };
         Ok(Parser {
             scanner: Scanner::new(opts),
@@ -130,6 +138,66 @@ impl Parser {
             return Ok(pyo3::types::PyList::empty(py).into_any().unbind());
         }
         Ok(value)
+    }
+
+    /// The changes since the last call: `("add", path, value)`, `("append", path, text)` and
+    /// `("done", path, value)` ops. The first call starts recording and returns the current
+    /// value as one `("add", (), value)` op.
+    fn changes<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.builder.changes(py)
+    }
+
+    /// The `(path, value)` pairs completed since the last call (the first call starts
+    /// recording and returns nothing).
+    fn done<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.builder.take_done(py)
+    }
+
+    /// Selects the values completed at paths matching `path` (keys, indexes and `"*"`); with
+    /// `drop`, a selected value is removed from the tree once complete.
+    #[pyo3(signature = (path, /, *, drop=false))]
+    fn select(&mut self, path: &Bound<'_, PyTuple>, drop: bool) -> PyResult<()> {
+        let pattern = Selector::parse_pattern(path)?;
+        self.builder.select(Selector {
+            pattern,
+            drop,
+            taken: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// The `(path, value)` pairs selected since the last call.
+    fn pop_selected<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.builder.take_selected(py)
+    }
+
+    /// Whether the value at `path` is complete (it exists and is not being written).
+    #[pyo3(signature = (path, /))]
+    fn completed(&self, py: Python<'_>, path: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        if path.is_empty() && self.scanner.options().multiple {
+            return Ok(self.scanner.is_finished());
+        }
+        if self.scanner.in_value() {
+            let open = self
+                .builder
+                .path(py, self.scanner.scalar_in_progress(), false)?;
+            if path.len() <= open.len() && open.get_slice(0, path.len()).eq(path)? {
+                return Ok(false);
+            }
+        }
+        self.builder.exists(py, path)
+    }
+
+    /// Repairs made in lenient mode: `(kind, offset, length)` with kind `"skipped_prefix"`,
+    /// `"trailing_comma"` or `"ignored_suffix"`.
+    #[getter]
+    fn repairs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .scanner
+            .repairs()
+            .into_iter()
+            .map(|r| (r.kind.name(), r.offset, r.length));
+        PyList::new(py, items)
     }
 
     /// "empty", "partial", "complete" or "error".

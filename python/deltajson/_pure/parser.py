@@ -14,11 +14,12 @@ from typing import Any, Optional, Union
 
 from deltajson._errors import IncompleteJSONError, JSONError
 from deltajson._pure import messages as m
-from deltajson._pure.builder import Builder
+from deltajson._pure.builder import Builder, parse_pattern
 from deltajson._pure.scanner import (
     E_AFTER_HIGH,
     E_BACKSLASH,
     E_HEX,
+    E_IDLE,
     ScanError,
     Scanner,
     utf8_len,
@@ -64,11 +65,16 @@ class Parser:
         max_string_bytes: Optional[int] = None,
         allow_nan: bool = False,
         float_mode: str = "float",
+        lenient: bool = False,
     ) -> None:
         if float_mode not in ("float", "decimal"):
             raise ValueError(f"float_mode must be 'float' or 'decimal', not {float_mode!r}")
         if max_depth < 1:
             raise ValueError("max_depth must be at least 1")
+        if lenient and multiple:
+            raise ValueError(
+                "lenient reads one value (it stops after it); it cannot be combined with multiple"
+            )
         for name, value in (("max_bytes", max_bytes), ("max_string_bytes", max_string_bytes)):
             if value is not None and value < 0:
                 raise OverflowError(f"{name} must not be negative")
@@ -87,6 +93,7 @@ class Parser:
             max_depth=max_depth,
             max_string_bytes=max_string_bytes,
             max_int_digits=_int_max_str_digits(),
+            lenient=lenient,
         )
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._consumed = 0
@@ -121,18 +128,28 @@ class Parser:
         if over:
             assert self._max_bytes is not None
             data = data[: max(0, self._max_bytes - self._consumed)]
+        size = len(data)
         held_before = self._decoder.getstate()[0]
         base = self._consumed - len(held_before)
-        try:
-            text = self._decoder.decode(data)
-        except UnicodeDecodeError as e:
-            # Scan what is valid first (an earlier error wins), then the bad byte.
-            joined = held_before + data
-            self._scan(joined[: e.start].decode("utf-8"), base)
-            self._scan_foreign(joined[e.start], base + e.start)
-            raise AssertionError("a foreign byte is always rejected") from e
+        while True:
+            try:
+                text = self._decoder.decode(data)
+                break
+            except UnicodeDecodeError as e:
+                # Scan what is valid first (an earlier error wins), then the bad bytes.
+                joined = held_before + data
+                self._scan(joined[: e.start].decode("utf-8"), base)
+                if not self._scanner.skipping():
+                    self._string_limit_before(joined[e.start : e.end], base + e.start)
+                    self._scan_foreign(joined[e.start], base + e.start)
+                    raise AssertionError("a foreign byte is always rejected") from e
+                # Lenient mode, outside the value: skip them unchecked and go on.
+                self._scanner.skip_raw(joined[e.start : e.end], base + e.start)
+                self._decoder.reset()
+                base += e.end
+                data, held_before = joined[e.end :], b""
         self._scan(text, base)
-        self._consumed += len(data)
+        self._consumed += size
         held = self._decoder.getstate()[0]
         if held:
             self._check_held(held)
@@ -147,6 +164,24 @@ class Parser:
         except ScanError as e:
             raise self._to_json_error(e) from None
 
+    def _string_limit_before(self, bad: bytes, offset: int) -> None:
+        """Fails on ``max_string_bytes`` if the bytes of an invalid sequence that come before
+        the byte proving it invalid already pass the limit (the first offending byte wins, as
+        in the Rust core): after a lead byte that can start a character the proof is the
+        first byte not continuing it; otherwise the lead byte itself."""
+        scanner = self._scanner
+        limit = self._max_string_bytes
+        if not scanner.in_string() or scanner.esc not in (E_IDLE, E_AFTER_HIGH):
+            return
+        if scanner.esc == E_AFTER_HIGH:
+            scanner._flush_high()
+        if limit is None:
+            return
+        before_proof = len(bad) if 0xC2 <= bad[0] <= 0xF4 else 0
+        if scanner.str_raw + before_proof > limit:
+            at = scanner._content_offset() + limit
+            raise self._fail_after_text(m.string_too_long(limit), at, 1 if at > offset else 0)
+
     def _scan_foreign(self, byte: int, offset: int) -> None:
         try:
             self._scanner.feed_foreign_byte(byte, offset)
@@ -159,6 +194,10 @@ class Parser:
         end a pending high surrogate and count against ``max_string_bytes``."""
         scanner = self._scanner
         start = self._consumed - len(held)
+        if scanner.skipping():
+            # Outside the value in lenient mode: nothing is judged; note where skipping began.
+            scanner.note_skipped(start)
+            return
         invalid = not _is_utf8_prefix(held)
         if invalid or not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
             self._scan_foreign(held[0], start)
@@ -191,6 +230,44 @@ class Parser:
         if self._multiple and value is None:
             return []
         return value
+
+    def changes(self) -> list[tuple[str, tuple[Union[str, int], ...], Any]]:
+        """The ops since the last call; the first call starts recording and returns the
+        current value as one ``("add", (), value)`` op."""
+        return self._builder.changes()
+
+    def done(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
+        """The ``(path, value)`` pairs completed since the last call (the first call starts
+        recording)."""
+        return self._builder.take_done()
+
+    def select(self, path: tuple[Union[str, int], ...], /, *, drop: bool = False) -> None:
+        """Selects values completed at paths matching ``path`` (keys, indexes and ``"*"``)."""
+        if not isinstance(path, tuple):
+            raise TypeError("select() takes a tuple path")
+        self._builder.select(parse_pattern(path), drop)
+
+    def pop_selected(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
+        """The ``(path, value)`` pairs selected since the last call."""
+        return self._builder.take_selected()
+
+    def completed(self, path: tuple[Union[str, int], ...], /) -> bool:
+        """Whether the value at ``path`` is complete (it exists and is not being written)."""
+        if not isinstance(path, tuple):
+            raise TypeError("completed() takes a tuple path")
+        scanner = self._scanner
+        if not path and self._multiple:
+            return scanner.finished
+        if scanner.in_value():
+            open_path = self._builder.path(scanner.scalar_in_progress(), False)
+            if open_path[: len(path)] == path and len(path) <= len(open_path):
+                return False
+        return self._builder.exists(path)
+
+    @property
+    def repairs(self) -> list[tuple[str, int, int]]:
+        """Repairs made in lenient mode: ``(kind, offset, length)``."""
+        return self._scanner.repairs(self.offset)
 
     @property
     def status(self) -> str:

@@ -18,9 +18,10 @@ from typing import Any, NamedTuple, Optional
 from deltajson._pure import messages as m
 
 # Grammar states (as ``State`` in scanner.rs).
-VALUE, ARRAY_FIRST, OBJECT_FIRST, OBJECT_KEY, COLON, AFTER_VALUE, STR, NUMBER, LITERAL, FAILED = (
-    range(10)
-)
+(
+    VALUE, ARRAY_FIRST, OBJECT_FIRST, OBJECT_KEY, COLON, AFTER_VALUE, STR, NUMBER, LITERAL,
+    PROSE, STOPPED, FAILED,
+) = range(12)
 OBJECT, ARRAY = 0, 1
 # Number states (number.rs).
 N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXP_SIGN, N_EXP_DIGITS = range(8)
@@ -51,6 +52,8 @@ _LITERALS = {"t": "true", "f": "false", "n": "null"}
 # state accepts and which string runs stop at.
 _FOREIGN = "\udfff"
 _NAN_LITERALS = {"N": "NaN", "I": "Infinity"}
+_PROSE_END = re.compile(r"[{\[]")
+_NOT_WS = re.compile(r"[^ \t\n\r]")
 
 
 def utf8_len(text: str) -> int:
@@ -95,6 +98,7 @@ class Scanner:
         max_depth: int,
         max_string_bytes: Optional[int],
         max_int_digits: Optional[int],
+        lenient: bool = False,
     ) -> None:
         self.sink = sink
         self.multiple = multiple
@@ -102,7 +106,13 @@ class Scanner:
         self.max_depth = max_depth
         self.max_string_bytes = max_string_bytes
         self.max_int_digits = max_int_digits
-        self.state = VALUE
+        self.lenient = lenient
+        self.state = PROSE if lenient else VALUE
+        # Lenient mode: repairs as (kind, offset, length); where skipped text began.
+        self.repair_list: list[tuple[str, int, int]] = []
+        self.prose_start: Optional[int] = None
+        self.suffix_start: Optional[int] = None
+        self.last_comma: Optional[Location] = None
         self.stack: list[int] = []
         self.values_done = 0
         self.error: Optional[ScanError] = None
@@ -175,6 +185,10 @@ class Scanner:
                     pos = self._in_number(text, pos, pos)
                 elif st == LITERAL:
                     pos = self._in_literal(text, pos)
+                elif st == PROSE:
+                    pos = self._in_prose(text, pos)
+                elif st == STOPPED:
+                    pos = self._in_suffix(text, pos)
                 else:
                     break
         except ScanError as e:
@@ -192,6 +206,25 @@ class Scanner:
             self.feed_text(_FOREIGN, base)
         finally:
             self._found_byte = None
+
+    def skipping(self) -> bool:
+        """Whether bytes are being skipped unread (lenient mode, around the value)."""
+        return self.state == PROSE or self.state == STOPPED
+
+    def skip_raw(self, data: bytes, base: int) -> None:
+        """Skips bytes that are not text while ``skipping()``: the Rust core does not check
+        UTF-8 outside the value in lenient mode, and counts a column for every byte that does
+        not continue a character."""
+        if data:
+            self.note_skipped(base)
+            self.col += sum(1 for b in data if (b & 0xC0) != 0x80)
+
+    def note_skipped(self, offset: int) -> None:
+        """Records that skipped text begins at ``offset`` (if nothing was skipped yet)."""
+        if self.state == PROSE and self.prose_start is None:
+            self.prose_start = offset
+        elif self.state == STOPPED and self.suffix_start is None:
+            self.suffix_start = offset
 
     def _advance(self, text: str) -> None:
         newlines = text.count("\n")
@@ -226,6 +259,10 @@ class Scanner:
         st = self.state
         if not self.stack and (st == AFTER_VALUE or (st == VALUE and self.multiple)):
             return None
+        if st == STOPPED:
+            return None
+        if st == PROSE:
+            return m.VALUE
         if st == VALUE:
             return m.VALUE
         if st == ARRAY_FIRST:
@@ -256,7 +293,11 @@ class Scanner:
             pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
             if pos == len(text):
                 return pos
-        if text[pos] == "]" and self.state == ARRAY_FIRST:
+        if text[pos] == "]" and (
+            self.state == ARRAY_FIRST or self._trailing_comma_allowed(ARRAY)
+        ):
+            if self.state != ARRAY_FIRST:
+                self._trailing_comma_repair()
             return self._close(pos)
         return self._begin_value(text, pos)
 
@@ -300,6 +341,9 @@ class Scanner:
             return self._begin_string(text, pos + 1, True)
         if c == "}" and self.state == OBJECT_FIRST:
             return self._close(pos)
+        if c == "}" and self._trailing_comma_allowed(OBJECT):
+            self._trailing_comma_repair()
+            return self._close(pos)
         raise self._unexpected(pos, m.KEY_OR_OBJECT_END if self.state == OBJECT_FIRST else m.KEY)
 
     def _at_colon(self, text: str, pos: int) -> int:
@@ -323,6 +367,8 @@ class Scanner:
             top = stack[-1]
             if c == ",":
                 self.state = OBJECT_KEY if top == OBJECT else VALUE
+                if self.lenient:
+                    self.last_comma = self._loc(pos)
                 return pos + 1
             if (c == "]" and top == ARRAY) or (c == "}" and top == OBJECT):
                 return self._close(pos)
@@ -353,6 +399,58 @@ class Scanner:
         self.state = AFTER_VALUE
         if not self.stack:
             self.values_done += 1
+            if self.lenient:
+                self.state = STOPPED
+
+    # ---- lenient mode -----------------------------------------------------------------------
+
+    def _trailing_comma_allowed(self, container: int) -> bool:
+        if not self.lenient or not self.stack or self.stack[-1] != container:
+            return False
+        return self.state == (VALUE if container == ARRAY else OBJECT_KEY)
+
+    def _trailing_comma_repair(self) -> None:
+        comma = self.last_comma
+        assert comma is not None
+        offset = comma.base + utf8_len(comma.text[: comma.at])
+        self.repair_list.append(("trailing_comma", offset, 1))
+
+    def repairs(self, end_offset: int) -> list[tuple[str, int, int]]:
+        """Repairs so far (the ignored suffix runs to ``end_offset``)."""
+        found = list(self.repair_list)
+        if self.suffix_start is not None:
+            found.append(("ignored_suffix", self.suffix_start, end_offset - self.suffix_start))
+        return found
+
+    def _in_prose(self, text: str, pos: int) -> int:
+        """Skips text before the value up to the first ``{`` or ``[`` (see scanner.rs)."""
+        match = _PROSE_END.search(text, pos)
+        end = match.start() if match is not None else len(text)
+        if self.prose_start is None:
+            visible = _NOT_WS.search(text, pos, end)
+            if visible is not None:
+                self.prose_start = self._loc_offset(visible.start())
+        if match is None:
+            return end
+        if self.prose_start is not None:
+            self.repair_list.append(
+                ("skipped_prefix", self.prose_start, self._loc_offset(end) - self.prose_start)
+            )
+            self.prose_start = None
+        self.state = VALUE
+        return end
+
+    def _in_suffix(self, text: str, pos: int) -> int:
+        """Ignores everything after the value, noting where it began."""
+        if self.suffix_start is None:
+            visible = _NOT_WS.search(text, pos)
+            if visible is not None:
+                self.suffix_start = self._loc_offset(visible.start())
+        return len(text)
+
+    def _loc_offset(self, index: int) -> int:
+        """Byte offset of ``self._text[index]``."""
+        return self._base + utf8_len(self._text[:index])
 
     # ---- literals and numbers ---------------------------------------------------------------
 
@@ -506,7 +604,13 @@ class Scanner:
                     raise self._error_at(pos, m.string_too_long(limit))
                 raise self._error_at(pos, m.control_in_string(c))
             else:
-                # A lone surrogate in a ``str`` chunk: not encodable as UTF-8.
+                # A lone surrogate in a ``str`` chunk: not encodable as UTF-8. The core sees
+                # its bytes ED A0..BF: ED may start a character, so the second byte proves the
+                # error, and a first byte already past the limit fails on the limit.
+                # (For a foreign byte the parser has already weighed the limit.)
+                limit = self.max_string_bytes
+                if limit is not None and self.str_raw >= limit and self._found_byte is None:
+                    raise self._error_at(pos, m.string_too_long(limit))
                 raise self._error_at(pos, m.INVALID_UTF8)
         return pos
 

@@ -121,7 +121,8 @@ fn runs() {
         RunCheck {
             valid: 1,
             continuation_bytes: 0,
-            error: Some(RunError::Control(1))
+            error: Some(RunError::Control(1)),
+            detected: 1,
         }
     );
     let e = "é".as_bytes();
@@ -131,12 +132,20 @@ fn runs() {
         RunCheck {
             valid: 0,
             continuation_bytes: 0,
-            error: None
+            error: None,
+            detected: 1,
         }
     );
     assert_eq!(check_run(&e[..1], false).error, Some(RunError::Utf8));
     assert_eq!(check_run(b"ab\xFFcd", true).valid, 2);
     assert_eq!(check_run(b"ab\xFFcd", true).error, Some(RunError::Utf8));
+    // The byte that proves a sequence invalid: the byte itself if it can never start a
+    // character, else the first byte that does not continue it.
+    assert_eq!(check_run(b"ab\xFFcd", true).detected, 2);
+    assert_eq!(check_run(b"a\xF0\x9F+", true).detected, 3);
+    assert_eq!(check_run(b"a\xC3(", true).detected, 2);
+    assert_eq!(check_run(b"a\xED\xA0\x80", true).detected, 2);
+    assert_eq!(check_run(b"a\xC3", false).detected, 2);
     // An encoded surrogate is not UTF-8.
     assert_eq!(check_run(b"\xED\xA0\x80", true).error, Some(RunError::Utf8));
     let long = "x".repeat(40) + "\u{1F600}" + &"y".repeat(40);
