@@ -129,8 +129,10 @@ noise_bytes = st.lists(
 
 def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
     """Everything observable after each feed, then the result of finish()."""
+    if options.get("lenient"):
+        options = {**options, "multiple": False}
     parser = deltajson.Parser(backend=backend, **options)
-    trace: list[Any] = []
+    trace: list[Any] = [parser.changes(), parser.done()]
     for chunk in chunks:
         try:
             parser.feed(chunk)
@@ -146,6 +148,9 @@ def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
                 parser.line,
                 parser.column,
                 parser.depth,
+                parser.changes(),
+                parser.done(),
+                parser.repairs,
             )
         )
     try:
@@ -164,6 +169,7 @@ options = st.fixed_dictionaries(
         "max_depth": st.integers(1, 4),
         "max_string_bytes": st.integers(0, 6),
         "max_bytes": st.integers(0, 30),
+        "lenient": st.booleans(),
     },
 )
 

@@ -16,6 +16,8 @@ complete::
 
 from deltajson._api import BACKENDS, Parser, default_backend, loads
 from deltajson._errors import IncompleteJSONError, JSONError
+from deltajson.patch import JsonPatcher, apply_patch, json_pointer, to_json_patch
+from deltajson.select import aiter_items, iter_items, parse_path
 
 try:
     from deltajson._deltajson import __version__
@@ -26,8 +28,15 @@ __all__ = [
     "BACKENDS",
     "IncompleteJSONError",
     "JSONError",
+    "JsonPatcher",
     "Parser",
     "__version__",
+    "aiter_items",
+    "apply_patch",
     "default_backend",
+    "iter_items",
+    "json_pointer",
     "loads",
+    "parse_path",
+    "to_json_patch",
 ]

@@ -26,6 +26,8 @@ Backend = Literal["rust", "python"]
 FloatMode = Literal["float", "decimal"]
 Chunk = Union[bytes, bytearray, memoryview, str]
 PathPart = Union[str, int]
+Path = tuple[PathPart, ...]
+Op = tuple[str, Path, Any]
 Status = Literal["empty", "partial", "complete", "error"]
 
 BACKENDS: tuple[str, ...] = ("rust", "python") if RustParser is not None else ("python",)
@@ -65,6 +67,9 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
         max_string_bytes: Largest raw size of one string (key or value) between its quotes.
         allow_nan: Accept ``NaN``, ``Infinity`` and ``-Infinity``.
         float_mode: ``"float"`` (like ``json.loads``) or ``"decimal"`` (``decimal.Decimal``).
+        lenient: For LLM output: skip prose and code fences before the first ``{`` or ``[``,
+            stop after that value, accept trailing commas; each repair is listed in
+            ``repairs``. Not with ``multiple``.
         backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND`` (read when
             deltajson is imported), else Rust.
     """
@@ -81,6 +86,7 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             max_string_bytes: Optional[int] = None,
             allow_nan: bool = False,
             float_mode: FloatMode = "float",
+            lenient: bool = False,
             backend: Optional[Backend] = None,
         ) -> Parser: ...
 
@@ -125,6 +131,32 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
                     snapshot.
                 JSONError: the input was invalid.
             """
+
+        def changes(self) -> list[Op]:
+            """The changes since the last call, as ops replaying to ``snapshot()``:
+            ``("add", path, value)`` (a key or item appears; a container arrives empty),
+            ``("append", path, text)`` (an open string grows) and ``("done", path, value)``
+            (a value completes). The first call starts recording and returns the current
+            value as ``("add", (), value)``. O(delta) per call."""
+
+        def done(self) -> list[tuple[Path, Any]]:
+            """The ``(path, value)`` pairs completed since the last call, in completion order
+            (the first call starts recording and returns ``[]``)."""
+
+        def select(self, path: Path, /, *, drop: bool = False) -> None:
+            """Collects every value completed at a path matching ``path`` (keys, indexes,
+            ``"*"``) for ``pop_selected()``; with ``drop`` the value then leaves the tree."""
+
+        def pop_selected(self) -> list[tuple[Path, Any]]:
+            """The ``(path, value)`` pairs selected since the last call."""
+
+        def completed(self, path: Path, /) -> bool:
+            """Whether the value at ``path`` exists and is complete."""
+
+        @property
+        def repairs(self) -> list[tuple[str, int, int]]:
+            """Lenient-mode repairs: ``(kind, byte offset, length)`` with kind
+            ``"skipped_prefix"``, ``"trailing_comma"`` or ``"ignored_suffix"``."""
 
         @property
         def status(self) -> Status:
@@ -172,6 +204,7 @@ def loads(
     max_string_bytes: Optional[int] = None,
     allow_nan: bool = False,
     float_mode: FloatMode = "float",
+    lenient: bool = False,
     backend: Optional[Backend] = None,
 ) -> Any:
     """Parses a whole (possibly truncated) document in one call.
@@ -192,6 +225,7 @@ def loads(
         max_string_bytes=max_string_bytes,
         allow_nan=allow_nan,
         float_mode=float_mode,
+        lenient=lenient,
         backend=backend,
     )
     parser.feed(data)

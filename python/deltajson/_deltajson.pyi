@@ -21,6 +21,7 @@ class Parser:
         max_string_bytes: Optional[int] = None,
         allow_nan: bool = False,
         float_mode: Literal["float", "decimal"] = "float",
+        lenient: bool = False,
     ) -> Self: ...
     def feed(self, chunk: Union[bytes, bytearray, memoryview, str], /) -> None:
         """Feeds the next chunk; raises ``JSONError`` at the first invalid byte."""
@@ -28,6 +29,19 @@ class Parser:
         """The current partial value (a copy of the open spine unless ``copy=False``)."""
     def finish(self) -> Any:
         """Ends the input; returns the final value or raises ``IncompleteJSONError``."""
+    def changes(self) -> list[tuple[str, tuple[Union[str, int], ...], Any]]:
+        """Ops since the last call (the first call starts recording)."""
+    def done(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
+        """Values completed since the last call (the first call starts recording)."""
+    def select(self, path: tuple[Union[str, int], ...], /, *, drop: bool = False) -> None:
+        """Collects values completed at paths matching ``path``."""
+    def pop_selected(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
+        """Values selected since the last call."""
+    def completed(self, path: tuple[Union[str, int], ...], /) -> bool:
+        """Whether the value at ``path`` exists and is complete."""
+    @property
+    def repairs(self) -> list[tuple[str, int, int]]:
+        """Lenient-mode repairs: ``(kind, offset, length)``."""
     @property
     def status(self) -> Literal["empty", "partial", "complete", "error"]:
         """Progress of the stream."""

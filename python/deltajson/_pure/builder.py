@@ -191,7 +191,7 @@ class Builder:
                     size = len(container) + self.dropped[-1]
                     parts.append(size - 1 if self.open_attached else size)
             elif self.keys[-1] is not None and (scalar_open or key_pending):
-                parts.append(self.keys[-1])  # type: ignore[arg-type]
+                parts.append(self.keys[-1])
         return tuple(parts)
 
     def exists(self, path: Path) -> bool:
@@ -272,7 +272,7 @@ class Builder:
         if isinstance(container, list):
             parts.append(len(container) + self.dropped[-1])
         elif self.keys[-1] is not None:
-            parts.append(self.keys[-1])  # type: ignore[arg-type]
+            parts.append(self.keys[-1])
         return tuple(parts)
 
     def _completed(self, path: Path, value: Any) -> None:

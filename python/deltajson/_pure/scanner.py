@@ -19,8 +19,18 @@ from deltajson._pure import messages as m
 
 # Grammar states (as ``State`` in scanner.rs).
 (
-    VALUE, ARRAY_FIRST, OBJECT_FIRST, OBJECT_KEY, COLON, AFTER_VALUE, STR, NUMBER, LITERAL,
-    PROSE, STOPPED, FAILED,
+    VALUE,
+    ARRAY_FIRST,
+    OBJECT_FIRST,
+    OBJECT_KEY,
+    COLON,
+    AFTER_VALUE,
+    STR,
+    NUMBER,
+    LITERAL,
+    PROSE,
+    STOPPED,
+    FAILED,
 ) = range(12)
 OBJECT, ARRAY = 0, 1
 # Number states (number.rs).
@@ -293,9 +303,7 @@ class Scanner:
             pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
             if pos == len(text):
                 return pos
-        if text[pos] == "]" and (
-            self.state == ARRAY_FIRST or self._trailing_comma_allowed(ARRAY)
-        ):
+        if text[pos] == "]" and (self.state == ARRAY_FIRST or self._trailing_comma_allowed(ARRAY)):
             if self.state != ARRAY_FIRST:
                 self._trailing_comma_repair()
             return self._close(pos)
