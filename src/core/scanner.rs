@@ -600,43 +600,42 @@ impl Scanner {
 
     /// Skips text before the value up to the first `{` or `[`: LLMs wrap JSON in prose and in
     /// Markdown code fences, which in practice hold no bracket before the JSON.
-    fn in_prose(&mut self, buf: &[u8], mut pos: usize) -> usize {
-        while let Some(&b) = buf.get(pos) {
-            match b {
-                b'{' | b'[' => {
-                    if let Some(start) = self.prose_start.take() {
-                        let here = self.pos.consumed + pos as u64;
-                        self.repair(RepairKind::SkippedPrefix, start, here - start);
-                    }
-                    self.state = State::Value;
-                    return pos;
-                }
-                b' ' | b'\t' | b'\r' => {}
-                b'\n' => self.pos.newline_at(self.pos.consumed + pos as u64),
-                _ => {
-                    if self.prose_start.is_none() {
-                        self.prose_start = Some(self.pos.consumed + pos as u64);
-                    }
-                    if (b & 0xC0) == 0x80 {
-                        self.pos.add_continuation_bytes(1);
-                    }
-                }
-            }
-            pos += 1;
+    fn in_prose(&mut self, buf: &[u8], pos: usize) -> usize {
+        let (end, visible) = self.skip_text(buf, pos, true);
+        if self.prose_start.is_none() {
+            self.prose_start = visible;
         }
-        pos
+        if end < buf.len() {
+            if let Some(start) = self.prose_start.take() {
+                let here = self.pos.consumed + end as u64;
+                self.repair(RepairKind::SkippedPrefix, start, here - start);
+            }
+            self.state = State::Value;
+        }
+        end
     }
 
     /// Ignores everything after the value (a closing fence, prose), noting where it began.
-    fn in_suffix(&mut self, buf: &[u8], mut pos: usize) -> usize {
+    fn in_suffix(&mut self, buf: &[u8], pos: usize) -> usize {
+        let (end, visible) = self.skip_text(buf, pos, false);
+        if self.suffix_start.is_none() {
+            self.suffix_start = visible;
+        }
+        end
+    }
+
+    /// Skips text unchecked (lenient mode, around the value) while keeping lines and columns,
+    /// up to the first `{` or `[` if `until_value`. Returns where it stopped and the offset of
+    /// the first byte that is not whitespace.
+    fn skip_text(&mut self, buf: &[u8], mut pos: usize, until_value: bool) -> (usize, Option<u64>) {
+        let mut visible = None;
         while let Some(&b) = buf.get(pos) {
             match b {
+                b'{' | b'[' if until_value => break,
                 b' ' | b'\t' | b'\r' => {}
                 b'\n' => self.pos.newline_at(self.pos.consumed + pos as u64),
                 _ => {
-                    if self.suffix_start.is_none() {
-                        self.suffix_start = Some(self.pos.consumed + pos as u64);
-                    }
+                    visible = visible.or(Some(self.pos.consumed + pos as u64));
                     if (b & 0xC0) == 0x80 {
                         self.pos.add_continuation_bytes(1);
                     }
@@ -644,7 +643,7 @@ impl Scanner {
             }
             pos += 1;
         }
-        pos
+        (pos, visible)
     }
 
     // ---- literals and numbers -------------------------------------------------------------

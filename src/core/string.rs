@@ -14,44 +14,24 @@ pub fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', bytes)
 }
 
-/// Length of the leading run of printable ASCII other than `"` and `\`: the whole content of
+/// Length of the leading run of printable ASCII other than `"` and `\\`: the whole content of
 /// most keys and short values, found in one pass eight bytes at a time.
 #[inline]
 pub fn plain_ascii_len(bytes: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(word) = bytes.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let v = u64::from_le_bytes(w);
-        let quote = v ^ (LO * u64::from(b'"'));
-        let backslash = v ^ (LO * u64::from(b'\\'));
-        // Per byte: equal to '"', equal to '\\', below 0x20, or 0x80 and above. A borrow can
-        // only flag bytes above a truly flagged one, so the lowest flag is exact.
-        let special = ((quote.wrapping_sub(LO) & !quote)
-            | (backslash.wrapping_sub(LO) & !backslash)
-            | (v.wrapping_sub(LO * 0x20) & !v)
-            | v)
-            & HI;
-        if special != 0 {
-            return i + (special.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b) {
-            break;
-        }
-        i += 1;
-    }
-    i
+    quiet_prefix::<true>(bytes)
 }
 
 /// Length of the leading run of string content that needs no attention: no `"`, no `\\`, no
 /// control character (bytes of multi-byte characters are fine; UTF-8 is checked separately).
 #[inline]
 pub fn content_len(bytes: &[u8]) -> usize {
+    quiet_prefix::<false>(bytes)
+}
+
+/// Length of the leading run without `"`, `\\` or control characters, nor (if `STOP_HIGH`)
+/// bytes of 0x80 and above; SWAR, eight bytes at a time.
+#[inline]
+fn quiet_prefix<const STOP_HIGH: bool>(bytes: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
@@ -61,19 +41,23 @@ pub fn content_len(bytes: &[u8]) -> usize {
         let v = u64::from_le_bytes(w);
         let quote = v ^ (LO * u64::from(b'"'));
         let backslash = v ^ (LO * u64::from(b'\\'));
-        // As in `plain_ascii_len`, without flagging bytes of 0x80 and above (`& !v` keeps a
-        // control-character flag only where the byte itself is below 0x80).
-        let special = ((quote.wrapping_sub(LO) & !quote)
+        // Per byte: equal to '"', equal to '\\', below 0x20 (`& !v` keeps that flag only where
+        // the byte itself is below 0x80), and 0x80 and above if asked. A borrow can only flag
+        // bytes above a truly flagged one, so the lowest flag is exact.
+        let mut special = (quote.wrapping_sub(LO) & !quote)
             | (backslash.wrapping_sub(LO) & !backslash)
-            | (v.wrapping_sub(LO * 0x20) & !v))
-            & HI;
+            | (v.wrapping_sub(LO * 0x20) & !v);
+        if STOP_HIGH {
+            special |= v;
+        }
+        special &= HI;
         if special != 0 {
             return i + (special.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
     while let Some(&b) = bytes.get(i) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
+        if b == b'"' || b == b'\\' || b < 0x20 || (STOP_HIGH && b >= 0x80) {
             break;
         }
         i += 1;

@@ -21,6 +21,13 @@ use crate::core::{Literal, Sink};
 use crate::python::changes::{OpLog, Selector};
 use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession};
 
+/// Where `place` puts a value in a list: after the last item, or over it.
+#[derive(Clone, Copy)]
+enum Place {
+    New,
+    Last,
+}
+
 /// An open container of the spine.
 enum Frame {
     /// A list, and how many of its completed items were dropped by a selection (indexes in
@@ -354,15 +361,7 @@ impl PyBuilder {
         if let (Some(ops), Some(path)) = (self.ops.as_mut(), &path) {
             ops.push(py, intern!(py, "add"), path, &fresh())?;
         }
-        match self.frames.last() {
-            Some(Frame::List { list, .. }) => list.bind(py).append(&value)?,
-            Some(Frame::Dict {
-                dict,
-                key: Some(key),
-            }) => dict.bind(py).set_item(key.bind(py), &value)?,
-            Some(Frame::Dict { key: None, .. }) => {}
-            None => self.root = Some(value.clone().unbind()),
-        }
+        self.place(py, &value, Place::New)?;
         match (complete, path) {
             (true, Some(path)) => self.value_completed(py, &path, &value),
             _ => Ok(()),
@@ -476,10 +475,19 @@ impl PyBuilder {
 
     /// Puts `value` where the open string value sits in the tree.
     fn replace_open_value(&mut self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<()> {
+        self.place(py, &value, Place::Last)
+    }
+
+    /// Puts `value` in the innermost container — as a new item, or over its last item (the
+    /// open string) — or makes it the root.
+    fn place(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>, place: Place) -> PyResult<()> {
         match self.frames.last() {
             Some(Frame::List { list, .. }) => {
                 let list = list.bind(py);
-                list.set_item(list.len() - 1, value)
+                match place {
+                    Place::New => list.append(value),
+                    Place::Last => list.set_item(list.len() - 1, value),
+                }
             }
             Some(Frame::Dict {
                 dict,
@@ -487,7 +495,7 @@ impl PyBuilder {
             }) => dict.bind(py).set_item(key.bind(py), value),
             Some(Frame::Dict { key: None, .. }) => Ok(()),
             None => {
-                self.root = Some(value.unbind());
+                self.root = Some(value.clone().unbind());
                 Ok(())
             }
         }

@@ -311,16 +311,25 @@ class Builder:
         return text
 
     def _replace_open_value(self, value: str) -> None:
+        self._place(value, new=False)
+
+    def _place(self, value: Any, *, new: bool) -> None:
+        """Puts ``value`` in the innermost container — as a new item, or over its last item
+        (the open string) — or makes it the root."""
         if self.frames:
             container = self.frames[-1]
             if isinstance(container, list):
-                container[-1] = value
+                if new:
+                    container.append(value)
+                else:
+                    container[-1] = value
             else:
                 key = self.keys[-1]
                 if key is not None:
                     container[key] = value
         else:
             self.root = value
+            self.has_root = True
 
     def _add_child(self, value: Any, fresh: Any, *, complete: bool) -> None:
         """Adds a new value to the innermost container (or makes it the root); ``fresh`` is
@@ -336,17 +345,7 @@ class Builder:
         path = self._new_child_path() if self._observed() else None
         if self.ops is not None and path is not None:
             self.ops.push("add", path, fresh)
-        if self.frames:
-            container = self.frames[-1]
-            if isinstance(container, list):
-                container.append(value)
-            else:
-                key = self.keys[-1]
-                if key is not None:
-                    container[key] = value
-        else:
-            self.root = value
-            self.has_root = True
+        self._place(value, new=True)
         if complete and path is not None:
             self._completed(path, value)
 
