@@ -753,13 +753,7 @@ impl Scanner {
         // Fastest path: short printable ASCII, closed in this chunk (most keys and values).
         let plain = plain_ascii_len(rest);
         if rest.get(plain) == Some(&b'"') && fits(plain) {
-            if key {
-                sink.key(&rest[..plain], false);
-                self.state = State::Colon;
-            } else {
-                sink.string(&rest[..plain]);
-                self.value_done();
-            }
+            self.whole_string(&rest[..plain], key, sink);
             return Ok(pos + plain + 1);
         }
         // Fast path: a short string with multi-byte characters, closed in this chunk, no
@@ -771,13 +765,7 @@ impl Scanner {
                 if let Ok(text) = std::str::from_utf8(&rest[plain..end]) {
                     self.pos
                         .add_continuation_bytes(count_continuation_bytes(text.as_bytes()));
-                    if key {
-                        sink.key(&rest[..end], false);
-                        self.state = State::Colon;
-                    } else {
-                        sink.string(&rest[..end]);
-                        self.value_done();
-                    }
+                    self.whole_string(&rest[..end], key, sink);
                     return Ok(pos + end + 1);
                 }
             }
@@ -788,13 +776,7 @@ impl Scanner {
                 let check = check_run(&rest[..end], false);
                 if check.error.is_none() {
                     self.pos.add_continuation_bytes(check.continuation_bytes);
-                    if key {
-                        sink.key(&rest[..end], false);
-                        self.state = State::Colon;
-                    } else {
-                        sink.string(&rest[..end]);
-                        self.value_done();
-                    }
+                    self.whole_string(&rest[..end], key, sink);
                     return Ok(pos + end + 1);
                 }
             }
@@ -810,6 +792,18 @@ impl Scanner {
             sink.begin_string();
         }
         self.in_string(buf, pos, sink)
+    }
+
+    /// Delivers a string found whole in one chunk, without escapes, as a key or a value.
+    #[inline]
+    fn whole_string<S: Sink>(&mut self, text: &[u8], key: bool, sink: &mut S) {
+        if key {
+            sink.key(text, false);
+            self.state = State::Colon;
+        } else {
+            sink.string(text);
+            self.value_done();
+        }
     }
 
     fn in_string<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {
