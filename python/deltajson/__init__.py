@@ -15,7 +15,15 @@ complete::
 """
 
 from deltajson._api import BACKENDS, Parser, default_backend, loads
-from deltajson._errors import IncompleteJSONError, JSONError
+from deltajson._errors import (
+    IncompleteJSONError,
+    JSONError,
+    Refusal,
+    SchemaMismatch,
+    StreamError,
+    StreamInterrupted,
+    StreamTimeout,
+)
 from deltajson.patch import JsonPatcher, apply_patch, json_pointer, to_json_patch
 from deltajson.select import aiter_items, iter_items, parse_path
 
@@ -24,19 +32,56 @@ try:
 except ImportError:  # pragma: no cover - only without the compiled extension
     __version__ = "0.1.0"
 
+# The pydantic layer (deltajson.models) is imported on first use, so `import deltajson` needs
+# nothing but the engine.
+_MODELS = (
+    "AsyncModelStream",
+    "ModelStream",
+    "Partial",
+    "aretry",
+    "astream_items",
+    "astream_model",
+    "retry",
+    "stream_items",
+    "stream_model",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _MODELS:
+        from deltajson import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'deltajson' has no attribute {name!r}")
+
+
 __all__ = [
     "BACKENDS",
+    "AsyncModelStream",
     "IncompleteJSONError",
     "JSONError",
     "JsonPatcher",
+    "ModelStream",
     "Parser",
+    "Partial",
+    "Refusal",
+    "SchemaMismatch",
+    "StreamError",
+    "StreamInterrupted",
+    "StreamTimeout",
     "__version__",
     "aiter_items",
     "apply_patch",
+    "aretry",
+    "astream_items",
+    "astream_model",
     "default_backend",
     "iter_items",
     "json_pointer",
     "loads",
     "parse_path",
+    "retry",
+    "stream_items",
+    "stream_model",
     "to_json_patch",
 ]

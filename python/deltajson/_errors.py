@@ -84,3 +84,56 @@ class IncompleteJSONError(JSONError):
 
 def _rebuild_incomplete(args: tuple[Any, ...], partial: Any) -> IncompleteJSONError:
     return IncompleteJSONError(*args, partial=partial)
+
+
+class StreamError(Exception):
+    """A model stream failed; nothing is lost.
+
+    Attributes:
+        partial: The last partial model (or value) before the failure.
+        raw: The text received so far.
+    """
+
+    def __init__(self, message: str, *, partial: Any = None, raw: str = "") -> None:
+        super().__init__(message)
+        self.partial = partial
+        self.raw = raw
+
+
+class StreamTimeout(StreamError, TimeoutError):
+    """The stream took longer than ``timeout`` in total, or waited longer than
+    ``idle_timeout`` for its next chunk."""
+
+
+class StreamInterrupted(StreamError):
+    """The source raised in the middle of the stream (the cause is ``__cause__``)."""
+
+
+class SchemaMismatch(StreamError, ValueError):
+    """A complete value cannot satisfy the model.
+
+    Attributes:
+        path: Where the value is, e.g. ``("items", 3, "price")``.
+        validation_error: pydantic's ``ValidationError``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: tuple[Any, ...] = (),
+        validation_error: Any = None,
+        partial: Any = None,
+        raw: str = "",
+    ) -> None:
+        super().__init__(message, partial=partial, raw=raw)
+        self.path = path
+        self.validation_error = validation_error
+
+
+class Refusal(StreamError):
+    """The model refused to answer (reported by the source); ``message`` holds its text."""
+
+    def __init__(self, message: str, *, partial: Any = None, raw: str = "") -> None:
+        super().__init__(message, partial=partial, raw=raw)
+        self.message = message
