@@ -69,10 +69,11 @@ class ModelEngine:
     # ---- input ------------------------------------------------------------------------------
 
     def feed(self, chunk: Chunk) -> None:
-        self._raw.append(
-            chunk if isinstance(chunk, str) else bytes(chunk).decode("utf-8", "replace")
-        )
-        self.parser.feed(chunk)
+        if isinstance(chunk, str):
+            self._raw.append(chunk)
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            self._raw.append(bytes(chunk).decode("utf-8", "replace"))
+        self.parser.feed(chunk)  # also rejects what is not a chunk, with a clear TypeError
         self._apply(self.parser.changes())
 
     def finish(self) -> Any:

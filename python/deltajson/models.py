@@ -107,8 +107,9 @@ class _Core(Generic[M]):
     def fail(self, error: E) -> E:
         """Marks the stream failed and attaches what was received to ``error``."""
         self.status = "error"
-        # Core JSONErrors get the attributes too: every stream error carries them.
-        if getattr(error, "partial", None) is None:
+        # Core JSONErrors get the attributes too: every stream error carries them, with the
+        # partial as a model (an IncompleteJSONError's own .partial is the raw value).
+        if not isinstance(error, StreamError) or error.partial is None:
             setattr(error, "partial", self.engine.partial())  # noqa: B010
         if not getattr(error, "raw", ""):
             setattr(error, "raw", self.engine.raw)  # noqa: B010
