@@ -111,6 +111,19 @@ def test_partial_of_a_recursive_model() -> None:
     assert Partial[Node] is Partial[Node]
 
 
+def test_fast_construction_matches_model_construct() -> None:
+    from deltajson._partial import construct
+
+    P = Partial[Project]
+    for values in ({}, {"name": "x", "tasks": [Task(title="t", estimate_hours=1)]}, {"done": True}):
+        fast, slow = construct(P, dict(values)), P.model_construct(**values)
+        assert fast == slow
+        assert fast.model_fields_set == slow.model_fields_set
+        assert list(fast.__dict__) == list(slow.__dict__)
+    a, b = construct(P, {}), construct(P, {})
+    assert a.budget == {} and a.budget is not b.budget  # mutable defaults are not shared
+
+
 def test_partial_takes_only_models() -> None:
     with pytest.raises(TypeError):
         Partial[dict]  # type: ignore[misc]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from deltajson._api import Chunk, Parser
 from deltajson._errors import SchemaMismatch
-from deltajson._partial import Node, plan_for
+from deltajson._partial import Node, construct, plan_for
 
 Path = tuple[Union[str, int], ...]
 OnInvalid = Literal["raise", "skip"]
@@ -207,7 +207,7 @@ class ModelEngine:
             return values
         assert node.partial is not None
         named = {node.fields[k][0]: v for k, v in values.items() if k in node.fields}
-        return node.partial.model_construct(**named)
+        return construct(node.partial, named)
 
 
 def _at(value: Any, path: Path) -> Any:
@@ -234,7 +234,7 @@ def _display(node: Optional[Node], raw: Any) -> Any:
             for k, v in raw.items()
             if k in node.fields
         }
-        return node.partial.model_construct(**named)
+        return construct(node.partial, named)
     if node.kind == "list" and isinstance(raw, list):
         return [_display(node.item, v) for v in raw]
     if node.kind == "dict" and isinstance(raw, dict):
