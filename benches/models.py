@@ -47,10 +47,10 @@ def document(size: str) -> str:
     return '{"items": ' + list_document(SIZES[size]) + "}"
 
 
-def deltajson_per_chunk(chunks: list[str]) -> list[int]:
+def deltajson_per_chunk(chunks: list[str], copy: bool = True) -> list[int]:
     clock = time.perf_counter_ns
     times = []
-    stream = iter(deltajson.stream_model(iter(chunks), Records))
+    stream = iter(deltajson.stream_model(iter(chunks), Records, copy=copy))
     for _ in range(len(chunks) + 1):
         t0 = clock()
         try:
@@ -113,13 +113,15 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     print(
-        f"{'document':14s} {'chunks':>8s}  {'deltajson p50/p99 us':>22s} {'total ms':>10s}  "
-        f"{'instructor-style p50/p99 us':>28s} {'total ms':>12s} {'ratio':>7s}"
+        f"{'document':8s} {'chunks':>8s}  {'deltajson p50/p99 us':>20s} {'total ms':>9s}  "
+        f"{'copy=False p50/p99 us':>21s} {'total ms':>9s}  "
+        f"{'instructor-style p50/p99 us':>27s} {'total ms':>12s} {'ratio':>6s}"
     )
     for size in args.sizes:
         text = document(size)
         chunks = token_chunks(text)
         ours = summarize(deltajson_per_chunk(chunks), len(chunks), False)
+        live = summarize(deltajson_per_chunk(chunks, copy=False), len(chunks), False)
         theirs_times, est = instructor_per_chunk(chunks, args.sample_above)
         theirs = summarize(theirs_times, len(chunks), est)
         ratio = theirs["total_ms"] / ours["total_ms"]
@@ -129,15 +131,17 @@ def main() -> None:
                 "bytes": len(text.encode()),
                 "chunks": len(chunks),
                 "deltajson": ours,
+                "deltajson_live": live,
                 "instructor_style": theirs,
                 "ratio": ratio,
             }
         )
         mark = "~" if est else " "
         print(
-            f"{size:14s} {len(chunks):>8,}  {ours['p50_us']:>10.2f} / {ours['p99_us']:<9.2f} "
-            f"{ours['total_ms']:>10.1f}  {theirs['p50_us']:>14.1f} / {theirs['p99_us']:<11.1f} "
-            f"{mark}{theirs['total_ms']:>11.1f} {ratio:>6.0f}x",
+            f"{size:8s} {len(chunks):>8,}  {ours['p50_us']:>9.2f} / {ours['p99_us']:<8.2f} "
+            f"{ours['total_ms']:>9.1f}  {live['p50_us']:>9.2f} / {live['p99_us']:<9.2f} "
+            f"{live['total_ms']:>9.1f}  {theirs['p50_us']:>13.1f} / {theirs['p99_us']:<11.1f} "
+            f"{mark}{theirs['total_ms']:>11.1f} {ratio:>5.0f}x",
             flush=True,
         )
     out = Path(args.out)

@@ -391,3 +391,21 @@ def test_items_fail_fast_or_skip() -> None:
         list(stream_items([text], Task))
     assert info.value.path == (1,)
     assert [t.title for t in stream_items([text], Task, on_invalid="skip")] == ["a"]
+
+
+@given(st.lists(st.integers(min_value=0), max_size=30))
+def test_live_partials_show_what_copied_partials_show(cut: list[int]) -> None:
+    doc = dict(PROJECT)
+    doc["tasks"] = [*PROJECT["tasks"], {"title": "bad", "estimate_hours": -1}]  # type: ignore[misc]
+    text = json.dumps(doc, ensure_ascii=False)
+    copied = stream_model(split(text, cut), Project, on_invalid="skip")
+    live = stream_model(split(text, cut), Project, on_invalid="skip", copy=False)
+    view = None
+    # In lockstep: the live view must show, at each step, what the copy shows.
+    for c, v in zip(copied, live, strict=True):
+        if type(c) is Project:
+            assert c == v
+            continue
+        view = view if view is not None else v
+        assert v is view  # one object, updated in place
+        assert c.model_dump() == v.model_dump()

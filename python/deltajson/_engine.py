@@ -36,6 +36,10 @@ class _Open:
     node: Optional[Node]
     is_list: bool
     children: Union[dict[Any, Any], list[Any]] = field(default_factory=dict)
+    #: Live mode: the view of this container, updated in place (None inside unions).
+    live: Any = None
+    #: Live mode, lists: the last item of ``live`` is the open child.
+    open_slot: bool = False
 
 
 class ModelEngine:
@@ -47,6 +51,7 @@ class ModelEngine:
         *,
         on_invalid: OnInvalid = "raise",
         on_field: Optional[Callable[[Path, Any], None]] = None,
+        live: bool = False,
         parser_options: Optional[dict[str, Any]] = None,
     ) -> None:
         if on_invalid not in ("raise", "skip"):
@@ -57,6 +62,8 @@ class ModelEngine:
         self.parser.changes()  # start recording
         self.on_invalid = on_invalid
         self.on_field = on_field
+        #: Keep one view, updated in place, instead of building a new partial per call.
+        self.live = live
         self.stack: list[_Open] = []
         self.final: Any = _MISSING
         #: Top-level fields complete so far (names), in completion order.
@@ -99,14 +106,17 @@ class ModelEngine:
         for op, path, value in ops:
             self.changed = True
             if op == "add" and isinstance(value, (dict, list)):
-                self.stack.append(
-                    _Open(
-                        path,
-                        self._node_of(path),
-                        isinstance(value, list),
-                        [] if isinstance(value, list) else {},
-                    )
+                entry = _Open(
+                    path,
+                    self._node_of(path),
+                    isinstance(value, list),
+                    [] if isinstance(value, list) else {},
                 )
+                if self.live:
+                    entry.live = _new_view(entry.node, entry.is_list)
+                    if self.stack:
+                        self._put(self.stack[-1], path[-1], entry.live, still_open=True)
+                self.stack.append(entry)
             elif op == "done":
                 self._completed(path, value)
 
@@ -132,9 +142,13 @@ class ModelEngine:
             if validated is not _SKIPPED:
                 self.final = validated
             return
-        if validated is _SKIPPED:
-            return
         parent = self.stack[-1]
+        if validated is _SKIPPED:
+            if self.live:
+                self._unput(parent, path[-1])
+            return
+        if self.live:
+            self._put(parent, path[-1], validated, still_open=False)
         if isinstance(parent.children, list):
             parent.children.append(validated)
         else:
@@ -167,15 +181,76 @@ class ModelEngine:
     # ---- output -----------------------------------------------------------------------------
 
     def partial(self) -> Any:
-        """The current value as partial models (the final model once complete). Never mutated
-        afterwards; built along the open spine only."""
+        """The current value as partial models (the final model once complete). Built along
+        the open spine only, and never mutated afterwards — except in live mode, where it is
+        one view updated in place, each chunk costing O(delta)."""
         if self.final is not _MISSING:
             return self.final
         if not self.stack:
             return None
-        live = self.parser.snapshot(copy=False)
+        raw = self.parser.snapshot(copy=False)
         open_path = self.parser.path
-        return self._build(0, _at(live, self.stack[0].path), open_path)
+        if self.live:
+            return self._refresh_live(raw, open_path)
+        return self._build(0, _at(raw, self.stack[0].path), open_path)
+
+    # ---- live mode --------------------------------------------------------------------------
+
+    def _put(self, entry: _Open, key: Any, value: Any, *, still_open: bool) -> None:
+        """Sets a child in a live view (over the open child's slot in a list)."""
+        view = entry.live
+        if view is None:
+            return
+        if isinstance(view, list):
+            if entry.open_slot:
+                view[-1] = value
+            else:
+                view.append(value)
+            entry.open_slot = still_open
+        elif isinstance(view, dict):
+            view[key] = value
+        else:
+            assert entry.node is not None
+            found = entry.node.fields.get(key)
+            if found is not None:
+                view.__dict__[found[0]] = value
+                view.__pydantic_fields_set__.add(found[0])
+
+    def _unput(self, entry: _Open, key: Any) -> None:
+        """Removes a child that turned out invalid (``on_invalid="skip"``) from a live view."""
+        view = entry.live
+        if isinstance(view, list):
+            if entry.open_slot:
+                view.pop()
+                entry.open_slot = False
+        elif isinstance(view, dict):
+            view.pop(key, None)
+        elif view is not None and entry.node is not None:
+            found = entry.node.fields.get(key)
+            if found is not None:
+                info = type(view).model_fields[found[0]]
+                view.__dict__[found[0]] = info.get_default(call_default_factory=True)
+                view.__pydantic_fields_set__.discard(found[0])
+
+    def _refresh_live(self, raw: Any, open_path: Path) -> Any:
+        """Brings the parts that are not kept up to date by events into the live view: the
+        open string, and values inside unions (shown from the raw tree)."""
+        for level, entry in enumerate(self.stack):
+            if entry.live is None and level > 0:
+                # A union (or unknown) value: its typed view is rebuilt from the raw tree.
+                parent = self.stack[level - 1]
+                view = _display(entry.node, _at(raw, entry.path))
+                self._put(parent, entry.path[-1], view, still_open=True)
+        deepest = self.stack[-1]
+        depth = len(deepest.path)
+        if deepest.live is not None and len(open_path) == depth + 1:
+            key = open_path[depth]
+            text = _at(raw, open_path)
+            child = deepest.node.child(key) if deepest.node is not None else None
+            if isinstance(text, str) and child is not None and child.partial_strings:
+                self._put(deepest, key, text, still_open=True)
+        root = self.stack[0]
+        return root.live if root.live is not None else _display(root.node, _at(raw, root.path))
 
     def _build(self, level: int, raw: Any, open_path: Path) -> Any:
         entry = self.stack[level]
@@ -208,6 +283,16 @@ class ModelEngine:
         assert node.partial is not None
         named = {node.fields[k][0]: v for k, v in values.items() if k in node.fields}
         return construct(node.partial, named)
+
+
+def _new_view(node: Optional[Node], is_list: bool) -> Any:
+    """An empty live view for a container (None where the schema cannot say: unions)."""
+    if node is None or node.kind == "union":
+        return None
+    if node.kind == "model":
+        assert node.partial is not None
+        return construct(node.partial, {})
+    return [] if is_list else {}
 
 
 def _at(value: Any, path: Path) -> Any:

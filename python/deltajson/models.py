@@ -67,10 +67,15 @@ class _Core(Generic[M]):
         timeout: Optional[float],
         idle_timeout: Optional[float],
         on_field: Optional[Callable[[Path, Any], None]],
+        copy: bool,
         parser_options: dict[str, Any],
     ) -> None:
         self.engine = ModelEngine(
-            model, on_invalid=on_invalid, on_field=on_field, parser_options=parser_options
+            model,
+            on_invalid=on_invalid,
+            on_field=on_field,
+            live=not copy,
+            parser_options=parser_options,
         )
         self.model = model
         self.min_interval = min_interval
@@ -322,6 +327,7 @@ def _core(model: type[M], options: dict[str, Any]) -> _Core[M]:
         timeout=options.pop("timeout", None),
         idle_timeout=options.pop("idle_timeout", None),
         on_field=options.pop("on_field", None),
+        copy=options.pop("copy", True),
         parser_options=options,
     )
 
@@ -345,6 +351,10 @@ def stream_model(chunks: Iterable[Chunk], model: type[M], /, **options: Any) -> 
         timeout: Seconds the whole stream may take (:class:`StreamTimeout`).
         idle_timeout: Seconds to wait for each chunk (:class:`StreamTimeout`).
         on_field: Called with ``(path, value)`` each time a value completes.
+        copy: ``True`` (default): each partial is a new object, never changed afterwards
+            (completed parts are shared), costing O(depth + width of open lists) per chunk.
+            ``False``: one live partial is updated in place and yielded again, costing
+            O(delta) per chunk — copy it (``model_copy(deep=True)``) to keep a state.
         **options: Parser options (``lenient=True`` for prose-wrapped replies, ...).
 
     Raises:
