@@ -252,10 +252,31 @@ def test_field_events() -> None:
     assert paths.index(("tasks", 0)) < paths.index(("tasks",))  # in completion order
 
 
+def test_field_events_as_an_iterator_and_async() -> None:
+    events = list(deltajson.stream_fields(split(TEXT, [50, 250]), Project))
+    assert [p for p, _ in events][-1] == ()
+    assert dict(events)[("contact",)] == Email(kind="email", address="ada@example.com")
+
+    async def source() -> AsyncIterator[str]:
+        for chunk in split(TEXT, [50, 250]):
+            yield chunk
+
+    async def collect() -> list[Any]:
+        return [e async for e in deltajson.astream_fields(source(), Project)]
+
+    assert asyncio.run(collect()) == events
+
+
+def test_nothing_is_kept_for_events_nobody_reads() -> None:
+    stream = stream_model(split(TEXT, [50, 250]), Project)
+    list(stream)
+    assert stream._core.engine.events == []
+
+
 def test_min_interval_coalesces_but_keeps_the_last() -> None:
     chunks = split(TEXT, list(range(0, len(TEXT), 3)))
     every = list(stream_model(chunks, Project))
-    throttled = list(stream_model(chunks, Project, min_interval=3600))
+    throttled = list(stream_model(chunks, Project, min_interval=3_600_000))  # ms
     assert len(throttled) == 2 and len(every) > 20  # the first partial, then the final
     assert throttled[-1] == every[-1]
 

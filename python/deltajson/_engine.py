@@ -68,7 +68,9 @@ class ModelEngine:
         self.final: Any = _MISSING
         #: Top-level fields complete so far (names), in completion order.
         self.completed_fields: list[str] = []
-        #: Completed ``(path, validated value)`` since the last ``take_events()``.
+        #: Completed ``(path, validated value)`` since the last ``take_events()``; recorded
+        #: only once asked for (``record_events``), so a long stream keeps nothing.
+        self.record_events = False
         self.events: list[tuple[Path, Any]] = []
         self.changed = False
         self._raw: list[str] = []
@@ -141,6 +143,7 @@ class ModelEngine:
         if not self.stack:
             if validated is not _SKIPPED:
                 self.final = validated
+                self._report(path, validated)
             return
         parent = self.stack[-1]
         if validated is _SKIPPED:
@@ -154,13 +157,17 @@ class ModelEngine:
         else:
             parent.children[path[-1]] = validated
         if node is not None:
-            self.events.append((path, validated))
-            if self.on_field is not None:
-                self.on_field(path, validated)
+            self._report(path, validated)
             if len(path) == 1 and parent.node is not None and parent.node.kind == "model":
                 found = parent.node.fields.get(path[0])  # type: ignore[arg-type]
                 if found is not None:
                     self.completed_fields.append(found[0])
+
+    def _report(self, path: Path, value: Any) -> None:
+        if self.record_events:
+            self.events.append((path, value))
+        if self.on_field is not None:
+            self.on_field(path, value)
 
     def _validate(self, node: Node, given: Any, path: Path) -> Any:
         try:

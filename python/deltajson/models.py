@@ -44,10 +44,12 @@ __all__ = [
     "StreamInterrupted",
     "StreamTimeout",
     "aretry",
+    "astream_fields",
     "astream_items",
     "astream_model",
     "partial_model",
     "retry",
+    "stream_fields",
     "stream_items",
     "stream_model",
 ]
@@ -78,7 +80,7 @@ class _Core(Generic[M]):
             parser_options=parser_options,
         )
         self.model = model
-        self.min_interval = min_interval
+        self.min_interval = min_interval / 1000.0  # given in milliseconds
         self.timeout = timeout
         self.idle_timeout = idle_timeout
         self.started = time.monotonic()
@@ -343,8 +345,8 @@ def stream_model(chunks: Iterable[Chunk], model: type[M], /, **options: Any) -> 
     Args:
         chunks: Text or bytes pieces (an LLM stream's deltas).
         model: The pydantic model of the whole document.
-        min_interval: Yield at most one partial per this many seconds (the final model is
-            always yielded).
+        min_interval: Yield at most one partial per this many milliseconds (the final model
+            is always yielded).
         on_invalid: ``"raise"`` (default): a complete value that cannot satisfy the schema
             raises :class:`SchemaMismatch` on the chunk that completes it, so the caller can
             cancel the request early; ``"skip"``: such a value is left out.
@@ -371,6 +373,29 @@ def astream_model(
 ) -> AsyncModelStream[M]:
     """The async twin of :func:`stream_model` (same options)."""
     return AsyncModelStream(chunks, _core(model, dict(options)))
+
+
+def stream_fields(
+    chunks: Iterable[Chunk], model: type[M], /, **options: Any
+) -> Iterator[tuple[Path, Any]]:
+    """Each ``(path, value)`` as soon as the value completes, validated, in completion order
+    (fields, list items, the root last) — to update a UI or start downstream work early.
+    Same options as :func:`stream_model`."""
+    stream = ModelStream(chunks, _core(model, dict(options)))
+    stream._core.engine.record_events = True
+    for _ in stream:
+        yield from stream._core.engine.take_events()
+
+
+async def astream_fields(
+    chunks: AsyncIterable[Chunk], model: type[M], /, **options: Any
+) -> AsyncIterator[tuple[Path, Any]]:
+    """The async twin of :func:`stream_fields`."""
+    stream = AsyncModelStream(chunks, _core(model, dict(options)))
+    stream._core.engine.record_events = True
+    async for _ in stream:
+        for event in stream._core.engine.take_events():
+            yield event
 
 
 # ---- items --------------------------------------------------------------------------------
