@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from deltajson._api import Chunk, Parser
 from deltajson._errors import SchemaMismatch
 from deltajson._partial import Node, construct, plan_for
+from deltajson.select import value_at
 
 Path = tuple[Union[str, int], ...]
 OnInvalid = Literal["raise", "skip"]
@@ -199,7 +200,7 @@ class ModelEngine:
         open_path = self.parser.path
         if self.live:
             return self._refresh_live(raw, open_path)
-        return self._build(0, _at(raw, self.stack[0].path), open_path)
+        return self._build(0, value_at(raw, self.stack[0].path), open_path)
 
     # ---- live mode --------------------------------------------------------------------------
 
@@ -246,18 +247,18 @@ class ModelEngine:
             if entry.live is None and level > 0:
                 # A union (or unknown) value: its typed view is rebuilt from the raw tree.
                 parent = self.stack[level - 1]
-                view = _display(entry.node, _at(raw, entry.path))
+                view = _display(entry.node, value_at(raw, entry.path))
                 self._put(parent, entry.path[-1], view, still_open=True)
         deepest = self.stack[-1]
         depth = len(deepest.path)
         if deepest.live is not None and len(open_path) == depth + 1:
             key = open_path[depth]
-            text = _at(raw, open_path)
+            text = value_at(raw, open_path)
             child = deepest.node.child(key) if deepest.node is not None else None
             if isinstance(text, str) and child is not None and child.partial_strings:
                 self._put(deepest, key, text, still_open=True)
         root = self.stack[0]
-        return root.live if root.live is not None else _display(root.node, _at(raw, root.path))
+        return root.live if root.live is not None else _display(root.node, value_at(raw, root.path))
 
     def _build(self, level: int, raw: Any, open_path: Path) -> Any:
         entry = self.stack[level]
@@ -269,11 +270,11 @@ class ModelEngine:
         child_key: Any = None
         if level + 1 < len(self.stack):
             child_key = self.stack[level + 1].path[depth]
-            child = self._build(level + 1, _at(raw, (child_key,)), open_path)
+            child = self._build(level + 1, value_at(raw, (child_key,)), open_path)
         elif len(open_path) == depth + 1:
             # An open scalar: a string shows its prefix where any string is allowed.
             child_key = open_path[depth]
-            text = _at(raw, (child_key,))
+            text = value_at(raw, (child_key,))
             item_node = node.child(child_key)
             if isinstance(text, str) and item_node is not None and item_node.partial_strings:
                 child = text
@@ -300,15 +301,6 @@ def _new_view(node: Optional[Node], is_list: bool) -> Any:
         assert node.partial is not None
         return construct(node.partial, {})
     return [] if is_list else {}
-
-
-def _at(value: Any, path: Path) -> Any:
-    for part in path:
-        try:
-            value = value[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return value
 
 
 def _display(node: Optional[Node], raw: Any) -> Any:

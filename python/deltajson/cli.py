@@ -17,6 +17,7 @@ from typing import IO, Any, Optional
 
 import deltajson
 from deltajson._api import BACKENDS
+from deltajson.select import value_at
 
 
 def token_chunks(text: str, seed: int = 3) -> list[str]:
@@ -38,16 +39,6 @@ def demo_document() -> str:
 def _render(value: Any, width: int) -> list[str]:
     text = json.dumps(value, ensure_ascii=False, indent=2) if value is not None else "…"
     return [line[: width - 1] for line in text.splitlines()]
-
-
-def _at(value: Any, path: Sequence[Any]) -> Any:
-    """The part of ``value`` at ``path``, as far as it exists yet."""
-    for part in path:
-        try:
-            value = value[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return value
 
 
 def run_demo(out: IO[str], *, delay: float, backend: Optional[str], live: bool) -> int:
@@ -79,7 +70,7 @@ def run_demo(out: IO[str], *, delay: float, backend: Optional[str], live: bool) 
             out.write(
                 f"{parser.offset:5d} bytes  {parser.status:8s}  "
                 f"{'/'.join(map(str, path)) or '(root)':24s} "
-                f"{json.dumps(_at(value, path), ensure_ascii=False)[:60]}\n"
+                f"{json.dumps(value_at(value, path), ensure_ascii=False)[:60]}\n"
             )
     final = parser.finish()
     # What re-parsing the whole buffer after every chunk (the usual approach) costs here.

@@ -65,6 +65,16 @@ def parse_path(path: PathLike) -> tuple[PathPart, ...]:
     return tuple(parts)
 
 
+def value_at(value: Any, path: Iterable[PathPart]) -> Any:
+    """The part of ``value`` at ``path``, or None where it does not exist (yet)."""
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
 class _Selection:
     """One parser selecting items; the sync and async iterators both drive it."""
 
