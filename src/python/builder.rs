@@ -332,8 +332,8 @@ impl PyBuilder {
     fn add_child<'py>(
         &mut self,
         py: Python<'py>,
-        value: Bound<'py, PyAny>,
-        fresh: impl FnOnce() -> Bound<'py, PyAny>,
+        value: &Bound<'py, PyAny>,
+        empty_container: Option<fn(Python<'py>) -> Bound<'py, PyAny>>,
         complete: bool,
     ) -> PyResult<()> {
         self.dirty = true;
@@ -359,11 +359,16 @@ impl PyBuilder {
             None
         };
         if let (Some(ops), Some(path)) = (self.ops.as_mut(), &path) {
-            ops.push(py, intern!(py, "add"), path, &fresh())?;
+            // An `add` op carries a container empty (its content arrives as later ops).
+            let carried = match empty_container {
+                Some(make) => make(py),
+                None => value.clone(),
+            };
+            ops.push(py, intern!(py, "add"), path, &carried)?;
         }
-        self.place(py, &value, Place::New)?;
+        self.place(py, value, Place::New)?;
         match (complete, path) {
-            (true, Some(path)) => self.value_completed(py, &path, &value),
+            (true, Some(path)) => self.value_completed(py, &path, value),
             _ => Ok(()),
         }
     }
@@ -552,8 +557,8 @@ impl Sink for BuildContext<'_, '_> {
             let dict = PyDict::new(py);
             b.add_child(
                 py,
-                dict.clone().into_any(),
-                || PyDict::new(py).into_any(),
+                dict.as_any(),
+                Some(|py| PyDict::new(py).into_any()),
                 false,
             )?;
             b.frames.push(Frame::Dict {
@@ -573,8 +578,8 @@ impl Sink for BuildContext<'_, '_> {
             let list = PyList::empty(py);
             b.add_child(
                 py,
-                list.clone().into_any(),
-                || PyList::empty(py).into_any(),
+                list.as_any(),
+                Some(|py| PyList::empty(py).into_any()),
                 false,
             )?;
             b.frames.push(Frame::List {
@@ -609,13 +614,12 @@ impl Sink for BuildContext<'_, '_> {
         }
         // Short values repeat in structured output (tags, enums, names): the key cache serves
         // them too, so a repeated value is one lookup instead of a new string.
-        let py = self.py;
-        let made = self.keys.key(py, text, false);
-        if let Err(e) = made.and_then(|s| {
-            self.b
-                .add_child(py, s.clone().into_any(), || s.into_any(), true)
-        }) {
-            self.b.error = Some(e);
+        let BuildContext { py, b, keys } = self;
+        let placed = keys.with_str(*py, text, false, |s| {
+            b.add_child(*py, s.as_any(), None, true)
+        });
+        if let Err(e) = placed {
+            b.error = Some(e);
         }
     }
 
@@ -629,8 +633,7 @@ impl Sink for BuildContext<'_, '_> {
             open.attached = false;
             if b.partial_strings {
                 b.open.attached = true;
-                let empty = PyString::new(py, "");
-                b.add_child(py, empty.clone().into_any(), || empty.into_any(), false)?;
+                b.add_child(py, PyString::new(py, "").as_any(), None, false)?;
             }
             Ok(())
         });
@@ -672,7 +675,7 @@ impl Sink for BuildContext<'_, '_> {
                 }
                 Ok(())
             } else {
-                b.add_child(py, text.clone().into_any(), || text.into_any(), true)
+                b.add_child(py, text.as_any(), None, true)
             }
         });
     }
@@ -680,7 +683,7 @@ impl Sink for BuildContext<'_, '_> {
     fn number(&mut self, text: &[u8], is_integer: bool) {
         self.run(|py, b| {
             let n = make_number(py, text, is_integer, b.float_mode)?;
-            b.add_child(py, n.clone(), || n, true)
+            b.add_child(py, &n, None, true)
         });
     }
 
@@ -694,7 +697,7 @@ impl Sink for BuildContext<'_, '_> {
                 Literal::Infinity => pyo3::types::PyFloat::new(py, f64::INFINITY).into_any(),
                 Literal::NegInfinity => pyo3::types::PyFloat::new(py, f64::NEG_INFINITY).into_any(),
             };
-            b.add_child(py, value.clone(), || value, true)
+            b.add_child(py, &value, None, true)
         });
     }
 }

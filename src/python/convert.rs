@@ -111,8 +111,20 @@ impl KeyCacheSession {
         bytes: &[u8],
         wtf8: bool,
     ) -> PyResult<Bound<'py, PyString>> {
+        self.with_str(py, bytes, wtf8, |s| Ok(s.clone()))
+    }
+
+    /// Calls `use_it` with the `str` for `bytes`, borrowed from the cache when it is there:
+    /// placing a repeated value then costs no reference-count calls of its own.
+    pub fn with_str<'py, R>(
+        &mut self,
+        py: Python<'py>,
+        bytes: &[u8],
+        wtf8: bool,
+        use_it: impl FnOnce(&Bound<'py, PyString>) -> PyResult<R>,
+    ) -> PyResult<R> {
         if wtf8 || bytes.len() > MAX_CACHED_KEY {
-            return make_str(py, bytes, wtf8);
+            return use_it(&make_str(py, bytes, wtf8)?);
         }
         // `try_lock`: if the cache is busy (another thread, or a re-entrant feed from a
         // finalizer run by the garbage collector in the middle of this one) skip it.
@@ -120,7 +132,7 @@ impl KeyCacheSession {
             .guard
             .get_or_insert_with(|| key_cache().try_lock().ok());
         let Some(cache) = guard.as_mut() else {
-            return make_str(py, bytes, false);
+            return use_it(&make_str(py, bytes, false)?);
         };
         if cache.slots.is_empty() {
             cache.slots.resize_with(KEY_CACHE_SLOTS, || None);
@@ -129,16 +141,17 @@ impl KeyCacheSession {
         let slot = &mut cache.slots[(hash as usize) & (KEY_CACHE_SLOTS - 1)];
         if let Some(hit) = slot {
             if hit.hash == hash && *hit.bytes == *bytes {
-                return Ok(hit.value.bind(py).clone());
+                return use_it(hit.value.bind(py));
             }
         }
         let value = make_str(py, bytes, false)?;
+        let result = use_it(&value);
         *slot = Some(CachedKey {
             hash,
             bytes: bytes.into(),
-            value: value.clone().unbind(),
+            value: value.unbind(),
         });
-        Ok(value)
+        result
     }
 }
 
