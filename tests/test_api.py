@@ -269,6 +269,42 @@ def test_path_follows_the_value_being_written(backend: str) -> None:
     assert p.status == "complete"
 
 
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        (b"", ("value", 0)),
+        (b"[", ("first_item", 0)),
+        (b"[1, ", ("value", 0)),
+        (b"[-12.5e", ("number", 6)),
+        (b"[tr", ("literal", 2)),
+        (b"[-Inf", ("literal", 4)),
+        (b'{"a', ("key_string", 0)),
+        (b'{"a" ', ("colon", 0)),
+        (b'{"a": 1, ', ("key", 0)),
+        (b"{", ("first_key", 0)),
+        (b'["ab', ("string", 0)),
+        (b'["ab\\', ("string", 1)),
+        (b'["ab\\u00', ("string", 4)),
+        (b'["\\ud83d', ("string", 6)),
+        (b'["\\ud83d\\ude', ("string", 10)),
+        (b'["\xf0\x9f', ("string", 2)),
+        (b"[true ", ("after_value", 0)),
+        (b"[1}", ("error", 0)),
+    ],
+)
+def test_tail_names_the_unfinished_token(text: bytes, tail: tuple[str, int], backend: str) -> None:
+    p = make(backend, allow_nan=True)
+    try:
+        p.feed(text)
+    except deltajson.JSONError:
+        pass
+    assert p.tail == tail
+    state, pending = p.tail
+    if state in ("number", "literal"):
+        # The pending bytes are exactly the token so far: what snapshot() leaves out.
+        assert text[len(text) - pending :] in (b"-12.5e", b"tr", b"-Inf")
+
+
 def test_offset_line_column_depth(backend: str) -> None:
     p = make(backend)
     p.feed('{\n "é": [')

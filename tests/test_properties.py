@@ -148,6 +148,7 @@ def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
                 parser.line,
                 parser.column,
                 parser.depth,
+                parser.tail,
                 parser.changes(),
                 parser.done(),
                 parser.repairs,

@@ -29,6 +29,21 @@ PathPart = Union[str, int]
 Path = tuple[PathPart, ...]
 Op = tuple[str, Path, Any]
 Status = Literal["empty", "partial", "complete", "error"]
+TailState = Literal[
+    "value",
+    "first_item",
+    "first_key",
+    "key",
+    "colon",
+    "after_value",
+    "string",
+    "key_string",
+    "number",
+    "literal",
+    "prose",
+    "stopped",
+    "error",
+]
 
 BACKENDS: tuple[str, ...] = ("rust", "python") if RustParser is not None else ("python",)
 
@@ -165,6 +180,22 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
         @property
         def path(self) -> tuple[PathPart, ...]:
             """Path of the value being written now, e.g. ``("items", 3, "title")``."""
+
+        @property
+        def tail(self) -> tuple[TailState, int]:
+            """What the parser is in the middle of, as ``(state, pending)``.
+
+            ``state`` is where the grammar stands after the last byte: ``"value"`` (a value
+            must follow), ``"first_item"`` (after ``[``), ``"first_key"`` (after ``{``),
+            ``"key"`` (after ``,`` in an object), ``"colon"``, ``"after_value"``,
+            ``"string"``, ``"key_string"``, ``"number"``, ``"literal"``, ``"prose"`` /
+            ``"stopped"`` (lenient mode, before / after the value) or ``"error"``.
+            ``pending`` counts the last bytes fed that belong to the unfinished token and are
+            not in ``snapshot()`` yet: a number or literal so far, or the undecoded end of a
+            string (a partial escape, a ``\\uD83D`` waiting for its pair, part of a UTF-8
+            character). A caller that keeps the input can render that token its own way —
+            the compatibility shims do, to reproduce other parsers' rules.
+            """
 
         @property
         def offset(self) -> int:

@@ -49,6 +49,29 @@ class Parser:
     def path(self) -> tuple[Union[str, int], ...]:
         """Path of the value being written."""
     @property
+    def tail(
+        self,
+    ) -> tuple[
+        Literal[
+            "value",
+            "first_item",
+            "first_key",
+            "key",
+            "colon",
+            "after_value",
+            "string",
+            "key_string",
+            "number",
+            "literal",
+            "prose",
+            "stopped",
+            "error",
+        ],
+        int,
+    ]:
+        """``(state, pending)``: where the grammar stands and how many trailing bytes are
+        not in ``snapshot()`` yet."""
+    @property
     def offset(self) -> int:
         """Bytes consumed (the error's offset once failed)."""
     @property

@@ -308,6 +308,38 @@ impl Scanner {
             || (self.state == State::Value && self.stack.last() == Some(&Container::Object))
     }
 
+    /// What the scanner is in the middle of, named for the Python API (`Parser.tail`).
+    pub fn tail_state(&self) -> &'static str {
+        match self.state {
+            State::Value => "value",
+            State::ArrayFirst => "first_item",
+            State::ObjectFirst => "first_key",
+            State::ObjectKey => "key",
+            State::Colon => "colon",
+            State::AfterValue => "after_value",
+            State::Str if self.str_is_key => "key_string",
+            State::Str => "string",
+            State::Number => "number",
+            State::Literal => "literal",
+            State::Prose => "prose",
+            State::Stopped => "stopped",
+            State::Failed => "error",
+        }
+    }
+
+    /// How many of the last bytes fed belong to the token being read and are not part of any
+    /// event yet: a number or literal so far, or the undecoded end of a string (a partial
+    /// escape, a high surrogate waiting for its pair, a partial UTF-8 character). Zero
+    /// elsewhere. Callers that keep the input can render an unfinished token their own way.
+    pub fn pending_bytes(&self) -> u64 {
+        match self.state {
+            State::Number => self.pos.consumed - self.num_start,
+            State::Literal => self.lit_matched as u64,
+            State::Str => (self.held.len() + self.escapes.pending_len()) as u64,
+            _ => 0,
+        }
+    }
+
     /// The open containers, outermost first.
     pub fn stack(&self) -> &[Container] {
         &self.stack

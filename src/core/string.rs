@@ -372,6 +372,18 @@ impl Escapes {
         self.state != EscapeState::AfterHighSurrogate || b == b'\\'
     }
 
+    /// How many raw bytes of the escape in progress are not decoded yet: a partial escape,
+    /// or a high surrogate escape (6 bytes) waiting for its low half, plus what follows it.
+    pub fn pending_len(&self) -> usize {
+        let held_high = if self.high != 0 { 6 } else { 0 };
+        held_high
+            + match self.state {
+                EscapeState::Idle | EscapeState::AfterHighSurrogate => 0,
+                EscapeState::Backslash => 1,
+                EscapeState::Hex(k) => 2 + usize::from(k),
+            }
+    }
+
     /// What the string still needs if the input ends now.
     pub fn expected_at_end(&self) -> Expected {
         match self.state {

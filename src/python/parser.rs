@@ -224,6 +224,16 @@ impl Parser {
         )
     }
 
+    /// What the parser is in the middle of: `(state, pending)`, where `pending` counts the
+    /// last bytes fed that belong to an unfinished token and are not in `snapshot()` yet.
+    #[getter]
+    fn tail(&self) -> (&'static str, u64) {
+        if self.build_error.is_some() {
+            return ("error", 0);
+        }
+        (self.scanner.tail_state(), self.scanner.pending_bytes())
+    }
+
     /// Bytes consumed so far (the error's offset once failed).
     #[getter]
     fn offset(&self) -> u64 {

@@ -286,6 +286,18 @@ class Parser:
         return self._builder.path(s.scalar_in_progress(), s.key_pending())
 
     @property
+    def tail(self) -> tuple[str, int]:
+        """What the parser is in the middle of: ``(state, pending)``; see ``Parser.tail``."""
+        s = self._scanner
+        if s.error is not None:
+            return ("error", 0)
+        state = s.tail_state()
+        pending = s.pending_chars()
+        if state in ("string", "key_string"):
+            pending += len(self._decoder.getstate()[0])
+        return (state, pending)
+
+    @property
     def offset(self) -> int:
         """Bytes consumed so far (the error's offset once failed)."""
         e = self._scanner.error

@@ -33,6 +33,20 @@ from deltajson._pure import messages as m
     FAILED,
 ) = range(12)
 OBJECT, ARRAY = 0, 1
+# Names of the states in ``Parser.tail`` (strings are "string" or "key_string").
+_TAIL_NAMES = {
+    VALUE: "value",
+    ARRAY_FIRST: "first_item",
+    OBJECT_FIRST: "first_key",
+    OBJECT_KEY: "key",
+    COLON: "colon",
+    AFTER_VALUE: "after_value",
+    NUMBER: "number",
+    LITERAL: "literal",
+    PROSE: "prose",
+    STOPPED: "stopped",
+    FAILED: "error",
+}
 # Number states (number.rs).
 N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXP_SIGN, N_EXP_DIGITS = range(8)
 _COMPLETE_NUMBER = (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)
@@ -167,6 +181,27 @@ class Scanner:
 
     def in_string(self) -> bool:
         return self.state == STR
+
+    def tail_state(self) -> str:
+        """What the scanner is in the middle of (``Scanner::tail_state`` in scanner.rs)."""
+        st = self.state
+        if st == STR:
+            return "key_string" if self.str_is_key else "string"
+        return _TAIL_NAMES[st]
+
+    def pending_chars(self) -> int:
+        """Characters of the unfinished token not in any event yet: a number or literal so
+        far, or a partial escape (a high surrogate escape waiting for its pair counts 6).
+        ASCII all, so characters are bytes; the parser adds its held UTF-8 bytes."""
+        st = self.state
+        if st == NUMBER:
+            return sum(map(len, self.num_parts))
+        if st == LITERAL:
+            return self.lit_matched
+        if st == STR:
+            escape = {E_IDLE: 0, E_AFTER_HIGH: 0, E_BACKSLASH: 1, E_HEX: 2 + self.hex_count}
+            return (6 if self.high else 0) + escape[self.esc]
+        return 0
 
     # ---- feeding ----------------------------------------------------------------------------
 

@@ -170,4 +170,25 @@ proptest! {
         let opts = Options::default();
         prop_assert_eq!(scan_chunks(&opts, [text.as_bytes()]), scan_chunks(&opts, bytes));
     }
+
+    #[test]
+    fn pending_bytes_are_the_unfinished_token(value in json_value(), cut in any::<usize>()) {
+        // Whatever the chunking, after each feed the pending bytes are the last bytes fed of
+        // the token being read: a number or literal's text so far, or a string's undecoded
+        // tail (never more than a surrogate pair of escapes).
+        let text = value.to_string();
+        let input = text.as_bytes();
+        let at = cut % (input.len() + 1);
+        let mut scanner = Scanner::new(Options::default());
+        let mut tree = TreeBuilder::default();
+        scanner.feed(&input[..at], &mut tree).unwrap();
+        let pending = scanner.pending_bytes() as usize;
+        let token = &input[at - pending..at];
+        match scanner.tail_state() {
+            "number" => prop_assert!(!token.is_empty() && token.iter().all(|b| b"-+.eE0123456789".contains(b))),
+            "literal" => prop_assert!(["true", "false", "null"].iter().any(|w| w.as_bytes().starts_with(token) && !token.is_empty())),
+            "string" | "key_string" => prop_assert!(pending <= 12 && (pending == 0 || token[0] == b'\\' || token[0] >= 0x80)),
+            _ => prop_assert_eq!(pending, 0),
+        }
+    }
 }
