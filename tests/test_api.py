@@ -151,6 +151,26 @@ def test_lone_surrogate_escape_is_kept_like_json_loads(backend: str) -> None:
     assert p.finish() == json.loads('"\\ud800x"')
 
 
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ('["\\udc00"]', 7),  # a low half alone: at its last hex digit
+        ('["\\ud800"]', 8),  # a high half not followed by an escape: at what follows
+        ('["\\ud800\\n"]', 9),  # followed by another escape: at its letter
+        ('["\\ud800\\u0041"]', 13),  # followed by a \u escape that is no low half
+    ],
+)
+def test_lone_surrogates_refused_on_request(text: str, offset: int, backend: str) -> None:
+    p = make(backend, allow_lone_surrogates=False)
+    with pytest.raises(deltajson.JSONError, match="surrogate pair") as info:
+        for i in range(len(text)):  # byte at a time: the error comes at the same byte
+            p.feed(text[i])
+    assert info.value.offset == offset
+    q = make(backend, allow_lone_surrogates=False)
+    q.feed('["\\ud83d\\ude00", "\\ud83d')  # a pair, and a half still waiting: fine
+    assert q.snapshot() == ["😀", ""]
+
+
 def test_partial_strings_off(backend: str) -> None:
     p = make(backend, partial_strings=False)
     assert feed_all(p, '{"a": "xy', 'z", "b": "', '"}') == [{}, {"a": "xyz"}, {"a": "xyz", "b": ""}]

@@ -85,6 +85,9 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
         lenient: For LLM output: skip prose and code fences before the first ``{`` or ``[``,
             stop after that value, accept trailing commas; each repair is listed in
             ``repairs``. Not with ``multiple``.
+        allow_lone_surrogates: Keep a ``\\uD800``-``\\uDFFF`` escape that is not half of a
+            surrogate pair as a lone surrogate, as ``json.loads`` does; ``False`` makes it an
+            error (such a string cannot be encoded as UTF-8).
         backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND`` (read when
             deltajson is imported), else Rust.
     """
@@ -102,6 +105,7 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             allow_nan: bool = False,
             float_mode: FloatMode = "float",
             lenient: bool = False,
+            allow_lone_surrogates: bool = True,
             backend: Optional[Backend] = None,
         ) -> Parser: ...
 
@@ -236,6 +240,7 @@ def loads(
     allow_nan: bool = False,
     float_mode: FloatMode = "float",
     lenient: bool = False,
+    allow_lone_surrogates: bool = True,
     backend: Optional[Backend] = None,
 ) -> Any:
     """Parses a whole (possibly truncated) document in one call.
@@ -257,6 +262,7 @@ def loads(
         allow_nan=allow_nan,
         float_mode=float_mode,
         lenient=lenient,
+        allow_lone_surrogates=allow_lone_surrogates,
         backend=backend,
     )
     parser.feed(data)

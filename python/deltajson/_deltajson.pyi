@@ -22,6 +22,7 @@ class Parser:
         allow_nan: bool = False,
         float_mode: Literal["float", "decimal"] = "float",
         lenient: bool = False,
+        allow_lone_surrogates: bool = True,
     ) -> Self: ...
     def feed(self, chunk: Union[bytes, bytearray, memoryview, str], /) -> None:
         """Feeds the next chunk; raises ``JSONError`` at the first invalid byte."""

@@ -108,6 +108,8 @@ pub enum ErrorKind {
     /// An integer with more digits than the interpreter converts (CPython's
     /// `sys.get_int_max_str_digits()`); the offset is the start of the number.
     IntegerTooLong { digits: usize, limit: usize },
+    /// A `\uD800`-`\uDFFF` escape that is not half of a pair, with `lone_surrogates` off.
+    LoneSurrogate,
     /// `feed` after `finish`.
     AfterFinish,
 }
@@ -162,6 +164,11 @@ impl Error {
                 "integer has {digits} digits, more than the limit of {limit} \
                  (see sys.set_int_max_str_digits)"
             ),
+            ErrorKind::LoneSurrogate => {
+                "a \\uD800-\\uDFFF escape must be half of a surrogate pair \
+                 (allow_lone_surrogates=False)"
+                    .to_owned()
+            }
             ErrorKind::AfterFinish => "feed() after finish()".to_owned(),
         }
     }

@@ -18,6 +18,10 @@ pub struct Options {
     /// LLM quirks: skip text before the first `{`/`[`, stop after the value, accept trailing
     /// commas; every repair is recorded. Meant for one value (not with `multiple`).
     pub lenient: bool,
+    /// Accept `\uD800`-`\uDFFF` escapes that are not half of a surrogate pair, keeping the
+    /// lone surrogate as `json.loads` does; when false they are an error (jiter's rule, and
+    /// what strict UTF-8 consumers need).
+    pub lone_surrogates: bool,
 }
 
 impl Default for Options {
@@ -30,6 +34,7 @@ impl Default for Options {
             max_string_bytes: None,
             max_int_digits: None,
             lenient: false,
+            lone_surrogates: true,
         }
     }
 }

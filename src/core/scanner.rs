@@ -976,6 +976,10 @@ impl Scanner {
         if let Err(expected) = self.escapes.step(b, &mut out) {
             return Err(self.unexpected(buf, pos, expected));
         }
+        // Surrogate code points come out of escapes only alone (a pair makes one character).
+        if out.wtf8 && !self.opts.lone_surrogates {
+            return Err(self.error_at(buf, pos, ErrorKind::LoneSurrogate));
+        }
         if !out.as_bytes().is_empty() {
             self.emit_text(out.as_bytes(), out.wtf8, sink);
         }

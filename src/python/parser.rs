@@ -59,7 +59,7 @@ impl Parser {
 #[pymethods]
 impl Parser {
     #[new]
-    #[pyo3(signature = (*, partial_strings=true, multiple=false, max_depth=1024, max_bytes=None, max_string_bytes=None, allow_nan=false, float_mode="float", lenient=false))]
+    #[pyo3(signature = (*, partial_strings=true, multiple=false, max_depth=1024, max_bytes=None, max_string_bytes=None, allow_nan=false, float_mode="float", lenient=false, allow_lone_surrogates=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -71,6 +71,7 @@ impl Parser {
         allow_nan: bool,
         float_mode: &str,
         lenient: bool,
+        allow_lone_surrogates: bool,
     ) -> PyResult<Self> {
         let float_mode = match float_mode {
             "float" => FloatMode::Float,
@@ -97,6 +98,7 @@ impl Parser {
             max_string_bytes,
             max_int_digits: int_max_str_digits(py),
             lenient,
+            lone_surrogates: allow_lone_surrogates,
         };
         Ok(Parser {
             scanner: Scanner::new(opts),

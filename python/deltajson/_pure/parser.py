@@ -66,6 +66,7 @@ class Parser:
         allow_nan: bool = False,
         float_mode: str = "float",
         lenient: bool = False,
+        allow_lone_surrogates: bool = True,
     ) -> None:
         if float_mode not in ("float", "decimal"):
             raise ValueError(f"float_mode must be 'float' or 'decimal', not {float_mode!r}")
@@ -94,6 +95,7 @@ class Parser:
             max_string_bytes=max_string_bytes,
             max_int_digits=_int_max_str_digits(),
             lenient=lenient,
+            lone_surrogates=allow_lone_surrogates,
         )
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._consumed = 0
@@ -174,13 +176,22 @@ class Parser:
         if not scanner.in_string() or scanner.esc not in (E_IDLE, E_AFTER_HIGH):
             return
         if scanner.esc == E_AFTER_HIGH:
-            scanner._flush_high()
+            self._end_high_surrogate(bad[0], offset)
         if limit is None:
             return
         before_proof = len(bad) if 0xC2 <= bad[0] <= 0xF4 else 0
         if scanner.str_raw + before_proof > limit:
             at = scanner._content_offset() + limit
             raise self._fail_after_text(m.string_too_long(limit), at, 1 if at > offset else 0)
+
+    def _end_high_surrogate(self, byte: int, offset: int) -> None:
+        """A non-ASCII byte at ``offset`` ends a pending high surrogate escape: kept alone, or
+        (lone surrogates refused) an error at that byte, judged by the scanner as the Rust
+        core judges it."""
+        scanner = self._scanner
+        if not scanner.lone_surrogates:
+            self._scan_foreign(byte, offset)
+        scanner._flush_high(0)
 
     def _scan_foreign(self, byte: int, offset: int) -> None:
         try:
@@ -202,7 +213,7 @@ class Parser:
         if invalid or not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
             self._scan_foreign(held[0], start)
         if scanner.esc == E_AFTER_HIGH:
-            scanner._flush_high()
+            self._end_high_surrogate(held[0], start)
         limit = self._max_string_bytes
         if limit is not None and scanner.str_raw + len(held) > limit:
             offset = scanner._content_offset() + limit

@@ -123,8 +123,10 @@ class Scanner:
         max_string_bytes: Optional[int],
         max_int_digits: Optional[int],
         lenient: bool = False,
+        lone_surrogates: bool = True,
     ) -> None:
         self.sink = sink
+        self.lone_surrogates = lone_surrogates
         self.multiple = multiple
         self.allow_nan = allow_nan
         self.max_depth = max_depth
@@ -159,7 +161,7 @@ class Scanner:
         # Position at the start of the current chunk.
         self.line = 1
         self.col = 0
-        self.recent = ""
+        self.recent = b""  # the last bytes fed (for excerpts)
         self._text = ""
         self._base = 0
         self._found_byte: Optional[int] = None
@@ -263,6 +265,7 @@ class Scanner:
         if data:
             self.note_skipped(base)
             self.col += sum(1 for b in data if (b & 0xC0) != 0x80)
+            self.recent = (self.recent + data)[-m.EXCERPT_BYTES :]
 
     def note_skipped(self, offset: int) -> None:
         """Records that skipped text begins at ``offset`` (if nothing was skipped yet)."""
@@ -278,7 +281,8 @@ class Scanner:
             self.col = len(text) - text.rfind("\n") - 1
         else:
             self.col += len(text)
-        self.recent = (self.recent + text)[-m.EXCERPT_BYTES :]
+        tail = text[-m.EXCERPT_BYTES :].encode("utf-8", "surrogatepass")
+        self.recent = (self.recent + tail)[-m.EXCERPT_BYTES :]
 
     def finish(self, end_offset: int, column_shift: int = 0) -> None:
         """Ends the input at byte ``end_offset``; raises an ``is_eof`` error if the document
@@ -691,7 +695,7 @@ class Scanner:
         c = text[pos]
         st = self.esc
         if st == E_AFTER_HIGH and c != "\\":
-            self._flush_high()
+            self._flush_high(pos)
             return pos
         self._count_string_char(pos)
         if st == E_BACKSLASH:
@@ -703,7 +707,7 @@ class Scanner:
             simple = _SIMPLE_ESCAPES.get(c)
             if simple is None:
                 raise self._unexpected(pos, m.ESCAPE_CHAR)
-            self._flush_high()
+            self._flush_high(pos)
             self._emit(simple)
             self.esc = E_IDLE
             return pos + 1
@@ -715,32 +719,41 @@ class Scanner:
             self.hex_count += 1
             if self.hex_count == 4:
                 self.esc = E_IDLE
-                self._code_unit(self.hex)
+                self._code_unit(self.hex, pos)
             return pos + 1
         # E_AFTER_HIGH and a backslash: maybe the low surrogate's escape.
         self.esc = E_BACKSLASH
         return pos + 1
 
-    def _flush_high(self) -> None:
+    def _flush_high(self, pos: int) -> None:
         if self.high:
+            self._lone_surrogate(pos)
             self._emit(chr(self.high))
             self.high = 0
         if self.esc == E_AFTER_HIGH:
             self.esc = E_IDLE
 
-    def _code_unit(self, unit: int) -> None:
+    def _code_unit(self, unit: int, pos: int) -> None:
         if self.high:
             if 0xDC00 <= unit < 0xE000:
                 self._emit(chr(0x10000 + ((self.high - 0xD800) << 10) + (unit - 0xDC00)))
                 self.high = 0
                 return
+            self._lone_surrogate(pos)
             self._emit(chr(self.high))
             self.high = 0
         if 0xD800 <= unit < 0xDC00:
             self.high = unit
             self.esc = E_AFTER_HIGH
         else:
+            if 0xDC00 <= unit < 0xE000:
+                self._lone_surrogate(pos)
             self._emit(chr(unit))
+
+    def _lone_surrogate(self, pos: int) -> None:
+        """A surrogate escape turned out unpaired (at ``pos``): kept, or an error."""
+        if not self.lone_surrogates:
+            raise self._error_at(pos, m.LONE_SURROGATE)
 
     def _emit(self, piece: str) -> None:
         if not piece:
@@ -794,12 +807,17 @@ class Scanner:
             line = loc.line
             column = loc.col + loc.at + 1
         if loc.text is _FOREIGN:
-            context = self.recent
-        elif loc.text is self._text:
-            context = self.recent + loc.text[: loc.at + 1]
+            # The Rust core shows the offending byte too (decoded lossily).
+            raw = self.recent
+            if self._found_byte is not None:
+                raw += bytes([self._found_byte])
         else:
-            context = loc.text[: loc.at + 1]
-        excerpt = m.excerpt_of(context.encode("utf-8", "surrogatepass"))
+            # Up to and including the first byte of the offending character, as the core sees
+            # it (a character is judged by its first byte).
+            before = self.recent if loc.text is self._text else b""
+            raw = before + loc.text[: loc.at].encode("utf-8", "surrogatepass")
+            raw += loc.text[loc.at : loc.at + 1].encode("utf-8", "surrogatepass")[:1]
+        excerpt = m.excerpt_of(raw)
         return ScanError(msg, offset, line, column, excerpt, is_eof)
 
 

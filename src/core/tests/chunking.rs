@@ -153,9 +153,10 @@ proptest! {
         allow_nan in any::<bool>(),
         max_string_bytes in prop::option::of(0usize..6),
         lenient in any::<bool>(),
+        lone_surrogates in any::<bool>(),
     ) {
         let multiple = multiple && !lenient;
-        let opts = Options { multiple, allow_nan, max_string_bytes, lenient, max_depth: 4, ..Options::default() };
+        let opts = Options { multiple, allow_nan, max_string_bytes, lenient, lone_surrogates, max_depth: 4, ..Options::default() };
         let (whole, whole_end) = scan_chunks(&opts, [input.as_slice()]);
         let (pieces, pieces_end) = scan_chunks(&opts, split(&input, &cuts));
         prop_assert_eq!(whole, pieces);
