@@ -814,8 +814,8 @@ class Scanner:
         else:
             # Up to and including the first byte of the offending character, as the core sees
             # it (a character is judged by its first byte).
-            before = self.recent if loc.text is self._text else b""
-            raw = before + loc.text[: loc.at].encode("utf-8", "surrogatepass")
+            recent = self.recent if loc.text is self._text else b""
+            raw = recent + loc.text[: loc.at].encode("utf-8", "surrogatepass")
             raw += loc.text[loc.at : loc.at + 1].encode("utf-8", "surrogatepass")[:1]
         excerpt = m.excerpt_of(raw)
         return ScanError(msg, offset, line, column, excerpt, is_eof)
