@@ -6,6 +6,7 @@ import copy
 import json
 import math
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Union
 
 import deltajson
@@ -17,6 +18,8 @@ def strict_equal(a: Any, b: Any) -> bool:
     """Equality that also compares types (``1 != 1.0 != True``) and the sign of zero."""
     if type(a) is not type(b):
         return False
+    if isinstance(a, Decimal):
+        return repr(a) == repr(b)  # exact digits, NaN included
     if isinstance(a, float):
         if math.isnan(a):
             return math.isnan(b)

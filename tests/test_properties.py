@@ -16,46 +16,9 @@ from hypothesis import strategies as st
 
 import deltajson
 from helpers import check_snapshots, split, stream, strict_equal
+from strategies import cuts, json_texts
 
-# ---- documents --------------------------------------------------------------------------
-
-# Text with everything JSON strings can carry: escapes, astral characters (surrogate pairs
-# when escaped), and lone surrogates (only ever written as \u escapes, see `dumps`).
-any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
-plain_text = st.text(max_size=12)
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=-(10**40), max_value=10**40)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | any_text
-)
-documents = st.recursive(
-    scalars,
-    lambda children: (
-        st.lists(children, max_size=6) | st.dictionaries(plain_text, children, max_size=6)
-    ),
-    max_leaves=40,
-)
-
-
-@st.composite
-def json_texts(draw: st.DrawFn) -> tuple[Any, str]:
-    """A document and one of the many ways to write it."""
-    value = draw(documents)
-    has_surrogate = any(0xD800 <= ord(c) < 0xE000 for c in json.dumps(value, ensure_ascii=False))
-    text = json.dumps(
-        value,
-        ensure_ascii=has_surrogate or draw(st.booleans()),
-        indent=draw(st.sampled_from([None, 0, 2, "\t", " \r\n"])),
-        separators=draw(st.sampled_from([None, (",", ":"), (" , ", " : ")])),
-    )
-    return value, text
-
-
-cuts = st.lists(st.integers(min_value=0), max_size=25)
+# ---- documents: see strategies.py -------------------------------------------------------
 
 
 def run_both(chunks: list[Any], **options: Any) -> tuple[list[Any], Any]:

@@ -1,0 +1,173 @@
+"""The accumulate-and-reparse pattern: each deltajson.compat shim against the library it
+stands in for.
+
+    python benches/compat.py                      # 100 KB and 300 KB; JSON in benches/results/
+    python benches/compat.py --sizes 100000 --shims jiter langchain
+
+A streaming library keeps ``buffer += chunk`` and calls its parser on the whole buffer after
+every token-sized chunk (1-8 characters). The documents are tool-call arguments: an object
+holding a list of records (``records``), and one whose ``content`` is a long string
+(``text``). Each shim runs over the whole stream (its cost depends on having seen the previous
+buffers); the original library's cost per call grows with the buffer, so past ``--samples``
+calls it is timed on evenly spaced buffers and the total is the mean times the number of
+calls (``~``). Both sides are timed per call on the same buffers, concatenation excluded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from deltajson import compat  # noqa: E402
+from workloads import list_document, string_document, token_chunks  # noqa: E402
+
+
+def tool_arguments(shape: str, size: int) -> str:
+    """A tool call's arguments of about ``size`` bytes."""
+    if shape == "records":
+        return '{"query": "open issues", "results": ' + list_document(size) + "}"
+    body = json.loads(string_document(size))["body"]
+    return json.dumps({"path": "notes/answer.md", "content": body}, ensure_ascii=False)
+
+
+def peers() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any], bool]]:
+    """name -> (original, shim, takes bytes), for the libraries that are installed."""
+    found: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any], bool]] = {}
+    try:
+        import jiter
+
+        from deltajson.compat import jiter as jiter_shim
+
+        found["jiter"] = (
+            lambda b: jiter.from_json(b, partial_mode="trailing-strings"),
+            lambda b: jiter_shim.from_json(b, partial_mode="trailing-strings"),
+            True,
+        )
+    except ImportError:
+        pass
+    try:
+        import pydantic_core
+
+        from deltajson.compat import pydantic_core as pydantic_core_shim
+
+        found["pydantic_core"] = (
+            lambda s: pydantic_core.from_json(s, allow_partial="trailing-strings"),
+            lambda s: pydantic_core_shim.from_json(s, allow_partial="trailing-strings"),
+            False,
+        )
+    except ImportError:
+        pass
+    try:
+        import partial_json_parser
+
+        from deltajson.compat import partial_json_parser as pjp_shim
+
+        found["partial_json_parser"] = (partial_json_parser.loads, pjp_shim.loads, False)
+    except ImportError:
+        pass
+    try:
+        from langchain_core.utils.json import parse_partial_json
+
+        from deltajson.compat import langchain as langchain_shim
+
+        found["langchain"] = (parse_partial_json, langchain_shim.parse_partial_json, False)
+    except ImportError:
+        pass
+    return found
+
+
+def buffers(text: str, as_bytes: bool) -> list[Any]:
+    out: list[Any] = []
+    buffer: Any = b"" if as_bytes else ""
+    for chunk in token_chunks(text):
+        buffer += chunk.encode() if as_bytes else chunk
+        out.append(buffer)
+    return out
+
+
+def timed_calls(f: Callable[[Any], Any], calls: list[Any]) -> float:
+    """Seconds spent in ``f`` over ``calls``."""
+    total = 0.0
+    clock = time.perf_counter
+    for buffer in calls:
+        start = clock()
+        f(buffer)
+        total += clock() - start
+    return total
+
+
+def measure(shape: str, size: int, names: list[str], samples: int) -> list[dict[str, Any]]:
+    text = tool_arguments(shape, size)
+    rows = []
+    available = peers()
+    for name in names:
+        if name not in available:
+            print(f"  ({name} not installed: skipped)", file=sys.stderr)
+            continue
+        original, shim, as_bytes = available[name]
+        bufs = buffers(text, as_bytes)
+        compat.clear()
+        shim_total = timed_calls(shim, bufs)
+        step = max(1, len(bufs) // samples)
+        sampled = bufs[::step]
+        original_total = timed_calls(original, sampled) * len(bufs) / len(sampled)
+        rows.append(
+            {
+                "shape": shape,
+                "bytes": len(text.encode()),
+                "library": name,
+                "calls": len(bufs),
+                "original_ms": original_total * 1e3,
+                "original_estimated": step > 1,
+                "shim_ms": shim_total * 1e3,
+                "original_us_per_call": original_total / len(bufs) * 1e6,
+                "shim_us_per_call": shim_total / len(bufs) * 1e6,
+                "speedup": original_total / shim_total,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", nargs="*", type=int, default=[100_000, 300_000])
+    ap.add_argument("--shapes", nargs="*", default=["records", "text"])
+    ap.add_argument(
+        "--shims",
+        nargs="*",
+        default=["jiter", "pydantic_core", "partial_json_parser", "langchain"],
+    )
+    ap.add_argument("--samples", type=int, default=400, help="original calls timed per stream")
+    args = ap.parse_args()
+    rows = []
+    print(
+        f"{'document':<16} {'library':<20} {'calls':>6} {'original ms':>13} {'shim ms':>9} "
+        f"{'µs/call orig':>13} {'µs/call shim':>13} {'speedup':>8}"
+    )
+    for size in args.sizes:
+        for shape in args.shapes:
+            for row in measure(shape, size, args.shims, args.samples):
+                rows.append(row)
+                approx = "~" if row["original_estimated"] else ""
+                doc = f"{shape} {row['bytes'] // 1000} KB"
+                print(
+                    f"{doc:<16} {row['library']:<20} {row['calls']:>6} "
+                    f"{approx + format(row['original_ms'], ',.0f'):>13} "
+                    f"{row['shim_ms']:>9,.0f} {row['original_us_per_call']:>13,.1f} "
+                    f"{row['shim_us_per_call']:>13,.1f} {row['speedup']:>7,.0f}x"
+                )
+    out = HERE / "results" / "compat.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

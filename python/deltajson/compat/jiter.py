@@ -1,0 +1,114 @@
+"""``jiter.from_json`` with prefix reuse: same signature, same results, O(delta) per call on a
+growing buffer.
+
+::
+
+    from deltajson.compat import jiter
+
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        value = jiter.from_json(buffer, partial_mode="trailing-strings")
+
+Each call on a buffer that extends the previous one feeds only the new bytes to the parser
+kept for it (see ``deltajson.compat``). Results, including jiter's quirks in partial mode
+(``deltajson.compat._jiter_rules``), are jiter's; error messages follow jiter's wording where
+the cause is the same. ``float_mode="lossless-float"`` returns jiter's own ``LosslessFloat``,
+so it needs jiter installed and is passed to it unaccelerated.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from deltajson.compat import _jiter_rules
+from deltajson.compat._jiter_rules import check_cache_mode
+from deltajson.compat._reuse import PrefixCache
+
+__all__ = ["cache", "from_json"]
+
+#: The streams this shim keeps (``deltajson.compat.configure`` sets its bounds).
+cache = PrefixCache()
+
+_FLOAT_ERROR = "Invalid float mode, should be `'float'`, `'decimal'` or `'lossless-float'`"
+
+
+def from_json(
+    json_data: bytes,
+    /,
+    *,
+    allow_inf_nan: bool = True,
+    cache_mode: Union[bool, Literal["all", "keys", "none"]] = "all",
+    partial_mode: Union[bool, Literal["off", "on", "trailing-strings"]] = False,
+    catch_duplicate_keys: bool = False,
+    float_mode: Literal["float", "decimal", "lossless-float"] = "float",
+) -> Any:
+    """Parses ``json_data`` exactly as ``jiter.from_json`` does.
+
+    Args:
+        json_data: the whole buffer so far (``bytes``, as jiter requires).
+        allow_inf_nan: accept ``NaN``, ``Infinity`` and ``-Infinity``.
+        cache_mode: jiter's string cache setting; accepted and checked, without effect on
+            results (deltajson has its own bounded key cache).
+        partial_mode: ``False``/``"off"``, ``True``/``"on"`` (unfinished strings left out)
+            or ``"trailing-strings"`` (kept).
+        catch_duplicate_keys: raise on a key repeated within one object.
+        float_mode: ``"float"``, ``"decimal"`` or ``"lossless-float"``.
+
+    Raises:
+        ValueError: the data is invalid (or incomplete without ``partial_mode``).
+        TypeError: an argument of the wrong type.
+    """
+    if type(json_data) is not bytes:
+        raise TypeError(f"'{type(json_data).__name__}' object is not an instance of 'bytes'")
+    # Options seen before skip their checks; the key holds the types, since 1 == True.
+    options = (allow_inf_nan, cache_mode, partial_mode, catch_duplicate_keys, float_mode)
+    key = (*options, *map(type, options))
+    try:
+        config = _CONFIGS.get(key)
+    except TypeError:  # unhashable: invalid anyway, the checks below say how
+        config = None
+    if config is None:
+        config = _config(*options)
+        if config is None:
+            import jiter  # float_mode="lossless-float": jiter's own type
+
+            return jiter.from_json(
+                json_data,
+                allow_inf_nan=allow_inf_nan,
+                cache_mode=cache_mode,
+                partial_mode=partial_mode,
+                catch_duplicate_keys=catch_duplicate_keys,
+                float_mode=float_mode,
+            )
+        if len(_CONFIGS) < 64:
+            _CONFIGS[key] = config
+    return _jiter_rules.parse(cache, json_data, config)
+
+
+def _config(
+    allow_inf_nan: object,
+    cache_mode: object,
+    partial_mode: object,
+    catch_duplicate_keys: object,
+    float_mode: object,
+) -> Optional[_jiter_rules.Config]:
+    """Checks the options as jiter does (same exceptions); ``None`` for lossless floats."""
+    inf_nan, duplicates = _flag(allow_inf_nan), _flag(catch_duplicate_keys)
+    mode = _jiter_rules.partial_mode(partial_mode)
+    check_cache_mode(cache_mode)
+    if float_mode == "lossless-float":
+        return None
+    if float_mode not in ("float", "decimal"):
+        raise (ValueError if isinstance(float_mode, str) else TypeError)(_FLOAT_ERROR)
+    return _jiter_rules.Config(bytes, inf_nan, mode, duplicates, float_mode == "decimal", False)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"'{type(value).__name__}' object is not an instance of 'bool'")
+    return value
+
+
+# Options already checked, by the arguments (and their types) that gave them.
+_CONFIGS: dict[tuple[Any, ...], _jiter_rules.Config] = {}

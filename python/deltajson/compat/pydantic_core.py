@@ -1,0 +1,87 @@
+"""``pydantic_core.from_json`` with prefix reuse: same signature, same results, O(delta) per call
+on a growing buffer.
+
+::
+
+    from deltajson.compat import pydantic_core
+
+    value = pydantic_core.from_json(buffer, allow_partial="trailing-strings")
+
+pydantic_core parses JSON with jiter, so the rules are jiter's
+(``deltajson.compat._jiter_rules``): floats as ``float``, ``NaN``/``Infinity`` accepted by
+default, 201 levels of nesting at most.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Union
+
+from deltajson.compat import _jiter_rules
+from deltajson.compat._jiter_rules import check_cache_mode
+from deltajson.compat._reuse import PrefixCache
+
+__all__ = ["cache", "from_json"]
+
+#: The streams this shim keeps (``deltajson.compat.configure`` sets its bounds).
+cache = PrefixCache()
+
+
+def from_json(
+    data: Union[str, bytes, bytearray],
+    *,
+    allow_inf_nan: bool = True,
+    cache_strings: Union[bool, Literal["all", "keys", "none"]] = True,
+    allow_partial: Union[bool, Literal["off", "on", "trailing-strings"]] = False,
+) -> Any:
+    """Parses ``data`` exactly as ``pydantic_core.from_json`` does.
+
+    Args:
+        data: the whole buffer so far.
+        allow_inf_nan: accept ``NaN``, ``Infinity`` and ``-Infinity``.
+        cache_strings: pydantic_core's string cache setting; accepted, without effect on
+            results.
+        allow_partial: ``False``/``"off"``, ``True``/``"on"`` (unfinished strings left out)
+            or ``"trailing-strings"`` (kept).
+
+    Raises:
+        ValueError: the data is invalid (or incomplete without ``allow_partial``).
+        TypeError: ``data`` is not ``str``, ``bytes`` or ``bytearray``.
+    """
+    if isinstance(data, bytearray):
+        # Mutable: the kept stream needs its own copy to compare the next buffer with.
+        data = bytes(data)
+    elif not isinstance(data, (str, bytes)):
+        raise TypeError("Expected bytes, bytearray or str")
+    options = (allow_inf_nan, cache_strings, allow_partial)
+    key = (type(data), *options, *map(type, options))
+    try:
+        config = _CONFIGS.get(key)
+    except TypeError:  # unhashable: invalid anyway, the checks below say how
+        config = None
+    if config is None:
+        config = _config(type(data), *options)
+        if len(_CONFIGS) < 64:
+            _CONFIGS[key] = config
+    return _jiter_rules.parse(cache, data, config)
+
+
+def _config(
+    text_type: type, allow_inf_nan: object, cache_strings: object, allow_partial: object
+) -> _jiter_rules.Config:
+    """Checks the options as pydantic_core does (same exceptions)."""
+    if not isinstance(allow_inf_nan, bool):
+        kind = type(allow_inf_nan).__name__
+        raise TypeError(f"argument 'allow_inf_nan': '{kind}' object is not an instance of 'bool'")
+    try:
+        check_cache_mode(cache_strings)
+    except TypeError as e:
+        raise TypeError(f"argument 'cache_strings': {e}") from None
+    try:
+        mode = _jiter_rules.partial_mode(allow_partial)
+    except TypeError as e:
+        raise TypeError(f"argument 'allow_partial': {e}") from None
+    return _jiter_rules.Config(text_type, allow_inf_nan, mode, False, False, True)
+
+
+# Options already checked, by the arguments (and their types) that gave them.
+_CONFIGS: dict[tuple[Any, ...], _jiter_rules.Config] = {}
