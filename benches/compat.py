@@ -10,7 +10,7 @@ holding a list of records (``records``), and one whose ``content`` is a long str
 (``text``). Each shim runs over the whole stream (its cost depends on having seen the previous
 buffers); the original library's cost per call grows with the buffer, so past ``--samples``
 calls it is timed on evenly spaced buffers and the total is the mean times the number of
-calls (``~``). Both sides are timed per call on the same buffers, concatenation excluded.
+calls (``~``). Both sides run the same pattern, timed per call, concatenation excluded.
 """
 
 from __future__ import annotations
@@ -84,24 +84,22 @@ def peers() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any], bool]
     return found
 
 
-def buffers(text: str, as_bytes: bool) -> list[Any]:
-    out: list[Any] = []
-    buffer: Any = b"" if as_bytes else ""
-    for chunk in token_chunks(text):
-        buffer += chunk.encode() if as_bytes else chunk
-        out.append(buffer)
-    return out
-
-
-def timed_calls(f: Callable[[Any], Any], calls: list[Any]) -> float:
-    """Seconds spent in ``f`` over ``calls``."""
+def stream_calls(f: Callable[[Any], Any], chunks: list[Any], every: int = 1) -> tuple[float, int]:
+    """Runs the pattern: ``buffer += chunk`` for every chunk, ``f(buffer)`` after every
+    ``every``-th one. Returns the seconds spent in ``f`` (the concatenation excluded: both
+    sides pay it) and the number of calls timed."""
     total = 0.0
+    calls = 0
     clock = time.perf_counter
-    for buffer in calls:
-        start = clock()
-        f(buffer)
-        total += clock() - start
-    return total
+    buffer = chunks[0][:0]
+    for i, chunk in enumerate(chunks):
+        buffer += chunk
+        if i % every == 0:
+            start = clock()
+            f(buffer)
+            total += clock() - start
+            calls += 1
+    return total, calls
 
 
 def measure(shape: str, size: int, names: list[str], samples: int) -> list[dict[str, Any]]:
@@ -113,23 +111,25 @@ def measure(shape: str, size: int, names: list[str], samples: int) -> list[dict[
             print(f"  ({name} not installed: skipped)", file=sys.stderr)
             continue
         original, shim, as_bytes = available[name]
-        bufs = buffers(text, as_bytes)
+        chunks: list[Any] = token_chunks(text)
+        if as_bytes:
+            chunks = [c.encode() for c in chunks]
         compat.clear()
-        shim_total = timed_calls(shim, bufs)
-        step = max(1, len(bufs) // samples)
-        sampled = bufs[::step]
-        original_total = timed_calls(original, sampled) * len(bufs) / len(sampled)
+        shim_total, calls = stream_calls(shim, chunks)
+        step = max(1, calls // samples)
+        sampled, timed = stream_calls(original, chunks, step)
+        original_total = sampled * calls / timed
         rows.append(
             {
                 "shape": shape,
                 "bytes": len(text.encode()),
                 "library": name,
-                "calls": len(bufs),
+                "calls": calls,
                 "original_ms": original_total * 1e3,
                 "original_estimated": step > 1,
                 "shim_ms": shim_total * 1e3,
-                "original_us_per_call": original_total / len(bufs) * 1e6,
-                "shim_us_per_call": shim_total / len(bufs) * 1e6,
+                "original_us_per_call": original_total / calls * 1e6,
+                "shim_us_per_call": shim_total / calls * 1e6,
                 "speedup": original_total / shim_total,
             }
         )
