@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from loopback import replay_server
+from provider_sse import fixture
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -22,7 +25,14 @@ def test_readme_examples(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deltajson._api, "DEFAULT_BACKEND", backend)
     blocks = python_blocks()
     assert len(blocks) >= 4
-    namespace: dict[str, object] = {}
+    with replay_server() as provider:
+        # The SDK examples talk to a local replay of the providers' streams.
+        provider.add("gpt-4o", fixture("openai_chat_trip.sse"))
+        provider.add("claude-opus-4-6", fixture("anthropic_tool_use.sse"))
+        run_blocks(blocks, {"BASE_URL": provider.url}, backend)
+
+
+def run_blocks(blocks: list[str], namespace: dict[str, object], backend: str) -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     for i, block in enumerate(blocks):
         test = doctest.DocTestParser().get_doctest(

@@ -65,10 +65,76 @@ def parse_partial_json(s: str, *, strict: bool = False) -> Any:
     stream = cache.open(str, s, _new_stream)
     try:
         if stream.error is not None:
+            if not _may_start_json(s):
+                return _prose(stream, s)
             return _delegate(s, strict)
         return _render(stream)
     finally:
         cache.keep(str, stream)
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # json.loads's
+_WORDS = {"t": "true", "f": "false", "n": "null", "N": "NaN", "I": "Infinity"}
+
+
+def _may_start_json(s: str) -> bool:
+    """Whether some prefix of ``s`` (with closing brackets) could be a JSON value:
+    ``s`` starts, after whitespace, with a bracket, a quote, a number or a literal word
+    (or a piece of one)."""
+    at = _WHITESPACE.match(s).end()  # type: ignore[union-attr]
+    first = s[at : at + 1]
+    word = _WORDS.get(first)
+    if word is None:
+        return first in '-{["0123456789'
+    start = s[at : at + len(word)]
+    return word.startswith(start)
+
+
+class _Brackets:
+    """LangChain's bracket scan, kept up to date O(delta) per call: whether a closing bracket
+    outside strings fails to match (LangChain then returns ``None``)."""
+
+    __slots__ = ("escaped", "in_string", "mismatch", "scanned", "stack")
+
+    def __init__(self) -> None:
+        self.scanned = 0
+        self.in_string = self.escaped = self.mismatch = False
+        self.stack: list[str] = []
+
+    def update(self, text: str) -> bool:
+        if self.mismatch:
+            return True
+        new = text[self.scanned :]
+        self.scanned = len(text)
+        in_string, escaped, stack = self.in_string, self.escaped, self.stack
+        for char in new:
+            if in_string:
+                if char == '"' and not escaped:
+                    in_string = False
+                elif char == "\\":
+                    escaped = not escaped
+                elif char != "\n" or escaped:
+                    escaped = False
+            elif char == '"':
+                in_string, escaped = True, False
+            elif char == "{" or char == "[":
+                stack.append("}" if char == "{" else "]")
+            elif char == "}" or char == "]":
+                if not stack or stack.pop() != char:
+                    self.mismatch = True
+                    return True
+        self.in_string, self.escaped = in_string, escaped
+        return False
+
+
+def _prose(stream: Stream, s: str) -> Any:
+    """Text that does not start like JSON: every text LangChain tries starts with the same
+    character, so none parses — unless its bracket scan stops first, with ``None``."""
+    if stream.extra is None:
+        stream.extra = _Brackets()
+    if stream.extra.update(s):
+        return None
+    return json.loads(s)  # raises at the first character, as LangChain's last resort does
 
 
 def _new_stream() -> Stream:
