@@ -18,6 +18,7 @@ from deltajson._api import BACKENDS, Parser, default_backend, loads
 from deltajson._errors import (
     IncompleteJSONError,
     JSONError,
+    ProviderError,
     Refusal,
     SchemaMismatch,
     StreamError,
@@ -46,11 +47,16 @@ _MODELS = (
     "stream_fields",
     "stream_items",
     "stream_model",
+    "stream_tool_calls",
 )
 
 
 def __getattr__(name: str) -> object:
     if name in _MODELS:
+        if name == "stream_tool_calls":
+            from deltajson.tool_calls import stream_tool_calls
+
+            return stream_tool_calls
         from deltajson import models
 
         return getattr(models, name)
@@ -66,6 +72,7 @@ __all__ = [
     "ModelStream",
     "Parser",
     "Partial",
+    "ProviderError",
     "Refusal",
     "SchemaMismatch",
     "StreamError",
@@ -87,5 +94,6 @@ __all__ = [
     "stream_fields",
     "stream_items",
     "stream_model",
+    "stream_tool_calls",
     "to_json_patch",
 ]

@@ -137,3 +137,18 @@ class Refusal(StreamError):
     def __init__(self, message: str, *, partial: Any = None, raw: str = "") -> None:
         super().__init__(message, partial=partial, raw=raw)
         self.message = message
+
+
+class ProviderError(StreamError):
+    """The provider reported an error in the stream (an SSE ``error`` event, an error object,
+    or the SDK's own stream error, which is ``__cause__``).
+
+    Attributes:
+        kind: The provider's error type, e.g. ``"overloaded_error"`` or ``"server_error"``.
+        body: The error payload as the provider sent it (a dict), when there is one.
+    """
+
+    def __init__(self, message: str, *, kind: str, body: Any = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.body = body

@@ -61,6 +61,18 @@ def from_json(
     """
     if type(json_data) is not bytes:
         raise TypeError(f"'{type(json_data).__name__}' object is not an instance of 'bytes'")
+    if (
+        allow_inf_nan is True
+        and catch_duplicate_keys is False
+        and type(cache_mode) is str
+        and cache_mode == "all"
+        and type(float_mode) is str
+        and float_mode == "float"
+    ):
+        # What streaming libraries pass: skip building the full key of the options.
+        config = _BY_PARTIAL_MODE.get((partial_mode, type(partial_mode)))
+        if config is not None:
+            return _jiter_rules.parse(cache, json_data, config)
     # Options seen before skip their checks; the key holds the types, since 1 == True.
     options = (allow_inf_nan, cache_mode, partial_mode, catch_duplicate_keys, float_mode)
     key = (*options, *map(type, options))
@@ -112,3 +124,10 @@ def _flag(value: object) -> bool:
 
 # Options already checked, by the arguments (and their types) that gave them.
 _CONFIGS: dict[tuple[Any, ...], _jiter_rules.Config] = {}
+# The configs of every partial mode with the other options at their defaults.
+_BY_PARTIAL_MODE = {
+    (mode, type(mode)): _jiter_rules.Config(
+        bytes, True, _jiter_rules.partial_mode(mode), False, False, False
+    )
+    for mode in (False, True, "off", "on", "trailing-strings")
+}
