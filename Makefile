@@ -18,13 +18,14 @@ demo: install  ## Install, then stream an embedded LLM reply through the parser
 	deltajson demo
 
 .PHONY: install-test
-install-test:  ## Install the package (editable, release build) with the test tools
+install-test:  ## Install the package (editable, release build) with the test tools and Chromium
 	$(PIP) install --quiet -e '.[test]'
+	scripts/install-browser
 
 .PHONY: test
 test: install-test lint  ## Install what tests need, lint, then run cargo test and pytest
 	cargo test --quiet
-	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PYTHON) -m pytest -q
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) DELTAJSON_REQUIRE_BROWSER=1 $(PYTHON) -m pytest -q
 
 .PHONY: lint
 lint:  ## rustfmt, clippy, ruff, mypy --strict

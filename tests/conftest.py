@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,3 +26,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 def backend(request: pytest.FixtureRequest) -> str:
     """Each engine in turn."""
     return str(request.param)
+
+
+_STARTED = time.time()
+ARTIFACTS = Path(__file__).resolve().parent.parent / "target" / "test-artifacts"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Names the screenshots the browser test saved in this run (test artifacts)."""
+    for path in sorted(ARTIFACTS.glob("*.png")):
+        if path.stat().st_mtime >= _STARTED:
+            terminalreporter.write_line(f"browser screenshot: {path}")

@@ -378,7 +378,9 @@ def anthropic_messages(
 
 def trip_plan() -> str:
     """The structured reply the transcripts carry (deltajson's demo document, compacted)."""
-    text = (ROOT / "python" / "deltajson" / "data" / "trip_plan.json").read_text("utf-8")
+    text = (ROOT / "python" / "deltajson" / "data" / "recordings" / "trip_plan.json").read_text(
+        "utf-8"
+    )
     return json.dumps(json.loads(text), ensure_ascii=False)
 
 

@@ -73,6 +73,10 @@ class ModelEngine:
         #: only once asked for (``record_events``), so a long stream keeps nothing.
         self.record_events = False
         self.events: list[tuple[Path, Any]] = []
+        #: The parser's ops since the last ``take_ops()`` (for the SSE helper), recorded
+        #: only when ``record_ops`` is set.
+        self.record_ops = False
+        self.ops: list[tuple[str, Path, Any]] = []
         self.changed = False
         self._raw: list[str] = []
 
@@ -84,12 +88,22 @@ class ModelEngine:
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
             self._raw.append(bytes(chunk).decode("utf-8", "replace"))
         self.parser.feed(chunk)  # also rejects what is not a chunk, with a clear TypeError
-        self._apply(self.parser.changes())
+        self._apply(self._changes())
 
     def finish(self) -> Any:
         self.parser.finish()
-        self._apply(self.parser.changes())
+        self._apply(self._changes())
         return self.final
+
+    def _changes(self) -> list[tuple[str, Path, Any]]:
+        ops: list[tuple[str, Path, Any]] = self.parser.changes()
+        if self.record_ops:
+            self.ops.extend(ops)
+        return ops
+
+    def take_ops(self) -> list[tuple[str, Path, Any]]:
+        ops, self.ops = self.ops, []
+        return ops
 
     @property
     def raw(self) -> str:

@@ -1,4 +1,4 @@
-"""The ``deltajson`` command: ``demo`` and ``parse``.
+"""The ``deltajson`` command: ``demo``, ``parse`` and ``serve``.
 
 ``cli(*argv)`` is a plain function that returns the exit code, so tests call it directly;
 ``main()`` is the console-script entry point.
@@ -33,7 +33,9 @@ def token_chunks(text: str, seed: int = 3) -> list[str]:
 
 def demo_document() -> str:
     """The embedded recording of a structured LLM reply."""
-    return resources.files("deltajson").joinpath("data/trip_plan.json").read_text("utf-8")
+    return (
+        resources.files("deltajson").joinpath("data/recordings/trip_plan.json").read_text("utf-8")
+    )
 
 
 def _render(value: Any, width: int) -> list[str]:
@@ -143,7 +145,29 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--chunk-size", type=int, default=65536, help="largest read, in bytes")
     parse.add_argument("--multiple", action="store_true", help="a stream of values (JSON Lines)")
     parse.add_argument("--backend", choices=BACKENDS, default=None)
+    serve = sub.add_parser(
+        "serve", help="serve the browser demo: recordings streamed over SSE (deltajson[serve])"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     return ap
+
+
+def run_serve(args: argparse.Namespace, out: IO[str]) -> int:
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        sys.stderr.write(
+            "deltajson: serve needs starlette and uvicorn: pip install 'deltajson[serve]'\n"
+        )
+        return 2
+    from deltajson.serve import run
+
+    out.write(f"deltajson demo on http://{args.host}:{args.port}/ (Ctrl-C stops)\n")
+    out.flush()
+    run(args.host, args.port)
+    return 0
 
 
 def cli(*argv: str, out: Optional[IO[str]] = None) -> int:
@@ -154,6 +178,8 @@ def cli(*argv: str, out: Optional[IO[str]] = None) -> int:
         if args.command == "demo":
             live = not args.no_live and stream.isatty()
             return run_demo(stream, delay=args.delay, backend=args.backend, live=live)
+        if args.command == "serve":
+            return run_serve(args, stream)
         return run_parse(args, stream)
     except (OSError, ValueError) as e:
         sys.stderr.write(f"deltajson: {e}\n")

@@ -1,0 +1,84 @@
+"""The demo page in a real headless Chromium: partial values appear before the stream ends,
+then the final value; errors are shown. Screenshots are saved as test artifacts.
+
+Needs Debian's ``chromium`` (``scripts/install-browser`` installs it; ``make test`` runs it)
+and the ``playwright`` package. Without a browser the tests are skipped, unless
+``DELTAJSON_REQUIRE_BROWSER=1`` (as in ``make test``) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conftest import ARTIFACTS
+from deltajson.serve import create_app, recording
+from test_sse import Server
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+if CHROMIUM is None:
+    if os.environ.get("DELTAJSON_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("chromium is not installed: run scripts/install-browser")
+    pytest.skip("chromium is not installed (scripts/install-browser)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with Server(create_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+def test_page_shows_partial_values_then_the_final_value(browser: Any, base_url: str) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base_url}/?recording=trip_plan&delay=15&autostart")
+    # Mid-stream: the title is there, the status says streaming, the bar is part-way.
+    page.wait_for_selector("[data-path='/title'].done", timeout=10_000)
+    assert page.locator("body").get_attribute("data-state") == "streaming"
+    assert page.text_content("#status").startswith("streaming")
+    progress = float(page.eval_on_selector("#progress", "e => e.value"))
+    assert 0 < progress < 1
+    assert "Three days in Lisbon" in page.text_content("#view")
+    assert page.locator(".field.pending").count() > 0  # fields still filling in
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-partial.png"), full_page=True)
+    # The end: everything rendered, marked done.
+    page.wait_for_selector("body[data-state='complete']", timeout=30_000)
+    view = page.text_content("#view")
+    final = json.loads(recording("trip_plan"))
+    for day in final["days"]:
+        for stop in day["stops"]:
+            assert stop["name"] in view
+    assert page.locator(".field.pending").count() == 0
+    assert float(page.eval_on_selector("#progress", "e => e.value")) == 1
+    page.screenshot(path=str(ARTIFACTS / "demo-final.png"), full_page=True)
+    assert errors == []
+
+
+def test_page_shows_errors(browser: Any, base_url: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{base_url}/?recording=broken_reply&delay=0&autostart")
+    page.wait_for_selector("body[data-state='error']", timeout=10_000)
+    message = page.text_content("#error")
+    assert message.startswith("JSONError: expected ',' or ']'")
+    assert "Taylor's" in page.text_content("#view")  # what arrived before stays shown
+    page.screenshot(path=str(ARTIFACTS / "demo-error.png"), full_page=True)
