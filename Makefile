@@ -14,7 +14,8 @@ install:  ## Build the extension (release) and install the package
 	$(PIP) install --quiet .
 
 .PHONY: demo
-demo: install  ## Install, then stream an embedded LLM reply through the parser
+demo:  ## Install (with the CLI extras), then stream a recorded LLM reply into a live view
+	$(PIP) install --quiet '.[cli]'
 	deltajson demo
 
 .PHONY: install-test
@@ -44,8 +45,8 @@ bench-peers:  ## Install the peer parsers the benchmark compares against
 	$(PIP) install --quiet --upgrade --target benches/.peers/sjp-python streaming-json-parser
 
 .PHONY: bench
-bench: install bench-peers  ## Compare with peers on token-chunk streams; table + benches/results/compare.json
-	$(PYTHON) benches/compare.py
+bench: install bench-peers  ## Compare with peers on token-chunk streams; table, JSON and chart in benches/results/
+	$(PYTHON) benches/compare.py --plot benches/results/compare.png
 
 .PHONY: clean
 clean:  ## Remove build products

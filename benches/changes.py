@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 
 import deltajson  # noqa: E402
 from deltajson import JsonPatcher  # noqa: E402
-from workloads import SHAPES, SIZES, document, token_chunks  # noqa: E402
+from deltajson.bench import BENCH_SEED, SHAPES, SIZES, document, token_chunks  # noqa: E402
 
 
 def dumps(value: Any) -> int:
@@ -123,7 +123,7 @@ def main() -> None:
     for shape in SHAPES:
         for size in args.sizes:
             text = document(shape, size)
-            chunks = token_chunks(text)
+            chunks = token_chunks(text, BENCH_SEED)
             row: dict[str, Any] = {
                 "shape": shape,
                 "size": size,

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from deltajson import compat  # noqa: E402
-from workloads import list_document, string_document, token_chunks  # noqa: E402
+from deltajson.bench import BENCH_SEED, list_document, string_document, token_chunks  # noqa: E402
 
 
 def tool_arguments(shape: str, size: int) -> str:
@@ -111,7 +111,7 @@ def measure(shape: str, size: int, names: list[str], samples: int) -> list[dict[
             print(f"  ({name} not installed: skipped)", file=sys.stderr)
             continue
         original, shim, as_bytes = available[name]
-        chunks: list[Any] = token_chunks(text)
+        chunks: list[Any] = token_chunks(text, BENCH_SEED)
         if as_bytes:
             chunks = [c.encode() for c in chunks]
         compat.clear()

@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 import deltajson  # noqa: E402
 from deltajson import Partial  # noqa: E402
-from workloads import SIZES, list_document, token_chunks  # noqa: E402
+from deltajson.bench import BENCH_SEED, SIZES, list_document, token_chunks  # noqa: E402
 
 
 class Record(BaseModel):
@@ -119,7 +119,7 @@ def main() -> None:
     )
     for size in args.sizes:
         text = document(size)
-        chunks = token_chunks(text)
+        chunks = token_chunks(text, BENCH_SEED)
         ours = summarize(deltajson_per_chunk(chunks), len(chunks), False)
         live = summarize(deltajson_per_chunk(chunks, copy=False), len(chunks), False)
         theirs_times, est = instructor_per_chunk(chunks, args.sample_above)

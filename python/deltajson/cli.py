@@ -1,98 +1,44 @@
-"""The ``deltajson`` command: ``demo``, ``parse`` and ``serve``.
+"""The ``deltajson`` command: ``demo``, ``parse``, ``bench`` and ``serve``.
 
 ``cli(*argv)`` is a plain function that returns the exit code, so tests call it directly;
-``main()`` is the console-script entry point.
+``main()`` is the console-script entry point. Failures are one line on stderr and a non-zero
+exit code (1: the input is invalid JSON; 2: a usage, file or missing-dependency error), never
+a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
-import time
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from typing import IO, Any, Optional
 
 import deltajson
 from deltajson._api import BACKENDS
-from deltajson.select import value_at
+from deltajson.bench import token_chunks
+from deltajson.patch import JsonPatcher, json_pointer
+
+__all__ = ["build_parser", "cli", "main", "token_chunks"]
+
+PARSE_FORMATS = ("snapshot", "patch", "events", "items", "final")
 
 
-def token_chunks(text: str, seed: int = 3) -> list[str]:
-    """Splits text the way an LLM streams it: pieces of 1 to 8 characters."""
-    rng = random.Random(seed)
-    chunks, i = [], 0
-    while i < len(text):
-        step = rng.randint(1, 8)
-        chunks.append(text[i : i + step])
-        i += step
-    return chunks
+class MissingExtra(Exception):
+    """A command needs packages that are not installed (say which, and how to get them)."""
 
 
-def demo_document() -> str:
-    """The embedded recording of a structured LLM reply."""
-    return (
-        resources.files("deltajson").joinpath("data/recordings/trip_plan.json").read_text("utf-8")
-    )
+def _need(extra: str, *modules: str) -> None:
+    for module in modules:
+        try:
+            __import__(module)
+        except ImportError:
+            names = " and ".join(modules)
+            hint = f"pip install 'deltajson[{extra}]'"
+            raise MissingExtra(f"this command needs {names}: {hint}") from None
 
 
-def _render(value: Any, width: int) -> list[str]:
-    text = json.dumps(value, ensure_ascii=False, indent=2) if value is not None else "…"
-    return [line[: width - 1] for line in text.splitlines()]
-
-
-def run_demo(out: IO[str], *, delay: float, backend: Optional[str], live: bool) -> int:
-    text = demo_document()
-    chunks = token_chunks(text)
-    parser = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
-    spent = 0.0
-    drawn = 0
-    width = 100
-    for n, chunk in enumerate(chunks, 1):
-        start = time.perf_counter()
-        parser.feed(chunk)
-        value = parser.snapshot()
-        spent += time.perf_counter() - start
-        if live:
-            lines = _render(value, width)[-30:]
-            status = (
-                f"chunk {n}/{len(chunks)}  {parser.offset} bytes  status={parser.status}"
-                f"  path={'/'.join(map(str, parser.path)) or '-'}"
-            )
-            # Move up over the previous frame and redraw it.
-            out.write((f"\x1b[{drawn}F" if drawn else "") + "\x1b[J")
-            out.write("\n".join([status, *lines]) + "\n")
-            out.flush()
-            drawn = len(lines) + 1
-            time.sleep(delay)
-        elif n % 25 == 0 or n == len(chunks):
-            path = parser.path
-            out.write(
-                f"{parser.offset:5d} bytes  {parser.status:8s}  "
-                f"{'/'.join(map(str, path)) or '(root)':24s} "
-                f"{json.dumps(value_at(value, path), ensure_ascii=False)[:60]}\n"
-            )
-    final = parser.finish()
-    # What re-parsing the whole buffer after every chunk (the usual approach) costs here.
-    reparse, buffer = 0.0, ""
-    for chunk in chunks:
-        buffer += chunk
-        start = time.perf_counter()
-        deltajson.loads(buffer)
-        reparse += time.perf_counter() - start
-    out.write(
-        f"\nfinal value has {len(final['days'])} days, "
-        f"{sum(len(d['stops']) for d in final['days'])} stops.\n"
-    )
-    out.write(
-        f"{len(chunks)} chunks: feed + snapshot took {spent * 1e3:.2f} ms in total "
-        f"({parser.backend} engine); re-parsing the whole buffer after every chunk, as "
-        f"most stacks do, took {reparse * 1e3:.2f} ms with the same engine "
-        f"({reparse / spent:.0f}x more).\n"
-    )
-    return 0
+# ---- parse ---------------------------------------------------------------------------------
 
 
 def read_chunks(source: IO[bytes], size: int) -> Iterator[bytes]:
@@ -105,63 +51,93 @@ def read_chunks(source: IO[bytes], size: int) -> Iterator[bytes]:
         yield chunk
 
 
+def _line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) + "\n"
+
+
+class _Printer:
+    """Writes what one ``--format`` prints after each chunk and at the end."""
+
+    def __init__(self, args: argparse.Namespace, parser: Any, out: IO[str]) -> None:
+        self.format, self.parser, self.out = args.format, parser, out
+        self.patcher = JsonPatcher()
+        if self.format in ("patch", "events"):
+            parser.changes()  # start recording: ops from the first byte on
+        elif self.format == "items":
+            parser.select(deltajson.parse_path(args.path), drop=True)
+
+    def after_chunk(self) -> None:
+        if self.format == "snapshot":
+            self.out.write(_line(self.parser.snapshot()))
+        else:
+            self.pending()
+
+    def at_end(self, final: Any) -> None:
+        self.pending()
+        if self.format in ("snapshot", "final"):
+            self.out.write(_line(final))
+
+    def pending(self) -> None:
+        """Prints what was read since the last call (not for ``snapshot``/``final``)."""
+        if self.format == "patch":
+            ops = self.patcher.patch(self.parser.changes())
+            if ops:
+                self.out.write(_line(ops))
+        elif self.format == "events":
+            for op, path, value in self.parser.changes():
+                self.out.write(_line({"op": op, "path": json_pointer(path), "value": value}))
+        elif self.format == "items":
+            for _, value in self.parser.pop_selected():
+                self.out.write(_line(value))
+
+
 def run_parse(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.chunk_size < 1:
+        raise ValueError("--chunk-size must be at least 1")
+    if args.path is not None and args.format != "items":
+        raise ValueError("--path selects items: use it with --format items")
+    if args.format == "items" and args.path is None:
+        args.path = "$[*]"  # each item of a top-level array, or each value with --multiple
+    deltajson.parse_path(args.path or "$")  # a bad path is a usage error before any read
+    parser = deltajson.Parser(multiple=args.multiple, lenient=args.lenient, backend=args.backend)
+    printer = _Printer(args, parser, out)
     source = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
-    parser = deltajson.Parser(multiple=args.multiple, backend=args.backend)
     try:
         with source:
             for chunk in read_chunks(source, args.chunk_size):
                 parser.feed(chunk)
-                if args.format == "snapshot":
-                    out.write(json.dumps(parser.snapshot(), ensure_ascii=False) + "\n")
-        final = parser.finish()
+                printer.after_chunk()
+                out.flush()
+        printer.at_end(parser.finish())
     except deltajson.JSONError as e:
+        printer.pending()  # what was read before the error is printed, then the error
         sys.stderr.write(f"deltajson: {args.file}: {e}\n")
         return 1
-    out.write(json.dumps(final, ensure_ascii=False) + "\n")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="deltajson",
-        description="Truly incremental partial-JSON parsing: feed(delta) costs O(delta).",
-    )
-    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser("demo", help="stream an embedded LLM reply and show it filling in")
-    demo.add_argument(
-        "--delay", type=float, default=0.01, help="seconds between chunks (live view)"
-    )
-    demo.add_argument("--backend", choices=BACKENDS, default=None)
-    demo.add_argument("--no-live", action="store_true", help="print progress lines, no redrawing")
-    parse = sub.add_parser("parse", help="parse JSON from a file or stdin as it arrives")
-    parse.add_argument("file", nargs="?", default="-", help="a file, or - for stdin (default)")
-    parse.add_argument(
-        "--format",
-        choices=["snapshot", "final"],
-        default="snapshot",
-        help="a JSON line per chunk (snapshot) or only the final value",
-    )
-    parse.add_argument("--chunk-size", type=int, default=65536, help="largest read, in bytes")
-    parse.add_argument("--multiple", action="store_true", help="a stream of values (JSON Lines)")
-    parse.add_argument("--backend", choices=BACKENDS, default=None)
-    serve = sub.add_parser(
-        "serve", help="serve the browser demo: recordings streamed over SSE (deltajson[serve])"
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    return ap
+# ---- demo, bench, serve --------------------------------------------------------------------
+
+
+def run_demo_command(args: argparse.Namespace, out: IO[str]) -> int:
+    _need("cli", "rich", "pydantic")
+    from deltajson._demo import run_demo
+
+    live = args.live if args.live is not None else out.isatty()
+    return run_demo(out, name=args.recording, delay=args.delay, backend=args.backend, live=live)
+
+
+def run_bench(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.plot:
+        _need("bench", "matplotlib")
+    from deltajson import bench
+
+    bench.main(args, out)
+    return 0
 
 
 def run_serve(args: argparse.Namespace, out: IO[str]) -> int:
-    try:
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        sys.stderr.write(
-            "deltajson: serve needs starlette and uvicorn: pip install 'deltajson[serve]'\n"
-        )
-        return 2
+    _need("serve", "starlette", "uvicorn")
     from deltajson.serve import run
 
     out.write(f"deltajson demo on http://{args.host}:{args.port}/ (Ctrl-C stops)\n")
@@ -170,17 +146,98 @@ def run_serve(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+# ---- the command line ----------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``argparse`` parser of the ``deltajson`` command."""
+    from deltajson import bench
+
+    ap = argparse.ArgumentParser(
+        prog="deltajson",
+        description="Truly incremental partial-JSON parsing: feed(delta) costs O(delta).",
+    )
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="stream a recorded LLM reply into a live view (deltajson[cli])",
+        description="Replays a recorded structured LLM reply in token-sized chunks: a live "
+        "view of the value filling in, fields ticked as they complete, a progress bar, then "
+        "the final value validated by its Pydantic model and the time parsing took compared "
+        "with re-parsing the buffer after every chunk.",
+    )
+    demo.add_argument(
+        "--recording",
+        default="trip_plan",
+        choices=["trip_plan", "support_ticket", "broken_reply"],
+        help="which bundled reply (broken_reply ends in invalid JSON)",
+    )
+    demo.add_argument(
+        "--delay", type=float, default=0.01, help="seconds between chunks in the live view"
+    )
+    demo.add_argument("--backend", choices=BACKENDS, default=None, help="engine")
+    view = demo.add_mutually_exclusive_group()
+    view.add_argument(
+        "--live", dest="live", action="store_true", default=None, help="redraw a live view"
+    )
+    view.add_argument(
+        "--no-live", dest="live", action="store_false", help="print one line per completed field"
+    )
+
+    parse = sub.add_parser(
+        "parse",
+        help="parse JSON from a file or stdin as it arrives, printing JSON lines",
+        description="Reads a file or stdin as it arrives and prints JSON lines: the value "
+        "after each read (snapshot), JSON Patch operations (patch), change ops (events), each "
+        "completed item at --path (items), or only the final value (final).",
+    )
+    parse.add_argument("file", nargs="?", default="-", help="a file, or - for stdin (default)")
+    parse.add_argument("--format", choices=PARSE_FORMATS, default="snapshot")
+    parse.add_argument(
+        "--path",
+        default=None,
+        help="with --format items: where the items are, e.g. '$.results[*]' (default '$[*]')",
+    )
+    parse.add_argument("--chunk-size", type=int, default=65536, help="largest read, in bytes")
+    parse.add_argument("--multiple", action="store_true", help="a stream of values (JSON Lines)")
+    parse.add_argument(
+        "--lenient", action="store_true", help="skip prose and fences around the value"
+    )
+    parse.add_argument("--backend", choices=BACKENDS, default=None, help="engine")
+
+    bench_cmd = sub.add_parser(
+        "bench",
+        help="compare with the peer parsers installed (deltajson[bench])",
+        description="Token-sized chunks with a value read after every chunk, and one feed of "
+        "the whole document: deltajson's engines against jiter and partial-json-parser "
+        "re-parsing per chunk and streaming-json-parser, whichever are installed.",
+    )
+    bench.add_arguments(bench_cmd)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the browser demo: recordings streamed over SSE (deltajson[serve])",
+        description="Serves a page that streams bundled recordings over Server-Sent Events "
+        "and renders the fields as they fill in. Routes: /, /recordings, /stream/{name}.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    return ap
+
+
+COMMANDS = {"demo": run_demo_command, "parse": run_parse, "bench": run_bench, "serve": run_serve}
+
+
 def cli(*argv: str, out: Optional[IO[str]] = None) -> int:
     """Runs the command line; returns the exit code."""
     stream = out if out is not None else sys.stdout
     args = build_parser().parse_args(list(argv))
     try:
-        if args.command == "demo":
-            live = not args.no_live and stream.isatty()
-            return run_demo(stream, delay=args.delay, backend=args.backend, live=live)
-        if args.command == "serve":
-            return run_serve(args, stream)
-        return run_parse(args, stream)
+        return COMMANDS[args.command](args, stream)
+    except MissingExtra as e:
+        sys.stderr.write(f"deltajson {args.command}: {e}\n")
+        return 2
     except (OSError, ValueError) as e:
         sys.stderr.write(f"deltajson: {e}\n")
         return 2

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
-from deltajson.cli import token_chunks
+from deltajson.bench import token_chunks
 from deltajson.sse import sse_response
 
 __all__ = ["create_app", "recording", "recordings"]
