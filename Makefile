@@ -48,6 +48,11 @@ bench-peers:  ## Install the peer parsers the benchmark compares against
 bench: install bench-peers  ## Compare with peers on token-chunk streams; table, JSON and chart in benches/results/
 	$(PYTHON) benches/compare.py --plot benches/results/compare.png
 
+.PHONY: bench-sse
+bench-sse: install  ## 200 concurrent SSE clients on loopback: server CPU, bytes and latency per stream
+	$(PIP) install --quiet '.[serve]'
+	$(PYTHON) benches/sse_load.py
+
 .PHONY: clean
 clean:  ## Remove build products
 	cargo clean

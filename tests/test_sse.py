@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import deltajson
+from deltajson.bench import token_chunks
 from deltajson.patch import apply_patch
 from deltajson.serve import create_app, recording, recordings
 from deltajson.sse import event_stream, sse_response
@@ -80,7 +81,7 @@ def test_lone_surrogates_cross_the_wire_as_escapes() -> None:
 
 def test_each_patch_is_what_the_parser_read_so_far() -> None:
     text = recording("trip_plan")
-    chunks = deltajson.cli.token_chunks(text)
+    chunks = token_chunks(text)
     events = collect(chunks)
     parser = deltajson.Parser()
     parser.changes()
@@ -124,7 +125,7 @@ def test_schema_mismatch_is_an_error_event_with_its_path() -> None:
 
 def test_invalid_json_sends_what_was_read_then_a_typed_error() -> None:
     text = recording("broken_reply")
-    events = collect(deltajson.cli.token_chunks(text))
+    events = collect(token_chunks(text))
     name, error = events[-1]
     assert name == "error" and error["type"] == "JSONError"
     assert (error["line"], error["column"]) == (5, 80)
@@ -163,7 +164,7 @@ def test_unexpected_failures_are_not_described_to_the_client() -> None:
 
 def test_min_interval_batches_patches_without_losing_ops() -> None:
     async def slow() -> AsyncIterator[str]:
-        for chunk in deltajson.cli.token_chunks(recording("support_ticket")):
+        for chunk in token_chunks(recording("support_ticket")):
             await asyncio.sleep(0.001)
             yield chunk
 
@@ -172,6 +173,27 @@ def test_min_interval_batches_patches_without_losing_ops() -> None:
     assert len(throttled) < len(every) / 5
     assert replay(throttled)[0] == replay(every)[0] == json.loads(recording("support_ticket"))
     assert throttled[-1] == every[-1]
+
+
+def test_throttled_ops_are_sent_when_due_even_if_the_source_goes_quiet() -> None:
+    async def pausing() -> AsyncIterator[str]:
+        yield '["ab'
+        await asyncio.sleep(0.01)
+        yield "cd"  # held back by min_interval...
+        await asyncio.sleep(0.5)  # ...and due long before the source speaks again
+        yield '"]'
+
+    async def run() -> list[tuple[float, bytes]]:
+        start = time.monotonic()
+        return [
+            (time.monotonic() - start, event)
+            async for event in event_stream(pausing(), min_interval=100)
+        ]
+
+    timed = asyncio.run(run())
+    second = next(t for t, event in timed if b'"value":"cd"' in event)
+    assert 0.09 <= second < 0.4
+    assert parse_sse(b"".join(e for _, e in timed))[-1] == ("done", {"value": ["abcd"]})
 
 
 def test_heartbeats_while_the_source_is_silent() -> None:
@@ -187,7 +209,7 @@ def test_heartbeats_while_the_source_is_silent() -> None:
 
 def test_progress_with_a_total() -> None:
     text = recording("trip_plan")
-    events = collect(deltajson.cli.token_chunks(text), total=len(text.encode()))
+    events = collect(token_chunks(text), total=len(text.encode()))
     progress = [data["progress"] for name, data in events if name == "patch"]
     assert progress == sorted(progress) and 0 < progress[0] < 0.1 and progress[-1] == 1.0
 

@@ -32,7 +32,6 @@ import asyncio
 import json
 import logging
 import math
-import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Optional, Union
 
@@ -142,6 +141,95 @@ async def _sync_to_async(chunks: Iterable[Chunk]) -> AsyncIterator[Chunk]:
                 pass  # still running in its worker thread: it ends with the process
 
 
+class _Failed:
+    """The source raised: the exception, handed from the pump to the stream."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+_END, _BEAT, _FLUSH = object(), object(), object()
+
+
+class _Inbox:
+    """What the stream waits for: the source's chunks, read by one pump task, and the ticks
+    of two timers — a heartbeat after ``heartbeat`` seconds without an event, and a flush
+    when throttled ops fall due. Waiting costs one queue get per chunk (no task and no timer
+    reset per chunk), which is most of what a stream costs a server."""
+
+    def __init__(self, source: AsyncIterator[Chunk], heartbeat: Optional[float]) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.source = source
+        self.pump = self.loop.create_task(self._pump())
+        self.heartbeat = heartbeat
+        self.last_event = self.loop.time()
+        self.beat_queued = False
+        self.beat_timer: Optional[asyncio.TimerHandle] = None
+        self.flush_timer: Optional[asyncio.TimerHandle] = None
+        if heartbeat is not None:
+            self.beat_timer = self.loop.call_later(heartbeat, self._beat)
+
+    async def _pump(self) -> None:
+        try:
+            async for chunk in self.source:
+                self.queue.put_nowait(chunk)
+        except Exception as e:
+            self.queue.put_nowait(_Failed(e))
+        else:
+            self.queue.put_nowait(_END)
+
+    def _beat(self) -> None:
+        # Fires once per heartbeat period, not per chunk: silence is measured from the last
+        # event sent, and the timer re-arms itself for when that silence would be long enough.
+        assert self.heartbeat is not None
+        due = self.last_event + self.heartbeat
+        now = self.loop.time()
+        if now >= due:
+            if not self.beat_queued:  # a slow client gets one pending heartbeat, not many
+                self.beat_queued = True
+                self.queue.put_nowait(_BEAT)
+            due = now + self.heartbeat
+        self.beat_timer = self.loop.call_at(due, self._beat)
+
+    def flush_at(self, when: float) -> None:
+        """Queues a flush tick at loop time ``when``, unless one is pending."""
+        if self.flush_timer is None:
+            self.flush_timer = self.loop.call_at(when, self.queue.put_nowait, _FLUSH)
+
+    def sent(self) -> None:
+        """An event went out: the heartbeat counts silence from now."""
+        self.last_event = self.loop.time()
+
+    async def get(self) -> Any:
+        item = await self.queue.get()
+        if item is _BEAT:
+            self.beat_queued = False
+        elif item is _FLUSH:
+            self.flush_timer = None
+        return item
+
+    async def close(self) -> None:
+        """Stops the timers and the pump, and closes the source (also while cancelled)."""
+        for timer in (self.beat_timer, self.flush_timer):
+            if timer is not None:
+                timer.cancel()
+        self.pump.cancel()
+        await _shielded(self._settle())
+
+    async def _settle(self) -> None:
+        try:
+            await self.pump
+        except BaseException:  # cancelled, or already reported through the queue
+            pass
+        aclose = getattr(self.source, "aclose", None)
+        if aclose is not None:
+            try:
+                await aclose()
+            except RuntimeError:
+                pass  # already running or closed (a generator closing itself)
+
+
 async def event_stream(
     chunks: Chunks,
     model: Optional[type] = None,
@@ -159,40 +247,46 @@ async def event_stream(
         model: a Pydantic model validating the document; the ``done`` value is the model's
             JSON (``model_dump(mode="json")``).
         min_interval: send ``patch`` events at most this often (milliseconds); the ops in
-            between are sent together, so nothing is lost.
-        heartbeat: seconds of silence after which a comment is sent (``None``: never).
+            between are sent together when the interval has passed, even if the source has
+            gone quiet meanwhile, so nothing is lost or held back.
+        heartbeat: seconds without an event after which a comment is sent (``None``: never).
         total: the expected size in bytes, to report ``progress``.
         parser_options: options of ``deltajson.Parser``.
+
+    The source is read by one task while events are written, so a slow client does not slow
+    the upstream stream; chunks wait in a queue meanwhile. Closing the generator (Starlette
+    does when the client disconnects) stops that task and closes the source.
     """
     reader = _Reader(model, parser_options)
     source: AsyncIterator[Chunk] = (
         chunks.__aiter__() if isinstance(chunks, AsyncIterable) else _sync_to_async(chunks)
     )
+    inbox = _Inbox(source, heartbeat)
     interval = min_interval / 1000.0
     last_sent = -math.inf
-    waiting: Optional[asyncio.Future[Chunk]] = None
     try:
         try:
             while True:
-                waiting = asyncio.ensure_future(source.__anext__())
-                while True:
-                    done, _ = await asyncio.wait({waiting}, timeout=heartbeat)
-                    if done:
-                        break
+                item = await inbox.get()
+                if item is _BEAT:
+                    inbox.sent()
                     yield b": heartbeat\n\n"
-                try:
-                    chunk = waiting.result()
-                except StopAsyncIteration:
+                    continue
+                if item is _END:
                     break
-                finally:
-                    waiting = None
-                reader.feed(chunk)
-                now = time.monotonic()
-                if now - last_sent >= interval:
-                    payload = reader.pending(total)
-                    if payload is not None:
-                        last_sent = now
-                        yield _event("patch", payload)
+                if isinstance(item, _Failed):
+                    raise item.error
+                if item is not _FLUSH:
+                    reader.feed(item)
+                now = inbox.loop.time()
+                if now - last_sent < interval:
+                    inbox.flush_at(last_sent + interval)
+                    continue
+                payload = reader.pending(total)
+                if payload is not None:
+                    last_sent = now
+                    inbox.sent()
+                    yield _event("patch", payload)
             final = reader.finish()
         except Exception as e:  # a typed error event, after what was read before it
             payload = reader.pending(total)
@@ -205,25 +299,18 @@ async def event_stream(
             yield _event("patch", payload)
         yield _event("done", {"value": final})
     finally:
-        if waiting is not None:
-            waiting.cancel()
-        await _close(source)
+        await inbox.close()
 
 
-async def _close(source: Any) -> None:
-    """Closes the source even while the response is being cancelled."""
-    aclose = getattr(source, "aclose", None)
-    if aclose is None:
-        return
+async def _shielded(work: Any) -> None:
+    """Awaits ``work`` even while the surrounding task is being cancelled (a disconnect)."""
     try:
         import anyio
-
-        with anyio.CancelScope(shield=True):
-            await aclose()
     except ImportError:  # pragma: no cover - Starlette brings anyio
-        await aclose()
-    except RuntimeError:
-        pass  # already running or closed (a generator closing itself)
+        await work
+        return
+    with anyio.CancelScope(shield=True):
+        await work
 
 
 def sse_response(
