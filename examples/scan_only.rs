@@ -23,7 +23,7 @@ impl Sink for Count {
     fn key(&mut self, k: &[u8], _: bool) {
         self.0 += k.len() as u64
     }
-    fn string(&mut self, t: &[u8]) {
+    fn string(&mut self, t: &[u8], _: bool) {
         self.0 += t.len() as u64
     }
     fn begin_string(&mut self) {

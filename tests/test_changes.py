@@ -170,6 +170,43 @@ def test_ops_by_example(backend: str) -> None:
     assert p.changes() == []
 
 
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ('["a\\nb"]', "a\nb"),
+        ('["\\ud83d\\ude00 caf\\u00e9"]', "\U0001f600 café"),
+        ('["x\\ud800"]', "x\ud800"),  # a lone surrogate, kept as json.loads keeps it
+        ('["\\"\\\\/"]', '"\\/'),
+    ],
+)
+def test_a_string_with_escapes_inside_one_chunk_arrives_whole(
+    backend: str, text: str, value: str
+) -> None:
+    p = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
+    p.changes()
+    p.feed(text)
+    assert json.loads(text) == [value]
+    assert p.changes() == [
+        ("add", (), []),
+        ("add", (0,), value),
+        ("done", (0,), value),
+        ("done", (), [value]),
+    ]
+
+
+def test_a_string_with_escapes_cut_by_the_chunk_grows_by_appends(backend: str) -> None:
+    p = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
+    p.changes()
+    p.feed('["a\\nb')
+    assert p.changes() == [("add", (), []), ("add", (0,), ""), ("append", (0,), "a\nb")]
+    p.feed('c"]')
+    assert p.changes() == [
+        ("append", (0,), "c"),
+        ("done", (0,), "a\nbc"),
+        ("done", (), ["a\nbc"]),
+    ]
+
+
 def test_first_call_starts_with_the_current_value(backend: str) -> None:
     p = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
     p.feed('{"a": [1, 2], "s": "he')

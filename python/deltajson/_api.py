@@ -246,8 +246,9 @@ def loads(
     """Parses a whole (possibly truncated) document in one call.
 
     With ``partial=True`` a document cut short gives its partial value, with the same rules as
-    ``Parser.snapshot()`` (a trailing number that might continue is left out); invalid JSON
-    still raises. With ``partial=False`` it behaves like ``json.loads``.
+    ``Parser.snapshot()``, except that a number at the very end is complete (the input has
+    ended, so it cannot continue); invalid JSON still raises. With ``partial=False`` it
+    behaves like ``json.loads``.
 
     Raises:
         JSONError: the text is invalid.

@@ -60,7 +60,7 @@ impl Sink for EventLog {
     fn key(&mut self, key: &[u8], _wtf8: bool) {
         self.events.push(Event::Key(key.to_vec()));
     }
-    fn string(&mut self, text: &[u8]) {
+    fn string(&mut self, text: &[u8], _wtf8: bool) {
         self.events.push(Event::BeginString);
         self.text(text);
         self.events.push(Event::EndString);

@@ -118,6 +118,8 @@ pub struct Scanner {
     str_content_start: u64,
     key_buf: Vec<u8>,
     key_wtf8: bool,
+    /// Where a string found whole in a chunk is decoded (reused from string to string).
+    scratch: Vec<u8>,
     escapes: Escapes,
     held: PendingUtf8,
     held_start: u64,
@@ -158,6 +160,7 @@ impl Scanner {
             str_content_start: 0,
             key_buf: Vec::new(),
             key_wtf8: false,
+            scratch: Vec::new(),
             escapes: Escapes::default(),
             held: PendingUtf8::default(),
             held_start: 0,
@@ -273,6 +276,7 @@ impl Scanner {
         self.stack.capacity() * std::mem::size_of::<Container>()
             + self.key_buf.capacity()
             + self.num_buf.capacity()
+            + self.scratch.capacity()
     }
 
     /// Overall progress.
@@ -415,11 +419,15 @@ impl Scanner {
 
     #[inline]
     fn skip_whitespace(&mut self, buf: &[u8], mut pos: usize) -> usize {
+        // A bit mask, not a `match`: the compiler turns a match on the byte into a jump table
+        // whose one indirect branch the CPU mispredicts on most tokens of indented JSON.
+        const WHITESPACE: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'\n' | 1 << b'\r';
         while let Some(&b) = buf.get(pos) {
-            match b {
-                b' ' | b'\t' | b'\r' => {}
-                b'\n' => self.pos.newline_at(self.pos.consumed + pos as u64),
-                _ => break,
+            if b > b' ' || WHITESPACE & (1 << b) == 0 {
+                break;
+            }
+            if b == b'\n' {
+                self.pos.newline_at(self.pos.consumed + pos as u64);
             }
             pos += 1;
         }
@@ -441,6 +449,11 @@ impl Scanner {
 
     fn begin_value<S: Sink>(&mut self, buf: &[u8], pos: usize, sink: &mut S) -> Step {
         let b = buf[pos];
+        // Strings first, outside the `match`: the most common value, and a test the CPU
+        // predicts better than the jump table the `match` becomes.
+        if b == b'"' {
+            return self.begin_string(buf, pos + 1, false, sink);
+        }
         match b {
             b'{' => {
                 self.open(buf, pos, Container::Object)?;
@@ -454,7 +467,6 @@ impl Scanner {
                 self.state = State::ArrayFirst;
                 Ok(pos + 1)
             }
-            b'"' => self.begin_string(buf, pos + 1, false, sink),
             b'-' | b'0'..=b'9' => {
                 if let Some((len, is_integer)) = whole_number(&buf[pos..]) {
                     self.num = if is_integer {
@@ -781,7 +793,8 @@ impl Scanner {
         self.str_raw = 0;
         self.str_content_start = self.pos.consumed + pos as u64;
         let rest = &buf[pos..];
-        let fits = |len: usize| self.opts.max_string_bytes.is_none_or(|max| len <= max);
+        let max_string_bytes = self.opts.max_string_bytes;
+        let fits = |len: usize| max_string_bytes.is_none_or(|max| len <= max);
         // Fastest path: short printable ASCII, closed in this chunk (most keys and values).
         let plain = plain_ascii_len(rest);
         if rest.get(plain) == Some(&b'"') && fits(plain) {
@@ -802,16 +815,37 @@ impl Scanner {
                 }
             }
         }
-        // Fast path: the whole string is in this chunk, without escapes.
-        if let Some(end) = find_quote_or_backslash(rest) {
-            if rest[end] == b'"' && fits(end) {
+        match find_quote_or_backslash(rest) {
+            // Fast path: the whole string is in this chunk, without escapes.
+            Some(end) if rest[end] == b'"' => {
                 let check = check_run(&rest[..end], false);
-                if check.error.is_none() {
+                if check.error.is_none() && fits(end) {
                     self.pos.add_continuation_bytes(check.continuation_bytes);
                     self.whole_string(&rest[..end], key, sink);
                     return Ok(pos + end + 1);
                 }
             }
+            // Fast path: with escapes, decoded in one go if it closes in this chunk, so the sink
+            // gets it whole too (no open string to build up piece by piece).
+            Some(_) => {
+                if let Some((end, wtf8, continuation_bytes)) = self.decode_whole(rest) {
+                    if fits(end) {
+                        self.pos.add_continuation_bytes(continuation_bytes);
+                        let text = std::mem::take(&mut self.scratch);
+                        if key {
+                            sink.key(&text, wtf8);
+                            self.state = State::Colon;
+                        } else {
+                            sink.string(&text, wtf8);
+                            self.value_done();
+                        }
+                        self.scratch = text;
+                        release(&mut self.scratch);
+                        return Ok(pos + end + 1);
+                    }
+                }
+            }
+            None => {}
         }
         // Slow path: the general loop reports any error at its exact byte.
         self.state = State::Str;
@@ -833,8 +867,50 @@ impl Scanner {
             sink.key(text, false);
             self.state = State::Colon;
         } else {
-            sink.string(text);
+            sink.string(text, false);
             self.value_done();
+        }
+    }
+
+    /// Decodes into `scratch` a string that closes in `rest` (which starts after its opening
+    /// quote), escapes included, with the same decoder as the general loop. Returns the index
+    /// of the closing quote, whether the text holds a lone surrogate (WTF-8) and the raw
+    /// continuation bytes (for columns); `None` when the general loop must take over: the
+    /// string does not close in this chunk, or something in it is invalid (reported there at
+    /// its exact byte), or a lone surrogate is not allowed. Nothing is emitted either way.
+    fn decode_whole(&mut self, rest: &[u8]) -> Option<(usize, bool, usize)> {
+        let out = &mut self.scratch;
+        out.clear();
+        let mut escapes = Escapes::default();
+        let (mut i, mut wtf8, mut continuation_bytes) = (0, false, 0);
+        loop {
+            if !escapes.is_idle() {
+                let b = *rest.get(i)?;
+                let consumes = escapes.consumes(b);
+                let mut decoded = Decoded::default();
+                escapes.step(b, &mut decoded).ok()?;
+                if decoded.wtf8 && !self.opts.lone_surrogates {
+                    return None;
+                }
+                wtf8 |= decoded.wtf8;
+                out.extend_from_slice(decoded.as_bytes());
+                i += usize::from(consumes);
+                continue;
+            }
+            let len = find_quote_or_backslash(&rest[i..])?;
+            let run = &rest[i..i + len];
+            let check = check_run(run, false);
+            if check.error.is_some() {
+                return None;
+            }
+            continuation_bytes += check.continuation_bytes;
+            out.extend_from_slice(run);
+            i += len;
+            if rest[i] == b'"' {
+                return Some((i, wtf8, continuation_bytes));
+            }
+            escapes.begin();
+            i += 1;
         }
     }
 

@@ -32,8 +32,8 @@ impl Literal {
 
 /// Receives the events of one stream, in document order.
 ///
-/// A value string arrives either whole (`string`, when it started and ended inside one chunk
-/// without escapes) or as `begin_string`, any number of `string_piece`s and `end_string`.
+/// A value string arrives either whole (`string`, when it started and ended inside one chunk)
+/// or as `begin_string`, any number of `string_piece`s and `end_string`.
 /// Pieces always end on a character boundary: a half escape, half a surrogate pair or half a
 /// UTF-8 sequence is held back by the scanner until it is complete.
 pub trait Sink {
@@ -47,8 +47,8 @@ pub trait Sink {
     fn end_array(&mut self);
     /// A complete object key; its value follows.
     fn key(&mut self, key: &[u8], wtf8: bool);
-    /// A complete string value, seen in one piece.
-    fn string(&mut self, text: &[u8]);
+    /// A complete string value, seen in one piece (decoded; WTF-8 if `wtf8`).
+    fn string(&mut self, text: &[u8], wtf8: bool);
     /// A string value has begun.
     fn begin_string(&mut self);
     /// More decoded text of the open string value.

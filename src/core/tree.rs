@@ -62,7 +62,7 @@ impl Sink for TreeBuilder {
     fn key(&mut self, key: &[u8], _wtf8: bool) {
         self.keys.push(key.to_vec());
     }
-    fn string(&mut self, text: &[u8]) {
+    fn string(&mut self, text: &[u8], _wtf8: bool) {
         self.attach(Value::String(text.to_vec()));
     }
     fn begin_string(&mut self) {

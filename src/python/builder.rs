@@ -5,9 +5,10 @@
 //! attached to its parent; it is never touched again, so snapshots can share it.
 //!
 //! `snapshot()` must return a value that later feeds never mutate. It copies only the spine:
-//! a shallow copy of each open container (completed children are shared), innermost first,
-//! each parent's copy pointing at its child's copy, plus the text of the open string. That is
-//! O(depth + width of the open containers + length of the open string), never O(document), and
+//! a shallow copy of each open container (completed children are shared), each parent's copy
+//! pointing at its child's copy, plus the text of the open string. That is O(depth + width of
+//! the open containers + length of the open string), never O(document); when the caller has
+//! dropped the previous snapshot it is updated in place instead, O(delta) (`snapshot.rs`), and
 //! when nothing changed since the last call the same object is returned.
 //!
 //! On request it also reports change ops, completed values and selected items
@@ -20,6 +21,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use crate::core::{Literal, Sink};
 use crate::python::changes::{OpLog, Selector};
 use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession};
+use crate::python::snapshot::SnapshotCache;
 
 /// Where `place` puts a value in a list: after the last item, or over it.
 #[derive(Clone, Copy)]
@@ -29,7 +31,7 @@ enum Place {
 }
 
 /// An open container of the spine.
-enum Frame {
+pub(crate) enum Frame {
     /// A list, and how many of its completed items were dropped by a selection (indexes in
     /// paths go on counting from there).
     List { list: Py<PyList>, dropped: usize },
@@ -62,10 +64,10 @@ pub struct PyBuilder {
     partial_strings: bool,
     float_mode: FloatMode,
     open: OpenString,
-    /// Something visible changed since `cached` was made.
+    /// Something visible changed since the last copied snapshot was made.
     dirty: bool,
     /// The last copied snapshot, returned again while nothing changes.
-    cached: Option<Py<PyAny>>,
+    snapshots: SnapshotCache,
     /// Change ops, recorded from the first `changes()` call on.
     ops: Option<OpLog>,
     /// Completed `[path, value]` pairs, recorded from the first `done()` call on.
@@ -87,7 +89,7 @@ impl PyBuilder {
             float_mode,
             open: OpenString::default(),
             dirty: false,
-            cached: None,
+            snapshots: SnapshotCache::default(),
             ops: None,
             done: None,
             selector: None,
@@ -121,6 +123,9 @@ impl PyBuilder {
     /// which later feeds keep mutating).
     pub fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
         if self.open.attached && !self.open.pending.is_empty() {
+            if let Some(text) = &self.open.text {
+                self.snapshots.release_open_string(py, &self.frames, text);
+            }
             let text = self.flush_open_text(py)?;
             self.replace_open_value(py, text.into_any())?;
         }
@@ -132,34 +137,11 @@ impl PyBuilder {
             return Ok(root.clone_ref(py));
         }
         if !self.dirty {
-            if let Some(cached) = &self.cached {
-                return Ok(cached.clone_ref(py));
+            if let Some(last) = self.snapshots.last(py) {
+                return Ok(last);
             }
         }
-        let mut child: Option<Bound<'_, PyAny>> = None;
-        for frame in self.frames.iter().rev() {
-            let copied = match frame {
-                Frame::List { list, .. } => {
-                    let list = list.bind(py);
-                    let len = list.len();
-                    let copied = list.get_slice(0, len);
-                    if let Some(child) = child.take() {
-                        copied.set_item(len - 1, child)?;
-                    }
-                    copied.into_any()
-                }
-                Frame::Dict { dict, key } => {
-                    let copied = dict.bind(py).copy()?;
-                    if let (Some(child), Some(key)) = (child.take(), key) {
-                        copied.set_item(key.bind(py), child)?;
-                    }
-                    copied.into_any()
-                }
-            };
-            child = Some(copied);
-        }
-        let snapshot = child.map_or_else(|| py.None(), Bound::unbind);
-        self.cached = Some(snapshot.clone_ref(py));
+        let snapshot = self.snapshots.refresh(py, &self.frames)?;
         self.dirty = false;
         Ok(snapshot)
     }
@@ -608,14 +590,14 @@ impl Sink for BuildContext<'_, '_> {
         }
     }
 
-    fn string(&mut self, text: &[u8]) {
+    fn string(&mut self, text: &[u8], wtf8: bool) {
         if self.b.error.is_some() {
             return;
         }
         // Short values repeat in structured output (tags, enums, names): the key cache serves
         // them too, so a repeated value is one lookup instead of a new string.
         let BuildContext { py, b, keys } = self;
-        let placed = keys.with_str(*py, text, false, |s| {
+        let placed = keys.with_str(*py, text, wtf8, |s| {
             b.add_child(*py, s.as_any(), None, true)
         });
         if let Err(e) = placed {

@@ -1,7 +1,8 @@
 //! PyO3 bindings: the `deltajson._deltajson` extension module.
 //!
 //! `parser` holds the `Parser` class, `builder` turns scanner events into Python objects,
-//! `convert` makes the leaf objects, `input` reads chunks and `errors` raises exceptions.
+//! `snapshot` copies them for `snapshot()`, `convert` makes the leaf objects, `input` reads
+//! chunks and `errors` raises exceptions.
 
 mod builder;
 mod changes;
@@ -9,6 +10,7 @@ mod convert;
 mod errors;
 mod input;
 mod parser;
+mod snapshot;
 
 use pyo3::prelude::*;
 

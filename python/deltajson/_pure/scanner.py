@@ -12,6 +12,7 @@ the index in it, the byte offset of that chunk and the line/column where that ch
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, NamedTuple, Optional
 
@@ -57,6 +58,10 @@ _WS = re.compile(r"[ \t\n\r]*")
 # A run of string content that needs no attention: no quote, backslash, control character or
 # lone surrogate (which only a ``str`` chunk can hold, and which is not UTF-8).
 _STR_RUN = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]*')
+# A whole string with escapes, up to and including its closing quote: content runs and valid
+# escapes only (anything else is left to the general loop, which reports it at its place).
+_ESCAPED_STR = re.compile(r'(?:[^"\\\x00-\x1f\ud800-\udfff]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _NUMBER_CONTINUES = frozenset(".eE0123456789")
 _DIGITS = frozenset("0123456789")
@@ -605,17 +610,22 @@ class Scanner:
         self.str_raw = 0
         self.str_start = self._loc(pos)
         end = _STR_RUN.match(text, pos).end()  # type: ignore[union-attr]
+        limit = self.max_string_bytes
         if end < len(text) and text[end] == '"':
             whole = text[pos:end]
-            limit = self.max_string_bytes
             if limit is None or utf8_len(whole) <= limit:
-                if key:
-                    self.sink.key(whole)
-                    self.state = COLON
-                else:
-                    self.sink.string(whole)
-                    self._value_done()
-                return end + 1
+                return self._whole_string(whole, key, end + 1)
+        elif end < len(text) and text[end] == "\\":
+            # With escapes, closed in this chunk: decoded in one go (as the core does), so the
+            # sink gets it whole. json.loads decodes escapes exactly by our rules.
+            closed = _ESCAPED_STR.match(text, pos)
+            if closed is not None:
+                raw = text[pos : closed.end() - 1]
+                if limit is None or utf8_len(raw) <= limit:
+                    decoded: str = json.loads(f'"{raw}"')
+                    # A surrogate here came from an escape and is lone (pairs are joined).
+                    if self.lone_surrogates or _SURROGATE.search(decoded) is None:
+                        return self._whole_string(decoded, key, closed.end())
         self.state = STR
         self.esc = E_IDLE
         self.high = 0
@@ -624,6 +634,16 @@ class Scanner:
         else:
             self.sink.begin_string()
         return self._in_string(text, pos)
+
+    def _whole_string(self, decoded: str, key: bool, after: int) -> int:
+        """Delivers a string found whole in one chunk; returns the index after its quote."""
+        if key:
+            self.sink.key(decoded)
+            self.state = COLON
+        else:
+            self.sink.string(decoded)
+            self._value_done()
+        return after
 
     def _in_string(self, text: str, pos: int) -> int:
         n = len(text)

@@ -1,0 +1,209 @@
+//! Copied snapshots (`Parser.snapshot()`), brought up to date in place when nobody else can
+//! see them.
+//!
+//! A copied snapshot is a chain of shallow copies of the open containers, root to cursor,
+//! sharing every completed value with the live tree, so later feeds never change it. Copying
+//! the open containers afresh on every call costs their width: a top-level list of 10,000
+//! completed records is 10,000 item references per snapshot, and a growing string is copied
+//! whole. But when the caller has let go of the previous snapshot — the usual pattern: read
+//! it, render it, drop it — its copies are held by nothing but this cache, and no one can tell
+//! whether the next snapshot is a new object or the old one updated. So a copy whose only
+//! holder is the cache (the root) or its parent copy (a nested level), all the way from the
+//! root, is updated in place: a list gets the items added since, O(delta), and the open string
+//! is let go of before it grows, so that it too can grow in place. A copy the caller can still
+//! reach is never touched: a new one is made, as always.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::python::builder::Frame;
+
+/// The copy made for one open container last time, and what it was made from.
+struct Level {
+    /// The live container copied. Held, so that comparing it with the spine's container by
+    /// identity is meaningful (it cannot be freed and its address reused meanwhile).
+    live: Py<PyAny>,
+    /// For a list: items dropped from it by a selection then; a copy is updated in place only
+    /// while that is unchanged (a drop shifts the items).
+    dropped: usize,
+    /// For a dict: the key under which the copy holds the next level's copy (a list holds it
+    /// as its last item).
+    key: Option<Py<PyString>>,
+}
+
+/// The last copied snapshot and its levels.
+#[derive(Default)]
+pub(crate) struct SnapshotCache {
+    root: Option<Py<PyAny>>,
+    levels: Vec<Level>,
+}
+
+/// Whether `object` has exactly `count` references.
+fn refcount_is(object: &Bound<'_, PyAny>, count: isize) -> bool {
+    // SAFETY: `object` is a live object; reading its reference count has no side effect and,
+    // with the interpreter attached, cannot race.
+    unsafe { pyo3::ffi::Py_REFCNT(object.as_ptr()) == count }
+}
+
+impl SnapshotCache {
+    /// The last snapshot, if any (to return again while nothing changed).
+    pub fn last(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.root.as_ref().map(|root| root.clone_ref(py))
+    }
+
+    /// Forgets the last snapshot.
+    pub fn clear(&mut self) {
+        self.root = None;
+        self.levels.clear();
+    }
+
+    /// The copies of the last snapshot that nobody but this cache can reach, outermost first,
+    /// for the levels that still copy the spine's containers `frames`.
+    fn private_copies<'py>(&self, py: Python<'py>, frames: &[Frame]) -> Vec<Bound<'py, PyAny>> {
+        let mut copies = Vec::new();
+        let Some(root) = &self.root else {
+            return copies;
+        };
+        let mut node = root.bind(py).clone();
+        // The root is held by the cache and by `node` just made.
+        let mut holders = 2;
+        for (level, frame) in self.levels.iter().zip(frames) {
+            let same = match frame {
+                Frame::List { list, dropped } => {
+                    list.as_ptr() == level.live.as_ptr() && *dropped == level.dropped
+                }
+                Frame::Dict { dict, .. } => dict.as_ptr() == level.live.as_ptr(),
+            };
+            if !same || !refcount_is(&node, holders) {
+                break;
+            }
+            // The next level's copy, held by this copy and by the `child` made here.
+            let child = match (node.cast::<PyList>(), &level.key) {
+                (Ok(list), _) => list
+                    .len()
+                    .checked_sub(1)
+                    .and_then(|i| list.get_item(i).ok()),
+                (Err(_), Some(key)) => node
+                    .cast::<PyDict>()
+                    .ok()
+                    .and_then(|dict| dict.get_item(key.bind(py)).ok().flatten()),
+                (Err(_), None) => None,
+            };
+            copies.push(node);
+            match child {
+                Some(child) => node = child,
+                None => break,
+            }
+            holders = 2;
+        }
+        copies
+    }
+
+    /// Lets go of the open string `text` where the last snapshot holds it, if nobody but this
+    /// cache can reach that snapshot: the string can then grow in place instead of being
+    /// copied whole (see `PyBuilder::flush_open_text`). The next `refresh` puts the grown
+    /// string back.
+    pub fn release_open_string(&mut self, py: Python<'_>, frames: &[Frame], text: &Py<PyString>) {
+        let copies = self.private_copies(py, frames);
+        if copies.len() != frames.len() {
+            return;
+        }
+        let (Some(innermost), Some(frame)) = (copies.last(), frames.last()) else {
+            return;
+        };
+        let none = py.None().into_bound(py);
+        let _ = match (innermost.cast::<PyList>(), frame) {
+            (Ok(list), Frame::List { .. }) => match list.len().checked_sub(1) {
+                Some(last) if list.get_item(last).is_ok_and(|v| v.is(text.bind(py))) => {
+                    list.set_item(last, none)
+                }
+                _ => Ok(()),
+            },
+            (Err(_), Frame::Dict { key: Some(key), .. }) => match innermost.cast::<PyDict>() {
+                Ok(dict)
+                    if dict
+                        .get_item(key.bind(py))
+                        .is_ok_and(|v| v.is_some_and(|v| v.is(text.bind(py)))) =>
+                {
+                    dict.set_item(key.bind(py), none)
+                }
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        };
+    }
+
+    /// A snapshot of the spine `frames` (not empty): the last one updated in place where
+    /// nobody else can see it, new copies elsewhere. Kept as the last snapshot.
+    pub fn refresh(&mut self, py: Python<'_>, frames: &[Frame]) -> PyResult<Py<PyAny>> {
+        let private = self.private_copies(py, frames);
+        // Dropped before the copies are touched, so a failure leaves no half-updated cache.
+        self.clear();
+        let mut copies: Vec<Bound<'_, PyAny>> = Vec::with_capacity(frames.len());
+        let mut levels = Vec::with_capacity(frames.len());
+        for (i, frame) in frames.iter().enumerate() {
+            let copy = match frame {
+                Frame::List { list, dropped } => {
+                    let live = list.bind(py);
+                    let copy = match private.get(i).and_then(|c| c.cast::<PyList>().ok()) {
+                        Some(old) if old.len() <= live.len() => {
+                            catch_up(old, live)?;
+                            old.clone()
+                        }
+                        _ => live.get_slice(0, live.len()),
+                    };
+                    levels.push(Level {
+                        live: live.clone().into_any().unbind(),
+                        dropped: *dropped,
+                        key: None,
+                    });
+                    copy.into_any()
+                }
+                // Dicts are copied afresh: objects are narrow in practice, and a dict offers
+                // no cheap way to find the members added since.
+                Frame::Dict { dict, key } => {
+                    levels.push(Level {
+                        live: dict.clone_ref(py).into_any(),
+                        dropped: 0,
+                        key: key.as_ref().map(|k| k.clone_ref(py)),
+                    });
+                    dict.bind(py).copy()?.into_any()
+                }
+            };
+            copies.push(copy);
+        }
+        // Each copy holds the next level's copy where its container holds the open child.
+        for (i, frame) in frames.iter().enumerate().take(frames.len() - 1) {
+            let child = &copies[i + 1];
+            match frame {
+                Frame::List { .. } => {
+                    let list = copies[i].cast::<PyList>()?;
+                    if let Some(last) = list.len().checked_sub(1) {
+                        list.set_item(last, child)?;
+                    }
+                }
+                Frame::Dict { key: Some(key), .. } => {
+                    copies[i].cast::<PyDict>()?.set_item(key.bind(py), child)?;
+                }
+                Frame::Dict { key: None, .. } => {}
+            }
+        }
+        let root = copies.swap_remove(0).unbind();
+        self.root = Some(root.clone_ref(py));
+        self.levels = levels;
+        Ok(root)
+    }
+}
+
+/// Brings the list copy `old` up to date with the live list it was made from: its last item
+/// (then the open child, now perhaps complete) replaced, the items added since appended.
+fn catch_up(old: &Bound<'_, PyList>, live: &Bound<'_, PyList>) -> PyResult<()> {
+    let copied = old.len();
+    if let Some(last) = copied.checked_sub(1) {
+        old.set_item(last, live.get_item(last)?)?;
+    }
+    for i in copied..live.len() {
+        old.append(live.get_item(i)?)?;
+    }
+    Ok(())
+}
