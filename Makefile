@@ -1,9 +1,17 @@
 # deltajson — every command the README names. `make help` lists them.
 .DEFAULT_GOAL := help
+# bash: the fuzz recipe reads PIPESTATUS.
+SHELL := /bin/bash
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 # Hypothesis budget for the property tests: dev (default), ci, thorough.
 HYPOTHESIS_PROFILE ?= ci
+# Seconds each fuzz target runs in `make fuzz` (`make test` runs a short round).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := chunking serde_agreement lenient
+# cargo-fuzz needs nightly features: the nightly toolchain if installed, else stable with
+# RUSTC_BOOTSTRAP.
+FUZZ_CARGO := $(shell rustup run nightly cargo --version >/dev/null 2>&1 && echo "cargo +nightly" || echo "RUSTC_BOOTSTRAP=1 cargo")
 
 .PHONY: help
 help:  ## Show this help
@@ -24,9 +32,22 @@ install-test:  ## Install the package (editable, release build) with the test to
 	scripts/install-browser
 
 .PHONY: test
-test: install-test lint  ## Install what tests need, lint, then run cargo test and pytest
+test: install-test lint  ## Install what tests need, lint, run cargo test and pytest, then fuzz briefly
 	cargo test --quiet
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) DELTAJSON_REQUIRE_BROWSER=1 $(PYTHON) -m pytest -q
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	$(PYTHON) benches/leakcheck.py --lifecycles 100000 --feeds 1000000 --check
+
+.PHONY: fuzz
+fuzz:  ## Run each cargo-fuzz target for FUZZ_SECONDS (default 60) from the seeds in fuzz/seeds
+	command -v cargo-fuzz >/dev/null 2>&1 || cargo install --quiet --locked cargo-fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t && \
+		$(FUZZ_CARGO) fuzz run -O $$t corpus/$$t seeds/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 2>&1 \
+			| grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss|INFO: Running with|==|SUMMARY|thread)' ; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 .PHONY: lint
 lint:  ## rustfmt, clippy, ruff, mypy --strict
@@ -37,6 +58,10 @@ lint:  ## rustfmt, clippy, ruff, mypy --strict
 	$(PYTHON) -m ruff format --check python tests benches
 	$(PYTHON) -m mypy
 	$(PYTHON) -m mypy.stubtest deltajson._deltajson
+
+.PHONY: leakcheck
+leakcheck:  ## RSS over 10^6 parser lifecycles and 10^7 feeds must stay flat (prints the curve)
+	$(PYTHON) benches/leakcheck.py --check
 
 .PHONY: bench-peers
 bench-peers:  ## Install the peer parsers the benchmark compares against

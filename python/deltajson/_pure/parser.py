@@ -9,8 +9,10 @@ a held character against ``max_string_bytes`` — is done here on the decoder's 
 from __future__ import annotations
 
 import codecs
+import functools
 import sys
-from typing import Any, Optional, Union
+import threading
+from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from deltajson._errors import IncompleteJSONError, JSONError
 from deltajson._pure import messages as m
@@ -26,6 +28,7 @@ from deltajson._pure.scanner import (
 )
 
 Chunk = Union[bytes, bytearray, memoryview, str]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _int_max_str_digits() -> Optional[int]:
@@ -48,6 +51,26 @@ def _is_utf8_prefix(held: bytes) -> bool:
         0xF4: (0x80, 0x8F),
     }.get(lead, (0x80, 0xBF))
     return low <= second <= high
+
+
+def _exclusive(method: F) -> F:
+    """One call at a time: a second thread (or a re-entrant call from a finalizer) gets a
+    clear error instead of interleaving with a call in progress and corrupting the parser.
+    (The Rust engine holds the GIL for a whole call, so its calls cannot interleave.)"""
+
+    @functools.wraps(method)
+    def exclusive(self: Parser, *args: Any, **kwargs: Any) -> Any:
+        if not self._in_use.acquire(blocking=False):
+            raise RuntimeError(
+                "this Parser is in use by another call (another thread?): a Parser reads one "
+                "stream; give each thread its own"
+            )
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._in_use.release()
+
+    return cast(F, exclusive)
 
 
 class Parser:
@@ -99,9 +122,11 @@ class Parser:
         )
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._consumed = 0
+        self._in_use = threading.Lock()
 
     # ---- feeding ----------------------------------------------------------------------------
 
+    @_exclusive
     def feed(self, chunk: Chunk, /) -> None:
         """Feeds the next chunk of the document."""
         scanner = self._scanner
@@ -226,10 +251,12 @@ class Parser:
 
     # ---- reading ----------------------------------------------------------------------------
 
+    @_exclusive
     def snapshot(self, *, copy: bool = True) -> Any:
         """The current partial value; never mutated by later feeds unless ``copy=False``."""
         return self._builder.snapshot(copy)
 
+    @_exclusive
     def finish(self) -> Any:
         """Ends the input and returns the final value."""
         scanner = self._scanner
@@ -242,22 +269,26 @@ class Parser:
             return []
         return value
 
+    @_exclusive
     def changes(self) -> list[tuple[str, tuple[Union[str, int], ...], Any]]:
         """The ops since the last call; the first call starts recording and returns the
         current value as one ``("add", (), value)`` op."""
         return self._builder.changes()
 
+    @_exclusive
     def done(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
         """The ``(path, value)`` pairs completed since the last call (the first call starts
         recording)."""
         return self._builder.take_done()
 
+    @_exclusive
     def select(self, path: tuple[Union[str, int], ...], /, *, drop: bool = False) -> None:
         """Selects values completed at paths matching ``path`` (keys, indexes and ``"*"``)."""
         if not isinstance(path, tuple):
             raise TypeError("select() takes a tuple path")
         self._builder.select(parse_pattern(path), drop)
 
+    @_exclusive
     def pop_selected(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
         """The ``(path, value)`` pairs selected since the last call."""
         return self._builder.take_selected()

@@ -1,0 +1,73 @@
+//! What the fuzz targets share: options and cut points drawn from the input's first bytes, and
+//! a scan that records events and the error.
+
+use deltajson::core::{Error, EventLog, Options, Scanner};
+
+/// Splits fuzz input into (options, cut points, document): byte 0 picks the options, byte 1
+/// the number of cuts, the next bytes their positions (modulo the document's length + 1).
+pub fn setup(data: &[u8], lenient: bool) -> Option<(Options, Vec<usize>, &[u8])> {
+    let (&flags, rest) = data.split_first()?;
+    let (&cuts, rest) = rest.split_first()?;
+    let ncuts = usize::from(cuts % 16).min(rest.len());
+    let (cut_bytes, doc) = rest.split_at(ncuts);
+    let mut opts = Options {
+        multiple: !lenient && flags & 1 != 0,
+        allow_nan: flags & 2 != 0,
+        lone_surrogates: flags & 4 == 0,
+        lenient,
+        ..Options::default()
+    };
+    if flags & 8 != 0 {
+        opts.max_depth = usize::from(flags >> 4) + 1;
+    }
+    if flags & 16 != 0 {
+        opts.max_string_bytes = Some(usize::from(cuts >> 4));
+    }
+    if flags & 32 != 0 {
+        opts.max_bytes = Some(u64::from(flags) * 3);
+    }
+    if flags & 64 != 0 {
+        opts.max_int_digits = Some(usize::from(cuts >> 5) + 1);
+    }
+    let mut points: Vec<usize> = cut_bytes
+        .iter()
+        .map(|&c| usize::from(c) * doc.len() / 255)
+        .collect();
+    points.sort_unstable();
+    points.dedup();
+    Some((opts, points, doc))
+}
+
+/// The events, the first error (its kind and position) and the repairs of a scan of `doc`
+/// fed in pieces split at `points`, then finished.
+pub fn scan(
+    opts: &Options,
+    doc: &[u8],
+    points: &[usize],
+) -> (EventLog, Option<Error>, Vec<deltajson::core::Repair>) {
+    let mut scanner = Scanner::new(opts.clone());
+    let mut log = EventLog::default();
+    let mut start = 0;
+    let mut error = None;
+    for &p in points.iter().chain(std::iter::once(&doc.len())) {
+        if let Err(e) = scanner.feed(&doc[start..p], &mut log) {
+            error = Some(e);
+            break;
+        }
+        start = p;
+    }
+    if error.is_none() {
+        error = scanner.finish(&mut log).err();
+    }
+    (log, error, scanner.repairs())
+}
+
+/// What must not depend on chunking: events, error kind and position, repairs.
+pub fn assert_chunking_independent(opts: &Options, doc: &[u8], points: &[usize]) {
+    let (whole_log, whole_err, whole_repairs) = scan(opts, doc, &[]);
+    let (split_log, split_err, split_repairs) = scan(opts, doc, points);
+    assert_eq!(whole_log, split_log, "events differ (cuts {points:?})");
+    let key = |e: &Option<Error>| e.as_ref().map(|e| (format!("{:?}", e.kind), e.offset, e.line, e.column));
+    assert_eq!(key(&whole_err), key(&split_err), "errors differ (cuts {points:?})");
+    assert_eq!(whole_repairs, split_repairs, "repairs differ (cuts {points:?})");
+}
