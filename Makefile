@@ -63,6 +63,16 @@ lint:  ## rustfmt, clippy, ruff, mypy --strict
 leakcheck:  ## RSS over 10^6 parser lifecycles and 10^7 feeds must stay flat (prints the curve)
 	$(PYTHON) benches/leakcheck.py --check
 
+.PHONY: memcheck
+memcheck:  ## valgrind memcheck of scripts/memcheck.py: no definite leak, no error in deltajson's frames
+	command -v valgrind >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq valgrind)
+	PYTHONMALLOC=malloc valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
+		--errors-for-leak-kinds=definite --num-callers=30 --log-file=target/memcheck.log \
+		$$($(PYTHON) -c 'import sys; print(sys.executable)') scripts/memcheck.py
+	@grep -q "definitely lost: 0 bytes" target/memcheck.log || { grep "definitely lost" target/memcheck.log; exit 1; }
+	@! grep -q "deltajson" target/memcheck.log || { echo "memcheck: errors in deltajson's frames, see target/memcheck.log"; exit 1; }
+	@echo "memcheck: no definite leak, no error in deltajson's frames (target/memcheck.log)"
+
 .PHONY: bench-peers
 bench-peers:  ## Install the peer parsers the benchmark compares against
 	$(PIP) install --quiet '.[bench]'

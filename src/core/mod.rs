@@ -26,6 +26,7 @@ pub mod position;
 pub mod scanner;
 pub mod sink;
 pub mod string;
+pub mod tape;
 pub mod tree;
 
 pub use error::{Error, ErrorKind, Expected, Found};
@@ -33,6 +34,7 @@ pub use events::{Event, EventLog};
 pub use options::Options;
 pub use scanner::{Container, Repair, RepairKind, Scanner, Status};
 pub use sink::{Literal, Sink};
+pub use tape::Tape;
 pub use tree::{TreeBuilder, Value};
 
 #[cfg(test)]

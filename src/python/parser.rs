@@ -5,12 +5,17 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyTuple};
 
-use crate::core::{Options, Scanner, Status};
+use crate::core::{Options, Scanner, Status, Tape};
 use crate::python::builder::PyBuilder;
 use crate::python::changes::Selector;
 use crate::python::convert::FloatMode;
 use crate::python::errors::to_py_err;
 use crate::python::input::read_chunk;
+
+/// Chunks of at least this many bytes are scanned with the GIL released (into a tape of events,
+/// replayed into the builder afterwards). Below it the release and the tape would cost more
+/// than other threads gain.
+const DETACH_ABOVE: usize = 256 * 1024;
 
 /// An incremental JSON parser: `feed()` chunks, read `snapshot()` at any time, `finish()`.
 #[pyclass(module = "deltajson._deltajson", name = "Parser")]
@@ -114,9 +119,19 @@ impl Parser {
     fn feed(&mut self, py: Python<'_>, chunk: &Bound<'_, PyAny>) -> PyResult<()> {
         self.fail_on_build_error(py)?;
         let data = read_chunk(chunk)?;
-        let result = self
-            .scanner
-            .feed(data.as_bytes(), &mut self.builder.context(py));
+        let bytes = data.as_bytes();
+        let result = if bytes.len() >= DETACH_ABOVE {
+            // A big chunk: scan it with the GIL released, so other threads run meanwhile,
+            // then build its values. `bytes` is immutable while we hold `data` (a `bytes` or
+            // `str` object, or our own copy of a bytearray), so reading it detached is safe.
+            let scanner = &mut self.scanner;
+            let mut tape = Tape::default();
+            let scanned = py.detach(|| scanner.feed(bytes, &mut tape));
+            tape.replay(&mut self.builder.context(py));
+            scanned
+        } else {
+            self.scanner.feed(bytes, &mut self.builder.context(py))
+        };
         self.fail_on_build_error(py)?;
         result.map_err(|e| self.raise(py, &e))
     }

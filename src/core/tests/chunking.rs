@@ -165,6 +165,33 @@ proptest! {
     }
 
     #[test]
+    fn a_replayed_tape_gives_the_events_of_a_direct_scan(
+        input in prop::collection::vec(prop::sample::select(b"[]{}:,\"\\ \n0123456789-.etruefalsnu\xC3\xA9\xF0\x9F\x98\x80d8".to_vec()), 0..60),
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
+    ) {
+        // Each chunk scanned into a tape then replayed, as the extension does for big chunks.
+        let opts = Options { multiple: true, ..Options::default() };
+        let (direct, direct_end) = scan_chunks(&opts, split(&input, &cuts));
+        let mut scanner = Scanner::new(opts);
+        let mut log = crate::core::EventLog::default();
+        let mut end = Ok(());
+        for chunk in split(&input, &cuts) {
+            let mut tape = crate::core::Tape::default();
+            let fed = scanner.feed(chunk, &mut tape);
+            tape.replay(&mut log);
+            if fed.is_err() {
+                end = fed;
+                break;
+            }
+        }
+        if end.is_ok() {
+            end = scanner.finish(&mut log);
+        }
+        prop_assert_eq!(direct, log);
+        prop_assert_eq!(direct_end, end);
+    }
+
+    #[test]
     fn byte_at_a_time_equals_one_feed(value in json_value()) {
         let text = value.to_string();
         let bytes: Vec<&[u8]> = text.as_bytes().chunks(1).collect();

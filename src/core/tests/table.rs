@@ -426,3 +426,28 @@ fn lenient_skips_prose_and_fences_and_reports_every_repair() {
     assert!(error_position(&lenient, b"text [1 2]").is_some());
     assert!(error_position(&lenient, b"no json here").unwrap().3 == eof(Expected::Value));
 }
+
+#[test]
+fn a_tape_replays_every_kind_of_event_with_its_flags() {
+    use crate::core::{Literal, Sink, Tape};
+    let mut tape = Tape::default();
+    tape.begin_array();
+    tape.begin_object();
+    tape.key(b"k", false);
+    tape.string(b"\xED\xA0\x80", true);
+    tape.key(b"n", false);
+    tape.number(b"-1.5", false);
+    tape.key(b"s", false);
+    tape.begin_string();
+    tape.string_piece(b"ab", false);
+    tape.string_piece(b"\xED\xA0\x80", true);
+    tape.end_string();
+    tape.end_object();
+    tape.literal(Literal::Null);
+    tape.number(b"7", true);
+    tape.end_array();
+    let mut copy = Tape::default();
+    tape.replay(&mut copy);
+    assert_eq!(format!("{tape:?}"), format!("{copy:?}"));
+    assert_eq!(tape.len(), 15);
+}
