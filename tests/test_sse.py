@@ -196,6 +196,21 @@ def test_throttled_ops_are_sent_when_due_even_if_the_source_goes_quiet() -> None
     assert parse_sse(b"".join(e for _, e in timed))[-1] == ("done", {"value": ["abcd"]})
 
 
+def test_a_source_cancelled_from_within_ends_the_stream() -> None:
+    async def cancelled() -> AsyncIterator[str]:
+        yield "[1"
+        raise asyncio.CancelledError
+
+    async def run() -> list[bytes]:
+        return [e async for e in event_stream(cancelled(), heartbeat=None)]
+
+    async def bounded() -> list[bytes]:
+        return await asyncio.wait_for(run(), 5)  # a hang would be a TimeoutError
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(bounded())
+
+
 def test_heartbeats_while_the_source_is_silent() -> None:
     async def silent() -> AsyncIterator[str]:
         yield "[1"

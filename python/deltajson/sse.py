@@ -144,7 +144,7 @@ async def _sync_to_async(chunks: Iterable[Chunk]) -> AsyncIterator[Chunk]:
 class _Failed:
     """The source raised: the exception, handed from the pump to the stream."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: BaseException) -> None:
         self.error = error
 
 
@@ -176,6 +176,11 @@ class _Inbox:
                 self.queue.put_nowait(chunk)
         except Exception as e:
             self.queue.put_nowait(_Failed(e))
+        except BaseException as e:
+            # Cancelled (by `close`, or inside the source itself): the stream must not wait
+            # for a chunk that will never come.
+            self.queue.put_nowait(_Failed(e))
+            raise
         else:
             self.queue.put_nowait(_END)
 
