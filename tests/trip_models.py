@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+# The demo's schema of a day and a stop; the transcripts' TripPlan is the demo's without its
+# last three fields (which the transcripts carry, and pydantic ignores).
+from deltajson._demo import Day, Stop
 
-class Stop(BaseModel):
-    name: str
-    minutes: int
-    cost_eur: float
-    tags: list[str]
-
-
-class Day(BaseModel):
-    day: int
-    theme: str
-    stops: list[Stop]
+__all__ = ["Day", "GetWeather", "Stop", "TripPlan"]
 
 
 class TripPlan(BaseModel):

@@ -67,7 +67,17 @@ pub fn assert_chunking_independent(opts: &Options, doc: &[u8], points: &[usize])
     let (whole_log, whole_err, whole_repairs) = scan(opts, doc, &[]);
     let (split_log, split_err, split_repairs) = scan(opts, doc, points);
     assert_eq!(whole_log, split_log, "events differ (cuts {points:?})");
-    let key = |e: &Option<Error>| e.as_ref().map(|e| (format!("{:?}", e.kind), e.offset, e.line, e.column));
-    assert_eq!(key(&whole_err), key(&split_err), "errors differ (cuts {points:?})");
-    assert_eq!(whole_repairs, split_repairs, "repairs differ (cuts {points:?})");
+    let key = |e: &Option<Error>| {
+        e.as_ref()
+            .map(|e| (format!("{:?}", e.kind), e.offset, e.line, e.column))
+    };
+    assert_eq!(
+        key(&whole_err),
+        key(&split_err),
+        "errors differ (cuts {points:?})"
+    );
+    assert_eq!(
+        whole_repairs, split_repairs,
+        "repairs differ (cuts {points:?})"
+    );
 }

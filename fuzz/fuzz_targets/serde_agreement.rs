@@ -6,6 +6,9 @@
 use deltajson::core::{Options, Scanner, TreeBuilder, Value};
 use libfuzzer_sys::fuzz_target;
 
+// `number`, `canonical` and `from_serde` mirror the helpers of src/core/tests/table.rs, which
+// are compiled for `cargo test` only and so out of this crate's reach.
+
 fn number(text: &str) -> String {
     if text.contains(['.', 'e', 'E']) {
         format!("{:?}", text.parse::<f64>().unwrap_or(f64::NAN))
@@ -20,7 +23,9 @@ fn number(text: &str) -> String {
 fn canonical(v: Value) -> Option<Value> {
     Some(match v {
         Value::Number(n) => Value::Number(number(&n)),
-        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect::<Option<_>>()?),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(canonical).collect::<Option<_>>()?)
+        }
         Value::Object(members) => {
             let mut keys: Vec<&Vec<u8>> = members.iter().map(|(k, _)| k).collect();
             keys.sort();

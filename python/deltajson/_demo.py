@@ -262,7 +262,10 @@ def run_demo(
             shown |= replay.completed
     if replay.error is not None:
         console.print(Pretty(replay.value))
-        console.print(f"[bold red]invalid reply:[/] {replay.error}", soft_wrap=True)
+        # A Text, not markup: the message quotes the input, brackets included.
+        console.print(
+            Text.assemble(("invalid reply: ", "bold red"), str(replay.error)), soft_wrap=True
+        )
         return 1
     final = replay.parser.finish()
     model = MODELS[name]
