@@ -365,3 +365,22 @@ def test_shims_use_the_chosen_engine(backend: str, monkeypatch: pytest.MonkeyPat
             outcome(langchain_parse_partial_json, buffer),
             outcome(langchain_shim.parse_partial_json, buffer),
         )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['\r"', ' "', '\n"ab', ' "abc" ', " 12", " 12 ", " true", " 1.5e", " nul", "  ", '\t"a\\'],
+)
+def test_partial_json_parser_shim_keeps_the_peers_answer_after_leading_whitespace(
+    text: str,
+) -> None:
+    # Found by tests/test_fuzz_python.py with a large budget: whitespace before a top-level
+    # scalar throws partial-json-parser off (" 12" gives 1, ' "' raises); the shim agrees.
+    def outcome(loads: Callable[[str], Any]) -> str:
+        compat.clear()
+        try:
+            return repr(loads(text))
+        except Exception as e:
+            return type(e).__name__
+
+    assert outcome(pjp_shim.loads) == outcome(partial_json_parser.loads)

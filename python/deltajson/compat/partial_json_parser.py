@@ -212,10 +212,15 @@ def _render(stream: Stream, allow: int) -> Any:
 
 
 def _top_level(parser: Any, data: str, state: str, pending: int, allow: int) -> Any:
+    value = parser.snapshot(copy=False)
+    if data[:1] in (" ", "\t", "\n", "\r") and type(value) not in (list, dict) and _original:
+        # Whitespace before a top-level scalar throws partial-json-parser's repair off (it
+        # raises, or completes the wrong text or number: " 12" gives 1): its answer, as is.
+        return _original.loads(data, allow)
     if state == "after_value":
-        return fresh(parser.snapshot(copy=False))
+        return fresh(value)
     if state == "string":
-        text = _string(parser.snapshot(copy=False), data, pending, allow)
+        text = _string(value, data, pending, allow)
     elif state in ("number", "literal"):
         text = _scalar(data[len(data) - pending :], allow, top_level=True)
     else:
