@@ -100,15 +100,16 @@ class Replay:
     text: str
     chunks: list[str]
     parser: deltajson.Parser
+    total_bytes: int = field(init=False)
     value: Any = None
     completed: set[Path] = field(default_factory=set)
     fed: int = 0
     bytes_fed: int = 0
     error: Optional[deltajson.JSONError] = None
 
-    @property
-    def total_bytes(self) -> int:
-        return len(self.text.encode())
+    def __post_init__(self) -> None:
+        # Once: every frame of the live view shows it.
+        self.total_bytes = len(self.text.encode())
 
     def step(self) -> None:
         """Feeds the next chunk (an invalid one ends the replay with ``error`` set)."""

@@ -122,10 +122,15 @@ impl PyBuilder {
     /// The current value; a copy of the open spine unless `copy` is false (then the live tree,
     /// which later feeds keep mutating).
     pub fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
+        // The last snapshot's private copies, found at most once per call.
+        let mut private = None;
         if self.open.attached && !self.open.pending.is_empty() {
+            let copies = self.snapshots.private_copies(py, &self.frames);
             if let Some(text) = &self.open.text {
-                self.snapshots.release_open_string(py, &self.frames, text);
+                self.snapshots
+                    .release_open_string(py, &self.frames, &copies, text);
             }
+            private = Some(copies);
             let text = self.flush_open_text(py)?;
             self.replace_open_value(py, text.into_any())?;
         }
@@ -141,7 +146,8 @@ impl PyBuilder {
                 return Ok(last);
             }
         }
-        let snapshot = self.snapshots.refresh(py, &self.frames)?;
+        let private = private.unwrap_or_else(|| self.snapshots.private_copies(py, &self.frames));
+        let snapshot = self.snapshots.refresh(py, &self.frames, private)?;
         self.dirty = false;
         Ok(snapshot)
     }

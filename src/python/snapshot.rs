@@ -58,8 +58,9 @@ impl SnapshotCache {
     }
 
     /// The copies of the last snapshot that nobody but this cache can reach, outermost first,
-    /// for the levels that still copy the spine's containers `frames`.
-    fn private_copies<'py>(&self, py: Python<'py>, frames: &[Frame]) -> Vec<Bound<'py, PyAny>> {
+    /// for the levels that still copy the spine's containers `frames`. Found once per
+    /// snapshot and handed to `release_open_string` and `refresh`.
+    pub fn private_copies<'py>(&self, py: Python<'py>, frames: &[Frame]) -> Vec<Bound<'py, PyAny>> {
         let mut copies = Vec::new();
         let Some(root) = &self.root else {
             return copies;
@@ -103,8 +104,13 @@ impl SnapshotCache {
     /// cache can reach that snapshot: the string can then grow in place instead of being
     /// copied whole (see `PyBuilder::flush_open_text`). The next `refresh` puts the grown
     /// string back.
-    pub fn release_open_string(&mut self, py: Python<'_>, frames: &[Frame], text: &Py<PyString>) {
-        let copies = self.private_copies(py, frames);
+    pub fn release_open_string(
+        &self,
+        py: Python<'_>,
+        frames: &[Frame],
+        copies: &[Bound<'_, PyAny>],
+        text: &Py<PyString>,
+    ) {
         if copies.len() != frames.len() {
             return;
         }
@@ -134,9 +140,14 @@ impl SnapshotCache {
     }
 
     /// A snapshot of the spine `frames` (not empty): the last one updated in place where
-    /// nobody else can see it, new copies elsewhere. Kept as the last snapshot.
-    pub fn refresh(&mut self, py: Python<'_>, frames: &[Frame]) -> PyResult<Py<PyAny>> {
-        let private = self.private_copies(py, frames);
+    /// nobody else can see it (`private`, from `private_copies`), new copies elsewhere. Kept
+    /// as the last snapshot.
+    pub fn refresh<'py>(
+        &mut self,
+        py: Python<'py>,
+        frames: &[Frame],
+        private: Vec<Bound<'py, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         // Dropped before the copies are touched, so a failure leaves no half-updated cache.
         self.clear();
         let mut copies: Vec<Bound<'_, PyAny>> = Vec::with_capacity(frames.len());
