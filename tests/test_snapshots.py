@@ -107,3 +107,20 @@ def test_long_streams_stay_right_when_every_snapshot_is_dropped() -> None:
         if i % 1001 == 0:
             assert strict_equal(snapshot, twin.snapshot())
     assert p.finish() == json.loads(text)
+
+
+def test_a_dropped_snapshot_whose_list_was_resized_is_not_reused() -> None:
+    # Snapshots are read-only by contract; a list the caller lengthened or shortened and let
+    # go of must still not show up in the next snapshot.
+    p = deltajson.Parser()
+    p.feed('{"items": [1, 2, 3, [4')
+    edited = p.snapshot()
+    edited["items"].append("mine")
+    del edited
+    p.feed(", 5], 6, ")
+    assert p.snapshot() == {"items": [1, 2, 3, [4, 5], 6]}
+    edited = p.snapshot()
+    edited["items"].pop(0)
+    del edited
+    p.feed("7, ")
+    assert p.snapshot() == {"items": [1, 2, 3, [4, 5], 6, 7]}

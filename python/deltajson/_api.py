@@ -138,8 +138,10 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             """The current partial value (``None`` before any value began).
 
             With ``copy=True`` the result is never mutated by later feeds and the same object
-            comes back while nothing changed. ``copy=False`` returns the live tree (zero
-            copy), which later feeds keep extending; treat it as read-only.
+            comes back while nothing changed. Snapshots share their completed values, and one
+            you let go of may be reused for the next: treat them as read-only (copy one to
+            edit it). ``copy=False`` returns the live tree (zero copy), which later feeds keep
+            extending; treat it as read-only too.
             """
 
         def finish(self) -> Any:

@@ -12,6 +12,10 @@
 //! root, is updated in place: a list gets the items added since, O(delta), and the open string
 //! is let go of before it grows, so that it too can grow in place. A copy the caller can still
 //! reach is never touched: a new one is made, as always.
+//!
+//! Snapshots are read-only by contract (they share completed values with each other). A list
+//! copy the caller edited and let go of is not reused if its length changed; an item replaced
+//! in it cannot be seen without comparing every item, O(width), which is what this avoids.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -29,6 +33,9 @@ struct Level {
     /// For a dict: the key under which the copy holds the next level's copy (a list holds it
     /// as its last item).
     key: Option<Py<PyString>>,
+    /// For a list: the length of the copy as made. A copy whose length changed since was
+    /// edited by its caller, and is not reused.
+    len: usize,
 }
 
 /// The last copied snapshot and its levels.
@@ -71,7 +78,9 @@ impl SnapshotCache {
         for (level, frame) in self.levels.iter().zip(frames) {
             let same = match frame {
                 Frame::List { list, dropped } => {
-                    list.as_ptr() == level.live.as_ptr() && *dropped == level.dropped
+                    list.as_ptr() == level.live.as_ptr()
+                        && *dropped == level.dropped
+                        && node.cast::<PyList>().is_ok_and(|copy| copy.len() == level.len)
                 }
                 Frame::Dict { dict, .. } => dict.as_ptr() == level.live.as_ptr(),
             };
@@ -167,6 +176,7 @@ impl SnapshotCache {
                         live: live.clone().into_any().unbind(),
                         dropped: *dropped,
                         key: None,
+                        len: copy.len(),
                     });
                     copy.into_any()
                 }
@@ -177,33 +187,58 @@ impl SnapshotCache {
                         live: dict.clone_ref(py).into_any(),
                         dropped: 0,
                         key: key.as_ref().map(|k| k.clone_ref(py)),
+                        len: 0,
                     });
                     dict.bind(py).copy()?.into_any()
                 }
             };
             copies.push(copy);
         }
-        // Each copy holds the next level's copy where its container holds the open child.
-        for (i, frame) in frames.iter().enumerate().take(frames.len() - 1) {
-            let child = &copies[i + 1];
-            match frame {
-                Frame::List { .. } => {
-                    let list = copies[i].cast::<PyList>()?;
-                    if let Some(last) = list.len().checked_sub(1) {
-                        list.set_item(last, child)?;
-                    }
-                }
-                Frame::Dict { key: Some(key), .. } => {
-                    copies[i].cast::<PyDict>()?.set_item(key.bind(py), child)?;
-                }
-                Frame::Dict { key: None, .. } => {}
-            }
-        }
+        link_copies(py, frames, &copies)?;
         let root = copies.swap_remove(0).unbind();
         self.root = Some(root.clone_ref(py));
         self.levels = levels;
         Ok(root)
     }
+}
+
+/// New copies of the open containers `frames`, outermost first, each holding the next one's
+/// copy where its container holds the open child: a snapshot that nothing keeps (no cache is
+/// read or written), for callers that edit what they get.
+pub fn fresh_copies<'py>(py: Python<'py>, frames: &[Frame]) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let mut copies = Vec::with_capacity(frames.len());
+    for frame in frames {
+        copies.push(match frame {
+            Frame::List { list, .. } => {
+                let live = list.bind(py);
+                live.get_slice(0, live.len()).into_any()
+            }
+            Frame::Dict { dict, .. } => dict.bind(py).copy()?.into_any(),
+        });
+    }
+    link_copies(py, frames, &copies)?;
+    Ok(copies)
+}
+
+/// Makes each copy of `copies` (one per frame of `frames`) hold the next level's copy where its
+/// live container holds the open child.
+fn link_copies(py: Python<'_>, frames: &[Frame], copies: &[Bound<'_, PyAny>]) -> PyResult<()> {
+    for (i, frame) in frames.iter().enumerate().take(frames.len().saturating_sub(1)) {
+        let child = &copies[i + 1];
+        match frame {
+            Frame::List { .. } => {
+                let list = copies[i].cast::<PyList>()?;
+                if let Some(last) = list.len().checked_sub(1) {
+                    list.set_item(last, child)?;
+                }
+            }
+            Frame::Dict { key: Some(key), .. } => {
+                copies[i].cast::<PyDict>()?.set_item(key.bind(py), child)?;
+            }
+            Frame::Dict { key: None, .. } => {}
+        }
+    }
+    Ok(())
 }
 
 /// Brings the list copy `old` up to date with the live list it was made from: its last item
