@@ -335,6 +335,74 @@ def test_bounds() -> None:
         compat.configure(max_streams=-1)
 
 
+def test_the_prefix_cache_on_its_own() -> None:
+    from deltajson.compat._reuse import PrefixCache, Stream
+
+    cache = PrefixCache(max_streams=4, max_bytes=100)
+    made: list[Stream] = []
+
+    def make() -> Stream:
+        made.append(Stream(deltajson.Parser()))
+        return made[-1]
+
+    key, other_key = object(), object()
+    first = cache.open(key, '[1, "a', make)
+    cache.keep(key, first)
+    second = cache.open(key, '[1, "ab', make)  # extends: the same stream, fed "b"
+    assert second is first and len(made) == 1 and second.size == 7
+    assert second.parser.snapshot() == [1, "ab"] and second.data == '[1, "ab'
+    cache.keep(key, second)
+    assert second.data is None  # the caller's buffer is let go of
+    assert cache.open(other_key, '[1, "abc', make) is not first  # keys compare by identity
+    assert cache.open(key, b'[1, "abc', make) is not first  # bytes never extend a str
+    assert cache.open(key, '[1, "abc', make) is first  # taken out while in use...
+    assert cache.open(key, '[1, "abc', make) is not first  # ...so a second caller parses anew
+    assert cache.info() == {"hits": 2, "misses": 4, "streams": 0, "bytes": 0}
+    with pytest.raises(TypeError):
+        cache.open(key, bytearray(b"[1"), make)  # the shims pass bytes or str only
+    with pytest.raises(TypeError):
+        cache.open(key, "[1", lambda: "not a stream")
+
+
+def test_a_stream_keeps_the_error_that_stopped_it() -> None:
+    from deltajson.compat._reuse import Stream
+
+    stream = Stream(deltajson.Parser())
+    stream.extend(b"[1, }")
+    assert isinstance(stream.error, deltajson.JSONError) and stream.error.offset == 4
+    stream.extend(b"[1, }, 2")  # later text is recorded, not fed
+    assert stream.size == 8 and stream.parser.offset == 4
+
+
+def test_an_interrupted_feed_is_not_kept() -> None:
+    from deltajson.compat._reuse import PrefixCache, Stream
+
+    class Breaks:
+        def feed(self, chunk: Any) -> None:
+            raise KeyboardInterrupt
+
+    cache = PrefixCache()
+    with pytest.raises(KeyboardInterrupt):
+        cache.open(str, "[1", lambda: Stream(Breaks()))
+    assert cache.info()["streams"] == 0
+
+
+def test_shrinking_the_bounds_evicts_at_once() -> None:
+    from deltajson.compat._reuse import PrefixCache, Stream
+
+    cache = PrefixCache()
+    keys = [object() for _ in range(5)]
+    for k in keys:
+        cache.keep(k, cache.open(k, "[" + "1, " * 10, lambda: Stream(deltajson.Parser())))
+    assert cache.info()["streams"] == 5
+    cache.max_streams = 2
+    assert cache.info()["streams"] == 2
+    cache.max_bytes = 40
+    assert cache.info() == {"hits": 0, "misses": 5, "streams": 1, "bytes": 31}
+    # the most recent stays
+    assert cache.open(keys[-1], "[" + "1, " * 11, lambda: Stream(deltajson.Parser())).size == 34
+
+
 def test_results_are_never_shared_or_changed_later() -> None:
     a = jiter_shim.from_json(b'{"done": {"x": 1}, "list": [1, 2', partial_mode=True)
     b = jiter_shim.from_json(b'{"done": {"x": 1}, "list": [1, 2', partial_mode=True)

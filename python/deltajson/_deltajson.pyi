@@ -1,10 +1,12 @@
 """Type stubs of the Rust extension ``deltajson._deltajson`` (use it through ``deltajson``)."""
 
-from typing import Any, Literal, Optional, Union, final
+from typing import Any, Callable, Literal, Optional, Union, final
 
 from typing_extensions import Self
 
-__all__ = ["Parser", "__version__"]
+from deltajson._errors import JSONError
+
+__all__ = ["Parser", "PrefixCache", "Stream", "__version__"]
 __version__: str
 
 @final
@@ -28,6 +30,9 @@ class Parser:
         """Feeds the next chunk; raises ``JSONError`` at the first invalid byte."""
     def snapshot(self, *, copy: bool = True) -> Any:
         """The current partial value (a copy of the open spine unless ``copy=False``)."""
+    def _open_spine(self) -> list[Any]:
+        """New shallow copies of the open containers, outermost first, each holding the
+        next one's copy (empty when none is open); never kept by the parser."""
     def finish(self) -> Any:
         """Ends the input; returns the final value or raises ``IncompleteJSONError``."""
     def changes(self) -> list[tuple[str, tuple[Union[str, int], ...], Any]]:
@@ -87,3 +92,39 @@ class Parser:
     @property
     def backend(self) -> Literal["rust"]:
         """Always ``"rust"``."""
+
+@final
+class Stream:
+    """One incremental parse of a growing buffer, for ``deltajson.compat``: its parser, the
+    text it read, the ``JSONError`` that stopped it, the shim's ``extra`` state, and during a
+    call the caller's buffer (``data``)."""
+
+    parser: Any
+    extra: Any
+    error: Optional[JSONError]
+    @property
+    def data(self) -> Any: ...
+    @property
+    def size(self) -> int:
+        """Length of the text read (bytes, or characters of a ``str``)."""
+    def __new__(cls, parser: Any, extra: Any = None) -> Self: ...
+    def extend(self, data: Union[bytes, str], /) -> None:
+        """Feeds what ``data`` adds to the text read (``data`` starts with it); a
+        ``JSONError`` is kept in ``error``."""
+
+@final
+class PrefixCache:
+    """The streams a ``deltajson.compat`` shim keeps, under keys compared by identity."""
+
+    max_streams: int
+    max_bytes: int
+    def __new__(cls, max_streams: int = 16, max_bytes: int = 67108864) -> Self: ...
+    def open(self, key: object, data: Union[bytes, str], make: Callable[[], Stream], /) -> Stream:
+        """The stream that has read ``data`` (a kept one that read a prefix of it, fed the
+        rest, else ``make()``); give it back with ``keep``."""
+    def keep(self, key: object, stream: Stream, /) -> None:
+        """Keeps ``stream`` for the next call, within the bounds."""
+    def clear(self) -> None:
+        """Forgets every stream and zeroes the counts."""
+    def info(self) -> dict[str, int]:
+        """``hits``, ``misses``, ``streams`` and ``bytes`` kept."""

@@ -21,7 +21,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use crate::core::{Literal, Sink};
 use crate::python::changes::{OpLog, Selector};
 use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession};
-use crate::python::snapshot::SnapshotCache;
+use crate::python::snapshot::{fresh_copies, SnapshotCache};
 
 /// Where `place` puts a value in a list: after the last item, or over it.
 #[derive(Clone, Copy)]
@@ -150,6 +150,16 @@ impl PyBuilder {
         let snapshot = self.snapshots.refresh(py, &self.frames, private)?;
         self.dirty = false;
         Ok(snapshot)
+    }
+
+    /// New copies of the open containers, outermost first (see `snapshot::fresh_copies`);
+    /// empty when none is open. The open string is brought up to date first.
+    pub fn fresh_spine<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        if self.open.attached && !self.open.pending.is_empty() {
+            let text = self.flush_open_text(py)?;
+            self.replace_open_value(py, text.into_any())?;
+        }
+        fresh_copies(py, &self.frames)
     }
 
     /// The path of the value being written: keys and indexes from the root.

@@ -20,6 +20,11 @@ fn error_class<'py>(py: Python<'py>, incomplete: bool) -> PyResult<&'py Bound<'p
     }
 }
 
+/// `deltajson.JSONError`, the base of the errors a parser raises on its input.
+pub fn json_error_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    error_class(py, false)
+}
+
 /// `JSONError`, or `IncompleteJSONError` carrying `partial` when the input merely ended early.
 pub fn to_py_err(
     py: Python<'_>,

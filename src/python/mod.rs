@@ -2,7 +2,7 @@
 //!
 //! `parser` holds the `Parser` class, `builder` turns scanner events into Python objects,
 //! `snapshot` copies them for `snapshot()`, `convert` makes the leaf objects, `input` reads
-//! chunks and `errors` raises exceptions.
+//! chunks and `errors` raises exceptions; `reuse` is the prefix cache of the compat shims.
 
 mod builder;
 mod changes;
@@ -10,6 +10,7 @@ mod convert;
 mod errors;
 mod input;
 mod parser;
+mod reuse;
 mod snapshot;
 
 use pyo3::prelude::*;
@@ -18,6 +19,8 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = true)]
 fn _deltajson(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<parser::Parser>()?;
+    m.add_class::<reuse::PrefixCache>()?;
+    m.add_class::<reuse::Stream>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -116,7 +116,7 @@ impl Parser {
 
     /// Feeds the next chunk of the document.
     #[pyo3(signature = (chunk, /))]
-    fn feed(&mut self, py: Python<'_>, chunk: &Bound<'_, PyAny>) -> PyResult<()> {
+    pub(crate) fn feed(&mut self, py: Python<'_>, chunk: &Bound<'_, PyAny>) -> PyResult<()> {
         self.fail_on_build_error(py)?;
         let data = read_chunk(chunk)?;
         let bytes = data.as_bytes();
@@ -140,6 +140,14 @@ impl Parser {
     #[pyo3(signature = (*, copy=true))]
     fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
         self.builder.snapshot(py, copy)
+    }
+
+    /// New shallow copies of the open containers, outermost first (empty when none is open),
+    /// each holding the next one's copy: a snapshot that is the caller's to edit, never kept
+    /// or reused by the parser. For the `deltajson.compat` shims.
+    fn _open_spine<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let copies = self.builder.fresh_spine(py)?;
+        PyList::new(py, copies)
     }
 
     /// Ends the input and returns the final value.

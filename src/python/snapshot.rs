@@ -80,7 +80,9 @@ impl SnapshotCache {
                 Frame::List { list, dropped } => {
                     list.as_ptr() == level.live.as_ptr()
                         && *dropped == level.dropped
-                        && node.cast::<PyList>().is_ok_and(|copy| copy.len() == level.len)
+                        && node
+                            .cast::<PyList>()
+                            .is_ok_and(|copy| copy.len() == level.len)
                 }
                 Frame::Dict { dict, .. } => dict.as_ptr() == level.live.as_ptr(),
             };
@@ -223,7 +225,11 @@ pub fn fresh_copies<'py>(py: Python<'py>, frames: &[Frame]) -> PyResult<Vec<Boun
 /// Makes each copy of `copies` (one per frame of `frames`) hold the next level's copy where its
 /// live container holds the open child.
 fn link_copies(py: Python<'_>, frames: &[Frame], copies: &[Bound<'_, PyAny>]) -> PyResult<()> {
-    for (i, frame) in frames.iter().enumerate().take(frames.len().saturating_sub(1)) {
+    for (i, frame) in frames
+        .iter()
+        .enumerate()
+        .take(frames.len().saturating_sub(1))
+    {
         let child = &copies[i + 1];
         match frame {
             Frame::List { .. } => {

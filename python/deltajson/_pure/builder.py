@@ -163,24 +163,31 @@ class Builder:
             return self.root
         if not self.dirty and self.has_cached:
             return self.cached
-        child: Any = None
-        has_child = False
-        for container, key in zip(reversed(self.frames), reversed(self.keys), strict=True):
-            copied: Container
-            if isinstance(container, list):
-                copied = container[:]
-                if has_child:
-                    copied[-1] = child
-            else:
-                copied = container.copy()
-                if has_child and key is not None:
-                    copied[key] = child
-            child = copied
-            has_child = True
-        self.cached = child
+        self.cached = self._copy_frames()[0]
         self.has_cached = True
         self.dirty = False
-        return child
+        return self.cached
+
+    def fresh_spine(self) -> list[Container]:
+        """New copies of the open containers, outermost first (empty when none is open), each
+        holding the next one's copy; nothing is kept (the caller may edit them)."""
+        if self.open_attached and self.open_pending:
+            self._replace_open_value(self._flush_open_text())
+        return self._copy_frames()
+
+    def _copy_frames(self) -> list[Container]:
+        copies: list[Container] = [
+            container[:] if isinstance(container, list) else container.copy()
+            for container in self.frames
+        ]
+        # Each copy holds the next level's copy where its container holds the open child.
+        for i in range(len(copies) - 1):
+            parent, key = copies[i], self.keys[i]
+            if isinstance(parent, list):
+                parent[-1] = copies[i + 1]
+            elif key is not None:
+                parent[key] = copies[i + 1]
+        return copies
 
     def path(self, scalar_open: bool, key_pending: bool) -> Path:
         parts = self._spine_parts(len(self.frames) - 1)

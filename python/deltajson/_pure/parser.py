@@ -257,6 +257,13 @@ class Parser:
         return self._builder.snapshot(copy)
 
     @_exclusive
+    def _open_spine(self) -> list[Any]:
+        """New shallow copies of the open containers, outermost first (empty when none is
+        open), each holding the next one's copy: a snapshot that is the caller's to edit,
+        never kept or reused by the parser. For the ``deltajson.compat`` shims."""
+        return self._builder.fresh_spine()
+
+    @_exclusive
     def finish(self) -> Any:
         """Ends the input and returns the final value."""
         scanner = self._scanner

@@ -154,7 +154,8 @@ class _Extra:
 
 
 class Config(NamedTuple):
-    """One way of calling jiter: the cache key of the streams parsed that way."""
+    """One way of calling jiter: the cache key of the streams parsed that way (get one from
+    ``config``: the cache compares keys by identity)."""
 
     text_type: type
     allow_inf_nan: bool
@@ -178,6 +179,8 @@ class Config(NamedTuple):
             duplicates = _Duplicates()
         specials = _Specials() if self.decimal and self.allow_inf_nan else None
         surrogates = _Surrogates() if self.surrogates_type_error and self.text_type is str else None
+        if duplicates is None and specials is None and surrogates is None:
+            return Stream(parser)
         return Stream(parser, _Extra(duplicates, specials, surrogates))
 
     def reparse(self, patched: Text) -> Any:
@@ -187,13 +190,35 @@ class Config(NamedTuple):
         return self.render(stream)
 
     def render(self, stream: Stream) -> Any:
-        extra: _Extra = stream.extra
+        extra: Optional[_Extra] = stream.extra
+        if extra is None:
+            return _render(stream, self)
         if extra.surrogates is not None and extra.surrogates.update(stream.data):
             raise TypeError("Expected bytes, bytearray or str")
+        if extra.duplicates is not None:
+            _check_duplicates(stream, extra.duplicates)
         value = _render(stream, self)
         if extra.specials is not None and extra.specials.update(stream.data):
             value = _specials_as_decimal(value)
         return value
+
+
+_CONFIGS: dict[Config, Config] = {}
+
+
+def config(
+    text_type: type,
+    allow_inf_nan: bool,
+    mode: str,
+    catch_duplicate_keys: bool,
+    decimal: bool,
+    surrogates_type_error: bool,
+) -> Config:
+    """The one ``Config`` of these settings (there are fewer than a hundred)."""
+    made = Config(
+        text_type, allow_inf_nan, mode, catch_duplicate_keys, decimal, surrogates_type_error
+    )
+    return _CONFIGS.setdefault(made, made)
 
 
 def parse(cache: PrefixCache, data: Text, config: Config) -> Any:
@@ -208,11 +233,14 @@ def parse(cache: PrefixCache, data: Text, config: Config) -> Any:
 def _render(stream: Stream, config: Config) -> Any:
     mode = config.mode
     parser = stream.parser
-    data = stream.data
     partial = mode != "off"
-    if stream.extra.duplicates is not None:
-        _check_duplicates(stream, stream.extra.duplicates)
     error = stream.error
+    if error is None and partial:
+        state = parser.tail[0]
+        if state != "number" and parser.depth:
+            # The usual case mid-stream: the open containers as they stand.
+            return parser._open_spine()[0]
+    data = stream.data
     if error is not None:
         if partial and _ends_item(error):
             return open_spine(parser)[0]

@@ -2,9 +2,10 @@
 
 A shim's result must never be an object an earlier result holds, nor one the parser will
 change later. The parser's live tree (``snapshot(copy=False)``) changes only along its open
-spine, so copying the open containers (root to cursor, O(depth + their width)) gives a fresh
-result; completed values inside are shared, as ``Parser.snapshot()`` shares them. The copies
-are the shim's to edit: each shim then applies its peer's rules for the unfinished end.
+spine, so copying the open containers (root to cursor, O(depth + their width); the parser's
+``_open_spine`` does it) gives a fresh result; completed values inside are shared, as
+``Parser.snapshot()`` shares them. The copies are the shim's to edit: each shim then applies
+its peer's rules for the unfinished end.
 """
 
 from __future__ import annotations
@@ -29,20 +30,10 @@ def open_spine(parser: Any) -> tuple[Any, list[Container]]:
     """``(root, spine)``: a fresh copy of the parser's value whose open containers (outermost
     first, in ``spine``) are new objects linked to each other; at depth 0 the value itself
     (copied if it is a container)."""
-    root = parser.snapshot(copy=False)
-    depth = parser.depth
-    if depth == 0:
-        return fresh(root), []
-    path = parser.path
-    top = fresh(root)
-    spine: list[Container] = [top]
-    live = root
-    for i in range(depth - 1):
-        live = live[path[i]]
-        child = fresh(live)
-        spine[-1][path[i]] = child
-        spine.append(child)
-    return top, spine
+    spine = parser._open_spine()
+    if not spine:
+        return fresh(parser.snapshot(copy=False)), spine
+    return spine[0], spine
 
 
 def innermost(parser: Any) -> Any:

@@ -77,7 +77,7 @@ def from_json(
     options = (allow_inf_nan, cache_mode, partial_mode, catch_duplicate_keys, float_mode)
     key = (*options, *map(type, options))
     try:
-        config = _CONFIGS.get(key)
+        config = _OPTIONS.get(key)
     except TypeError:  # unhashable: invalid anyway, the checks below say how
         config = None
     if config is None:
@@ -93,8 +93,8 @@ def from_json(
                 catch_duplicate_keys=catch_duplicate_keys,
                 float_mode=float_mode,
             )
-        if len(_CONFIGS) < 64:
-            _CONFIGS[key] = config
+        if len(_OPTIONS) < 64:
+            _OPTIONS[key] = config
     return _jiter_rules.parse(cache, json_data, config)
 
 
@@ -113,7 +113,7 @@ def _config(
         return None
     if float_mode not in ("float", "decimal"):
         raise (ValueError if isinstance(float_mode, str) else TypeError)(_FLOAT_ERROR)
-    return _jiter_rules.Config(bytes, inf_nan, mode, duplicates, float_mode == "decimal", False)
+    return _jiter_rules.config(bytes, inf_nan, mode, duplicates, float_mode == "decimal", False)
 
 
 def _flag(value: object) -> bool:
@@ -123,10 +123,10 @@ def _flag(value: object) -> bool:
 
 
 # Options already checked, by the arguments (and their types) that gave them.
-_CONFIGS: dict[tuple[Any, ...], _jiter_rules.Config] = {}
+_OPTIONS: dict[tuple[Any, ...], _jiter_rules.Config] = {}
 # The configs of every partial mode with the other options at their defaults.
 _BY_PARTIAL_MODE = {
-    (mode, type(mode)): _jiter_rules.Config(
+    (mode, type(mode)): _jiter_rules.config(
         bytes, True, _jiter_rules.partial_mode(mode), False, False, False
     )
     for mode in (False, True, "off", "on", "trailing-strings")

@@ -14,11 +14,11 @@ default, 201 levels of nesting at most.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, cast
 
 from deltajson.compat import _jiter_rules
 from deltajson.compat._jiter_rules import check_cache_mode
-from deltajson.compat._reuse import PrefixCache
+from deltajson.compat._reuse import PrefixCache, Text
 
 __all__ = ["cache", "from_json"]
 
@@ -47,6 +47,11 @@ def from_json(
         ValueError: the data is invalid (or incomplete without ``allow_partial``).
         TypeError: ``data`` is not ``str``, ``bytes`` or ``bytearray``.
     """
+    if allow_inf_nan is True and cache_strings is True:
+        # What streaming libraries pass: skip building the full key of the options.
+        config = _BY_PARTIAL.get((type(data), allow_partial, type(allow_partial)))
+        if config is not None:  # data is a str or bytes
+            return _jiter_rules.parse(cache, cast(Text, data), config)
     if isinstance(data, bytearray):
         # Mutable: the kept stream needs its own copy to compare the next buffer with.
         data = bytes(data)
@@ -55,13 +60,13 @@ def from_json(
     options = (allow_inf_nan, cache_strings, allow_partial)
     key = (type(data), *options, *map(type, options))
     try:
-        config = _CONFIGS.get(key)
+        config = _OPTIONS.get(key)
     except TypeError:  # unhashable: invalid anyway, the checks below say how
         config = None
     if config is None:
         config = _config(type(data), *options)
-        if len(_CONFIGS) < 64:
-            _CONFIGS[key] = config
+        if len(_OPTIONS) < 64:
+            _OPTIONS[key] = config
     return _jiter_rules.parse(cache, data, config)
 
 
@@ -80,8 +85,16 @@ def _config(
         mode = _jiter_rules.partial_mode(allow_partial)
     except TypeError as e:
         raise TypeError(f"argument 'allow_partial': {e}") from None
-    return _jiter_rules.Config(text_type, allow_inf_nan, mode, False, False, True)
+    return _jiter_rules.config(text_type, allow_inf_nan, mode, False, False, True)
 
 
 # Options already checked, by the arguments (and their types) that gave them.
-_CONFIGS: dict[tuple[Any, ...], _jiter_rules.Config] = {}
+_OPTIONS: dict[tuple[Any, ...], _jiter_rules.Config] = {}
+# The configs of every partial mode with the other options at their defaults.
+_BY_PARTIAL: dict[tuple[type, object, type], _jiter_rules.Config] = {
+    (text_type, mode, type(mode)): _jiter_rules.config(
+        text_type, True, _jiter_rules.partial_mode(mode), False, False, True
+    )
+    for text_type in (str, bytes)
+    for mode in (False, True, "off", "on", "trailing-strings")
+}
