@@ -8,7 +8,9 @@ Two loops, Rust engine (and the pure twin at a hundredth of the counts):
 - lifecycles: create a parser, feed a small document in pieces, take snapshots and changes,
   finish (or fail on an invalid one), drop it;
 - feeds: one endless JSON Lines stream (``multiple=True``) read with ``iter_items`` style
-  dropping (``select`` + ``pop_selected``), fed in token-sized chunks.
+  dropping (``select`` + ``pop_selected``), fed in token-sized chunks;
+- compat shims: the accumulate-and-reparse pattern through the ``deltajson.compat`` shims, a
+  new document each time (their prefix caches keep evicting), at a tenth of the lifecycles.
 
 RSS (from ``/proc/self/statm``) is printed at every tenth of each loop: the curve. With
 ``--check`` the run fails if RSS grew by more than ``--tolerance-mb`` between the end of the
@@ -26,6 +28,9 @@ import time
 from collections.abc import Callable
 
 import deltajson
+from deltajson.compat import jiter as jiter_shim
+from deltajson.compat import langchain as langchain_shim
+from deltajson.compat import pydantic_core as pydantic_core_shim
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 DOCS = [
@@ -68,6 +73,24 @@ def make_feeder(backend: str) -> Callable[[int], None]:
     return feed
 
 
+def shim_stream(i: int) -> None:
+    """One stream through the compat shims (accumulate-and-reparse), each a new document, so
+    the prefix caches keep evicting; a third of them invalid, a third cut short."""
+    doc = b"[%d, " % i + DOCS[i % len(DOCS)]
+    for k in range(7, len(doc) + 7, 7):
+        buffer = doc[:k]
+        text = buffer.decode(errors="replace")
+        for shim, data, options in (
+            (jiter_shim.from_json, buffer, {"partial_mode": "trailing-strings"}),
+            (pydantic_core_shim.from_json, text, {"allow_partial": True}),
+            (langchain_shim.parse_partial_json, text, {}),
+        ):
+            try:
+                shim(data, **options)
+            except ValueError:
+                pass
+
+
 def run(name: str, step: Callable[[int], None], count: int) -> list[float]:
     """Runs ``step`` ``count`` times; returns RSS at each tenth (after the first)."""
     curve = []
@@ -106,6 +129,7 @@ def main() -> None:
         curves[f"{backend} feeds"] = run(
             f"{backend}: feeds of one endless stream", make_feeder(backend), args.feeds // scale
         )
+    curves["compat shim streams"] = run("compat shims: streams", shim_stream, args.lifecycles // 10)
     growth = {name: curve[-1] - curve[0] for name, curve in curves.items() if len(curve) > 1}
     shown = ", ".join(f"{k} {v:+.2f}" for k, v in growth.items())
     print(f"growth after the first tenth (MB): {shown}")
