@@ -335,6 +335,18 @@ def test_bounds() -> None:
         compat.configure(max_streams=-1)
 
 
+def test_a_lone_surrogate_arriving_mid_stream() -> None:
+    # pydantic_core refuses a str holding one (TypeError), wherever it is: also once the
+    # parser stopped at an earlier error, and on every longer buffer after it.
+    for doc in ['["ab", "c\ud800d", 1]', '[1 x "\udc80"]', '{"a": "\ud83d'] * 2:
+        for end in range(1, len(doc) + 1):
+            for partial in (False, True, "trailing-strings"):
+                assert same(
+                    outcome(pydantic_core.from_json, doc[:end], allow_partial=partial),
+                    outcome(pydantic_core_shim.from_json, doc[:end], allow_partial=partial),
+                )
+
+
 def test_the_prefix_cache_on_its_own() -> None:
     from deltajson.compat._reuse import PrefixCache, Stream
 

@@ -107,6 +107,9 @@ class Stream:
     @property
     def size(self) -> int:
         """Length of the text read (bytes, or characters of a ``str``)."""
+    @property
+    def lone_surrogate(self) -> bool:
+        """Whether the ``str`` text read holds a lone surrogate."""
     def __new__(cls, parser: Any, extra: Any = None) -> Self: ...
     def extend(self, data: Union[bytes, str], /) -> None:
         """Feeds what ``data`` adds to the text read (``data`` starts with it); a

@@ -131,6 +131,10 @@ pub struct Stream {
     /// Length of the text read, in its own units (bytes, or code points of a `str`).
     #[pyo3(get)]
     size: usize,
+    /// Whether the `str` text read holds a lone surrogate (it has no UTF-8 form: pydantic_core
+    /// refuses such a buffer whole, wherever the surrogate is).
+    #[pyo3(get)]
+    lone_surrogate: bool,
 }
 
 #[pymethods]
@@ -145,6 +149,7 @@ impl Stream {
             data: None,
             text: Text::Nothing,
             size: 0,
+            lone_surrogate: false,
         }
     }
 
@@ -166,6 +171,10 @@ impl Stream {
             return Ok(());
         }
         let new = slice(data, self.size, len)?;
+        if let Ok(text) = new.cast::<PyString>() {
+            // CPython keeps the UTF-8 form it makes here, for the parser to read again.
+            self.lone_surrogate |= text.to_str().is_err();
+        }
         if self.error.is_none() {
             if let Err(e) = feed(py, self.parser.bind(py), &new) {
                 if !e.is_instance(py, json_error_class(py)?) {

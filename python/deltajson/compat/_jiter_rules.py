@@ -117,40 +117,12 @@ class _Specials:
         return self.seen
 
 
-class _Surrogates:
-    """Whether a ``str`` buffer holds a lone surrogate (scanned O(delta) per call):
-    pydantic_core cannot take such a string at all and raises ``TypeError``."""
-
-    __slots__ = ("scanned", "seen")
-
-    def __init__(self) -> None:
-        self.scanned = 0
-        self.seen = False
-
-    def update(self, data: str) -> bool:
-        if not self.seen:
-            new = data[self.scanned :]
-            if not new.isascii():
-                try:
-                    new.encode("utf-8")
-                except UnicodeEncodeError:
-                    self.seen = True
-            self.scanned = len(data)
-        return self.seen
-
-
 class _Extra:
-    __slots__ = ("duplicates", "specials", "surrogates")
+    __slots__ = ("duplicates", "specials")
 
-    def __init__(
-        self,
-        duplicates: Optional[_Duplicates],
-        specials: Optional[_Specials],
-        surrogates: Optional[_Surrogates],
-    ) -> None:
+    def __init__(self, duplicates: Optional[_Duplicates], specials: Optional[_Specials]) -> None:
         self.duplicates = duplicates
         self.specials = specials
-        self.surrogates = surrogates
 
 
 class Config(NamedTuple):
@@ -178,10 +150,9 @@ class Config(NamedTuple):
             parser.changes()  # start recording ops
             duplicates = _Duplicates()
         specials = _Specials() if self.decimal and self.allow_inf_nan else None
-        surrogates = _Surrogates() if self.surrogates_type_error and self.text_type is str else None
-        if duplicates is None and specials is None and surrogates is None:
+        if duplicates is None and specials is None:
             return Stream(parser)
-        return Stream(parser, _Extra(duplicates, specials, surrogates))
+        return Stream(parser, _Extra(duplicates, specials))
 
     def reparse(self, patched: Text) -> Any:
         """A one-off parse of a repaired buffer (an error path): not kept."""
@@ -190,11 +161,11 @@ class Config(NamedTuple):
         return self.render(stream)
 
     def render(self, stream: Stream) -> Any:
+        if self.surrogates_type_error and stream.lone_surrogate:
+            raise TypeError("Expected bytes, bytearray or str")
         extra: Optional[_Extra] = stream.extra
         if extra is None:
             return _render(stream, self)
-        if extra.surrogates is not None and extra.surrogates.update(stream.data):
-            raise TypeError("Expected bytes, bytearray or str")
         if extra.duplicates is not None:
             _check_duplicates(stream, extra.duplicates)
         value = _render(stream, self)
