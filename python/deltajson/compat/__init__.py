@@ -10,9 +10,9 @@ costs O(delta) per call instead of O(buffer).
 - ``deltajson.compat.partial_json_parser.loads`` (with ``Allow`` and its exceptions)
 - ``deltajson.compat.langchain.parse_partial_json``
 
-Bounds: each shim keeps at most 16 streams and 64 MiB of buffers (``configure`` changes
-both); a result shares completed values with the results before it on the same stream, as
-``Parser.snapshot()`` does, and is otherwise a new object.
+Bounds: each shim keeps at most 16 streams and 64 Mi bytes of buffers (characters, for a
+``str``; ``configure`` changes both). A result shares completed values with the results
+before it on the same stream, as ``Parser.snapshot()`` does, and is otherwise a new object.
 """
 
 from __future__ import annotations
