@@ -125,6 +125,13 @@ class PrefixCache:
     def open(self, key: object, data: Union[bytes, str], make: Callable[[], Stream], /) -> Stream:
         """The stream that has read ``data`` (a kept one that read a prefix of it, fed the
         rest, else ``make()``); give it back with ``keep``."""
+    def read(
+        self, key: object, data: Union[bytes, str], make: Callable[[], Stream], /
+    ) -> tuple[bool, Any]:
+        """``open``, then the usual mid-stream call of a partial-mode shim answered too:
+        ``(True, value)`` (the open spine's copy; the stream is kept again) when no error,
+        no ``extra``, no lone surrogate, inside a container and no number being read; else
+        ``(False, stream)``."""
     def keep(self, key: object, stream: Stream, /) -> None:
         """Keeps ``stream`` for the next call, within the bounds."""
     def clear(self) -> None:

@@ -55,6 +55,20 @@ impl Parser {
         }
     }
 
+    /// The copy of the open spine's root (see `_open_spine`) when it is the whole partial value
+    /// as a re-parsing peer in partial mode sees it: inside a container, nothing failed, and
+    /// no number being read (the one unfinished token such peers complete); else `None`.
+    pub(crate) fn settled_value(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        if self.build_error.is_some()
+            || self.scanner.depth() == 0
+            || matches!(self.scanner.tail_state(), "number" | "error")
+        {
+            return Ok(None);
+        }
+        let copies = self.builder.fresh_spine(py)?;
+        Ok(copies.into_iter().next().map(Bound::unbind))
+    }
+
     fn raise(&mut self, py: Python<'_>, e: &crate::core::Error) -> PyErr {
         let builder = &mut self.builder;
         to_py_err(py, e, || builder.snapshot(py, true))

@@ -383,6 +383,38 @@ impl PrefixCache {
         Ok(stream)
     }
 
+    /// `open`, and then the usual call of a shim in partial mode mid-stream answered here too:
+    /// when the stream has no error and no `extra` state, its text no lone surrogate, and its
+    /// (Rust) parser is inside a container and not reading a number, the copy of the open
+    /// spine is the answer (`Parser.settled_value`), and the stream is kept again. Returns
+    /// `(True, value)` then, else `(False, stream)` for the caller to answer and `keep`.
+    #[pyo3(signature = (key, data, make, /))]
+    fn read(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        data: &Bound<'_, PyAny>,
+        make: &Bound<'_, PyAny>,
+    ) -> PyResult<(bool, Py<PyAny>)> {
+        let stream = self.open(py, key, data, make)?.into_bound(py);
+        let value = {
+            let s = stream.try_borrow()?;
+            match s.parser.bind(py).cast::<Parser>() {
+                Ok(parser) if s.error.is_none() && s.extra.is_none(py) && !s.lone_surrogate => {
+                    parser.try_borrow_mut()?.settled_value(py)?
+                }
+                _ => None,
+            }
+        };
+        match value {
+            Some(value) => {
+                self.keep(key.clone().unbind(), stream)?;
+                Ok((true, value))
+            }
+            None => Ok((false, stream.into_any().unbind())),
+        }
+    }
+
     /// Keeps `stream` for the next call (within the bounds); it lets go of the caller's buffer.
     #[pyo3(signature = (key, stream, /))]
     fn keep(&self, key: Py<PyAny>, stream: Bound<'_, Stream>) -> PyResult<()> {

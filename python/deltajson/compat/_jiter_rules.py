@@ -194,7 +194,14 @@ def config(
 
 def parse(cache: PrefixCache, data: Text, config: Config) -> Any:
     """What jiter's ``from_json`` returns for ``data`` (or the ``ValueError`` it raises)."""
-    stream = cache.open(config, data, config.make)
+    if config.mode == "off":
+        stream = cache.open(config, data, config.make)
+    else:
+        # Mid-stream, the open containers as they stand are the answer, found by the cache.
+        settled, found = cache.read(config, data, config.make)
+        if settled:
+            return found
+        stream = found
     try:
         return config.render(stream)
     finally:
@@ -206,11 +213,6 @@ def _render(stream: Stream, config: Config) -> Any:
     parser = stream.parser
     partial = mode != "off"
     error = stream.error
-    if error is None and partial:
-        state = parser.tail[0]
-        if state != "number" and parser.depth:
-            # The usual case mid-stream: the open containers as they stand.
-            return parser._open_spine()[0]
     data = stream.data
     if error is not None:
         if partial and _ends_item(error):
