@@ -11,13 +11,15 @@ holding a list of records (``records``), and one whose ``content`` is a long str
 buffers); the original library's cost per call grows with the buffer, so past ``--samples``
 calls it is timed on evenly spaced buffers and the total is the mean times the number of
 calls (``~``). Both sides run the same pattern, timed per call, concatenation excluded, and
-the best of ``--repeats`` runs of each (taken in turns) is kept.
+the best of ``--repeats`` runs of each (taken in turns) is kept. Each library and document is
+measured in a fresh interpreter (``--same-process`` to run all in this one).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -147,6 +149,19 @@ def measure(
     return rows
 
 
+def in_fresh_process(
+    shape: str, size: int, name: str, samples: int, repeats: int
+) -> list[dict[str, Any]]:
+    """``measure`` for one library in a new interpreter: a growing string's cost depends on
+    how fragmented the heap already is (whether ``realloc`` can extend it in place), so pairs
+    measured after others in one process would pay for their history."""
+    command = [sys.executable, __file__, "--one", "--shapes", shape, "--sizes", str(size)]
+    command += ["--shims", name, "--samples", str(samples), "--repeats", str(repeats)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    rows: list[dict[str, Any]] = json.loads(done.stdout.splitlines()[-1])
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", type=int, default=[100_000, 300_000])
@@ -164,7 +179,17 @@ def main() -> None:
     )
     ap.add_argument("--samples", type=int, default=400, help="original calls timed per stream")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each side (best is kept)")
+    ap.add_argument(
+        "--same-process",
+        action="store_true",
+        help="measure every pair in this process (by default each runs in a fresh one)",
+    )
+    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child's job
     args = ap.parse_args()
+    if args.one:
+        rows = measure(args.shapes[0], args.sizes[0], args.shims, args.samples, args.repeats)
+        print(json.dumps(rows))
+        return
     rows = []
     print(
         f"{'document':<16} {'library':<20} {'calls':>6} {'original ms':>13} {'shim ms':>9} "
@@ -172,7 +197,15 @@ def main() -> None:
     )
     for size in args.sizes:
         for shape in args.shapes:
-            for row in measure(shape, size, args.shims, args.samples, args.repeats):
+            if args.same_process:
+                measured = measure(shape, size, args.shims, args.samples, args.repeats)
+            else:
+                measured = [
+                    row
+                    for name in args.shims
+                    for row in in_fresh_process(shape, size, name, args.samples, args.repeats)
+                ]
+            for row in measured:
                 rows.append(row)
                 approx = "~" if row["original_estimated"] else ""
                 doc = f"{shape} {row['bytes'] // 1000} KB"
