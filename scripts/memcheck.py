@@ -49,4 +49,25 @@ except deltajson.JSONError:
 p = deltajson.Parser(lenient=True)
 p.feed('Sure!\n```json\n{"a": [1, 2,],}\n```\nbye')
 assert p.finish() == {"a": [1, 2]} and p.repairs
+# The compat shims' prefix cache (src/python/reuse.rs): kept, reused, evicted and failed
+# streams, bytes and str buffers (str pieces merged), a lone surrogate.
+from deltajson import compat  # noqa: E402
+from deltajson.compat import jiter as jiter_shim  # noqa: E402
+from deltajson.compat import pydantic_core as pydantic_core_shim  # noqa: E402
+
+compat.configure(max_streams=2, max_bytes=4000)
+doc = document("list", "1KB")
+for _ in range(4):  # more streams than kept: evictions
+    buffer = b""
+    for chunk in token_chunks(doc):
+        buffer += chunk.encode()
+        jiter_shim.from_json(buffer, partial_mode="trailing-strings")
+        pydantic_core_shim.from_json(buffer.decode("utf-8", "ignore"), allow_partial=True)
+for bad in ('[1, 2 x "\ud800"]', '{"a": [1, }'):
+    for end in range(1, len(bad) + 1):
+        try:
+            pydantic_core_shim.from_json(bad[:end], allow_partial=True)
+        except (ValueError, TypeError):
+            pass
+compat.configure()
 print("memcheck workload done")
