@@ -124,16 +124,15 @@ impl PyBuilder {
     pub fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
         // The last snapshot's private copies, found at most once per call.
         let mut private = None;
-        if self.open.attached && !self.open.pending.is_empty() {
+        if self.open_string_is_behind() {
             let copies = self.snapshots.private_copies(py, &self.frames);
             if let Some(text) = &self.open.text {
                 self.snapshots
                     .release_open_string(py, &self.frames, &copies, text);
             }
             private = Some(copies);
-            let text = self.flush_open_text(py)?;
-            self.replace_open_value(py, text.into_any())?;
         }
+        self.catch_up_open_string(py)?;
         let Some(root) = &self.root else {
             return Ok(py.None());
         };
@@ -155,11 +154,22 @@ impl PyBuilder {
     /// New copies of the open containers, outermost first (see `snapshot::fresh_copies`);
     /// empty when none is open. The open string is brought up to date first.
     pub fn fresh_spine<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        if self.open.attached && !self.open.pending.is_empty() {
+        self.catch_up_open_string(py)?;
+        fresh_copies(py, &self.frames)
+    }
+
+    /// Whether the tree holds an open string without its newest text.
+    fn open_string_is_behind(&self) -> bool {
+        self.open.attached && !self.open.pending.is_empty()
+    }
+
+    /// Puts the open string's newest text into the tree, if it is behind.
+    fn catch_up_open_string(&mut self, py: Python<'_>) -> PyResult<()> {
+        if self.open_string_is_behind() {
             let text = self.flush_open_text(py)?;
             self.replace_open_value(py, text.into_any())?;
         }
-        fresh_copies(py, &self.frames)
+        Ok(())
     }
 
     /// The path of the value being written: keys and indexes from the root.

@@ -88,27 +88,22 @@ impl Text {
             return Ok(());
         }
         let new = new.cast_into::<PyString>()?;
-        if !matches!(self, Text::Str(_)) {
-            *self = Text::Str(Vec::new());
+        let py = data.py();
+        match self {
+            Text::Str(pieces) => pieces.push(new.unbind()),
+            _ => *self = Text::Str(vec![new.unbind()]),
         }
         let Text::Str(pieces) = self else {
-            unreachable!("just made a Text::Str");
+            return Ok(());
         };
-        pieces.push(new.unbind());
-        let py = data.py();
-        while pieces.len() > 1 {
-            let last = pieces[pieces.len() - 1].bind(py).len()?;
-            let before = pieces[pieces.len() - 2].bind(py).len()?;
-            if before >= MERGE * last {
+        while let [.., before, last] = pieces.as_slice() {
+            let (before, last) = (before.bind(py), last.bind(py));
+            if before.len()? >= MERGE * last.len()? {
                 break;
             }
-            let last = pieces.pop().expect("two pieces at least");
-            let before = pieces.pop().expect("two pieces at least");
-            let merged = before
-                .bind(py)
-                .add(last.bind(py))?
-                .cast_into::<PyString>()?;
-            pieces.push(merged.unbind());
+            let merged = before.add(last)?.cast_into::<PyString>()?.unbind();
+            pieces.truncate(pieces.len() - 2);
+            pieces.push(merged);
         }
         Ok(())
     }
@@ -158,14 +153,25 @@ impl Stream {
     /// exception propagates, and the stream must not be used again.
     #[pyo3(signature = (data, /))]
     fn extend(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let len = length(data).ok_or_else(|| {
-            PyTypeError::new_err(format!(
-                "a stream reads bytes or str, not {}",
-                data.get_type()
-                    .name()
-                    .map_or_else(|_| "?".to_string(), |n| n.to_string())
-            ))
-        })?;
+        self.read_to(py, data, checked_length(data)?)
+    }
+}
+
+/// The length of a buffer a stream can read (see `length`), or the `TypeError` it deserves.
+fn checked_length(data: &Bound<'_, PyAny>) -> PyResult<usize> {
+    length(data).ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "a stream reads bytes or str, not {}",
+            data.get_type()
+                .name()
+                .map_or_else(|_| "?".to_string(), |n| n.to_string())
+        ))
+    })
+}
+
+impl Stream {
+    /// `extend` for `data` of `len` units, already measured.
+    fn read_to(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, len: usize) -> PyResult<()> {
         self.data = Some(data.clone().unbind());
         if len == self.size {
             return Ok(());
@@ -346,19 +352,17 @@ impl PrefixCache {
         data: &Bound<'_, PyAny>,
         make: &Bound<'_, PyAny>,
     ) -> PyResult<Py<Stream>> {
-        let len = length(data);
+        let len = checked_length(data)?;
         let found = {
             let mut state = self.state();
             // Most recent first: the stream a call continues is usually the last one used. Any
             // stream whose text starts the buffer gives the same result; the first is used.
-            let at = len.and_then(|len| {
-                state.kept.iter().rposition(|k| {
-                    k.key.is(key)
-                        && k.stream
-                            .bind(py)
-                            .try_borrow()
-                            .is_ok_and(|s| s.text.starts(data, s.size, len))
-                })
+            let at = state.kept.iter().rposition(|k| {
+                k.key.is(key)
+                    && k.stream
+                        .bind(py)
+                        .try_borrow()
+                        .is_ok_and(|s| s.text.starts(data, s.size, len))
             });
             match at {
                 Some(i) => {
@@ -379,7 +383,7 @@ impl PrefixCache {
         };
         // An exception from the feed (KeyboardInterrupt, MemoryError) may leave the parser in
         // any state: it propagates, and the stream is not kept.
-        stream.bind(py).try_borrow_mut()?.extend(py, data)?;
+        stream.bind(py).try_borrow_mut()?.read_to(py, data, len)?;
         Ok(stream)
     }
 

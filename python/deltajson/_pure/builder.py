@@ -155,8 +155,7 @@ class Builder:
     # ---- reading ----------------------------------------------------------------------------
 
     def snapshot(self, copy: bool) -> Any:
-        if self.open_attached and self.open_pending:
-            self._replace_open_value(self._flush_open_text())
+        self._catch_up_open_string()
         if not self.has_root:
             return None
         if not copy or not self.frames:
@@ -171,9 +170,13 @@ class Builder:
     def fresh_spine(self) -> list[Container]:
         """New copies of the open containers, outermost first (empty when none is open), each
         holding the next one's copy; nothing is kept (the caller may edit them)."""
+        self._catch_up_open_string()
+        return self._copy_frames()
+
+    def _catch_up_open_string(self) -> None:
+        """Puts the open string's newest text into the tree, if it is behind."""
         if self.open_attached and self.open_pending:
             self._replace_open_value(self._flush_open_text())
-        return self._copy_frames()
 
     def _copy_frames(self) -> list[Container]:
         copies: list[Container] = [
