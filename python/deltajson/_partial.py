@@ -257,7 +257,8 @@ def _node(tp: Any, info: Optional[FieldInfo]) -> Node:
             _MODEL_NODES[bare] = node
             _plan_fields(node, bare)
         return _MODEL_NODES[bare]
-    validated = Annotated[tuple([tp, *info.metadata])] if info and info.metadata else tp
+    # Typed Any: an Annotated built at run time is a value, not a type mypy can check.
+    validated: Any = Annotated[tuple([tp, *info.metadata])] if info and info.metadata else tp
     if info is not None and info.discriminator is not None:
         validated = Annotated[validated, Field(discriminator=info.discriminator)]
     adapter: TypeAdapter[Any] = TypeAdapter(validated)
