@@ -1,46 +1,88 @@
-"""The model engine: typed partial values from a stream, each completed part validated once.
+"""The model engine: typed partial values from a stream, with Pydantic as the contract.
 
-It reads the parser's change ops (O(delta) per chunk) and mirrors the containers that are
-still open, holding their completed children already validated. When a value completes it is
-validated once, against its place in the schema with every constraint and validator; a
-completed container is validated from its validated children (pydantic does not revalidate
-model instances), so nothing is validated twice, and the final value is ``Model`` itself,
-validated strictly. A partial model is built only along the open spine.
+It reads the parser's change ops (O(delta) per chunk) and keeps one view per open container
+(a partial model, a list, a dict), updated in place; ``partial()`` returns that view, or a copy
+of its open spine (O(depth + width of the open containers)).
 
-Values inside a union are validated when the union's value completes (which variant applies
-may only be known at the end), and shown meanwhile from the raw tree.
+Validation follows three rules, so that what it shows and raises is what Pydantic gives:
+
+* The final value is ``Model.model_validate_json(text)``: one validation of the whole text,
+  nothing reused. Every validator runs once, on the raw input Pydantic gives it.
+* A completed value is validated at its place (:mod:`deltajson._schema`), in JSON mode, from
+  its raw value — never from instances validated below it, so a validator never sees a model
+  in place of its dict and no validator's effect is applied twice. What that validation gives
+  is what a completed value shows. A failure raises :class:`SchemaMismatch` on the chunk that
+  completes the value, but only where the place is *sound* (a failure there fails the
+  document); elsewhere the enclosing value decides when it completes.
+* Model validators, ``info``-validators, ``extra="forbid"`` and missing fields need the whole
+  object: they run when the enclosing object completes, since it is validated whole.
+
+Completed containers are thus validated at each enclosing level: O(document x depth) in all,
+at most O(size of the value) on the chunk that completes it, and nothing per chunk otherwise.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Optional, Union
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from deltajson._api import Chunk, Parser
 from deltajson._errors import SchemaMismatch
-from deltajson._partial import Node, construct, plan_for
+from deltajson._partial import construct, partial_model
+from deltajson._schema import ANY_SCHEMA, Place, Schemas, Shape, dumps, error_with_prefix
 from deltajson.select import value_at
 
 Path = tuple[Union[str, int], ...]
 OnInvalid = Literal["raise", "skip"]
 _MISSING = object()
-_SKIPPED = object()
+_UNSET = object()
 
 
-@dataclass(eq=False)
 class _Open:
-    """An open container: its place in the schema and its completed children (validated)."""
+    """An open container: its place, what its children are, and its view."""
 
-    path: Path
-    node: Optional[Node]
-    is_list: bool
-    children: Union[dict[Any, Any], list[Any]] = field(default_factory=dict)
-    #: Live mode: the view of this container, updated in place (None inside unions).
-    live: Any = None
-    #: Live mode, lists: the last item of ``live`` is the open child.
-    open_slot: bool = False
+    __slots__ = (
+        "decided",
+        "done",
+        "is_list",
+        "key",
+        "loc",
+        "open_key",
+        "open_name",
+        "path",
+        "place",
+        "shape",
+        "shown",
+        "skipped",
+        "view",
+        "winners",
+    )
+
+    def __init__(self, path: Path, place: Optional[Place], shape: Shape, is_list: bool) -> None:
+        self.path = path
+        self.key: Any = path[-1] if path else None
+        #: Validated at completion (None: the enclosing value decides).
+        self.place = place
+        #: What its children are (a tagged union's: the variant's, once its tag is known).
+        self.shape = shape
+        self.decided = shape.kind != "tagged"
+        self.is_list = is_list
+        #: Pydantic's location of this container (tags of tagged unions included).
+        self.loc: tuple[Any, ...] = ()
+        #: Completed children: JSON key (list index) -> raw value.
+        self.done: dict[Any, Any] = {}
+        #: Completed children as shown: JSON key -> shown value (fields-like containers).
+        self.shown: dict[Any, Any] = {}
+        #: Field name -> priority of the key that fills it (AliasChoices: the first wins).
+        self.winners: dict[str, int] = {}
+        #: Children left out (on_invalid="skip").
+        self.skipped: set[Any] = set()
+        #: The key of the open child shown in ``view`` (a partial string or container).
+        self.open_key: Any = _UNSET
+        #: Model views: the field (or extra key) the open child is shown under.
+        self.open_name: Optional[str] = None
+        self.view: Any = None
 
 
 class ModelEngine:
@@ -48,7 +90,7 @@ class ModelEngine:
 
     def __init__(
         self,
-        model: type[BaseModel],
+        model: type[Any],
         *,
         on_invalid: OnInvalid = "raise",
         on_field: Optional[Callable[[Path, Any], None]] = None,
@@ -58,19 +100,29 @@ class ModelEngine:
         if on_invalid not in ("raise", "skip"):
             raise ValueError(f"on_invalid must be 'raise' or 'skip', not {on_invalid!r}")
         self.model = model
-        self.plan = plan_for(model)
-        self.parser = Parser(**(parser_options or {}))
+        options = dict(parser_options or {})
+        self.parser = Parser(**options)
         self.parser.changes()  # start recording
+        # Prose around the value, or repairs, make the text differ from the value's JSON.
+        self._text_is_json = not (options.get("lenient") or options.get("repair"))
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            self._validator: Any = model.__pydantic_validator__
+            schema = model.__pydantic_core_schema__
+        else:
+            adapter: TypeAdapter[Any] = TypeAdapter(model)
+            self._validator = adapter.validator
+            schema = adapter.core_schema
+        self.schemas = _schemas_of(model, schema)
         self.on_invalid = on_invalid
         self.on_field = on_field
-        #: Keep one view, updated in place, instead of building a new partial per call.
+        #: Keep one view, updated in place, instead of a new partial per call.
         self.live = live
         self.stack: list[_Open] = []
         self.final: Any = _MISSING
         #: Top-level fields complete so far (names), in completion order.
         self.completed_fields: list[str] = []
-        #: Completed ``(path, validated value)`` since the last ``take_events()``; recorded
-        #: only once asked for (``record_events``), so a long stream keeps nothing.
+        #: Completed ``(path, value)`` since the last ``take_events()``; recorded only once
+        #: asked for (``record_events``), so a long stream keeps nothing.
         self.record_events = False
         self.events: list[tuple[Path, Any]] = []
         #: The parser's ops since the last ``take_ops()`` (for the SSE helper), recorded
@@ -78,15 +130,21 @@ class ModelEngine:
         self.record_ops = False
         self.ops: list[tuple[str, Path, Any]] = []
         self.changed = False
-        self._raw: list[str] = []
+        self._pieces: list[Union[str, bytes]] = []
+        #: A child was left out somewhere (on_invalid="skip"): the final is validated from
+        #: the value without it, not from the text.
+        self._filtered = False
+        #: Failures of values completed in the current chunk: (path, location, error).
+        self._failures: list[tuple[Path, tuple[Any, ...], ValidationError]] = []
 
     # ---- input ------------------------------------------------------------------------------
 
     def feed(self, chunk: Chunk) -> None:
+        # Kept first: an error carries the text up to and including the chunk it is in.
         if isinstance(chunk, str):
-            self._raw.append(chunk)
+            self._pieces.append(chunk)
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
-            self._raw.append(bytes(chunk).decode("utf-8", "replace"))
+            self._pieces.append(bytes(chunk))
         self.parser.feed(chunk)  # also rejects what is not a chunk, with a clear TypeError
         self._apply(self._changes())
 
@@ -105,11 +163,23 @@ class ModelEngine:
         ops, self.ops = self.ops, []
         return ops
 
+    def _text(self) -> Union[str, bytes]:
+        """Everything fed, joined once (bytes where any piece was bytes)."""
+        pieces = self._pieces
+        if len(pieces) != 1:
+            if all(isinstance(p, str) for p in pieces):
+                joined: Union[str, bytes] = "".join(pieces)  # type: ignore[arg-type]
+            else:
+                joined = b"".join(
+                    p.encode("utf-8", "surrogatepass") if isinstance(p, str) else p for p in pieces
+                )
+            self._pieces = [joined]
+        return self._pieces[0] if pieces else ""
+
     @property
     def raw(self) -> str:
-        text = "".join(self._raw)
-        self._raw = [text]
-        return text
+        text = self._text()
+        return text if isinstance(text, str) else text.decode("utf-8", "replace")
 
     @property
     def done(self) -> bool:
@@ -123,60 +193,260 @@ class ModelEngine:
         for op, path, value in ops:
             self.changed = True
             if op == "add" and isinstance(value, (dict, list)):
-                entry = _Open(
-                    path,
-                    self._node_of(path),
-                    isinstance(value, list),
-                    [] if isinstance(value, list) else {},
-                )
-                if self.live:
-                    entry.live = _new_view(entry.node, entry.is_list)
-                    if self.stack:
-                        self._put(self.stack[-1], path[-1], entry.live, still_open=True)
-                self.stack.append(entry)
+                self._opened(path, isinstance(value, list))
             elif op == "done":
                 self._completed(path, value)
+        if self._failures:
+            # The first failure the chunk left standing (a later duplicate key in the same
+            # chunk replaces a value, and with it its failure).
+            path, loc, error = self._failures[0]
+            raise self._mismatch(error, path, loc)
 
-    def _node_of(self, path: Path) -> Optional[Node]:
-        """The schema node for a value at ``path``, a child of the innermost open container
-        (None where the schema says nothing, or inside a union until it completes)."""
-        if not path:
-            return self.plan
+    def _failed(self, path: Path, loc: tuple[Any, ...], error: ValidationError) -> None:
+        self._failures.append((path, loc, error))
+
+    def _passed(self, path: Path) -> None:
+        """A value at ``path`` completed valid: failures at or below it were replaced."""
+        if self._failures:
+            depth = len(path)
+            self._failures = [f for f in self._failures if f[0][:depth] != path]
+
+    # ---- places -----------------------------------------------------------------------------
+
+    def _child_place(self, parent: _Open, key: Any) -> tuple[Optional[Place], Optional[str], int]:
+        """The place of ``parent``'s child at ``key``, the field it fills (fields-like
+        containers) and that key's priority for the field; (None, ...) where nothing is
+        known or the key is shadowed by a preferred one already present."""
+        shape = parent.shape
+        kind = shape.kind
+        if kind == "fields":
+            found = shape.keys.get(key) if isinstance(key, str) else None
+            if found:
+                entry = found[0]
+                if parent.winners.get(entry.name, entry.priority + 1) < entry.priority:
+                    return None, None, 0  # a preferred alias filled the field already
+                return entry.place, entry.name, entry.priority
+            if shape.extra is not None and isinstance(key, str) and key not in shape.deep:
+                return shape.extra, None, 0
+            return None, None, 0
+        if kind in ("list", "dict"):
+            return shape.item, None, 0
+        if kind == "tuple":
+            if isinstance(key, int):
+                if key < len(shape.items) and (shape.variadic is None or key <= shape.variadic):
+                    return shape.items[key], None, 0
+                if shape.variadic is not None:
+                    return shape.items[shape.variadic], None, 0
+            return None, None, 0
+        return None, None, 0
+
+    def _shape_of(self, place: Optional[Place], is_list: bool) -> Shape:
+        if place is None:
+            return _ANY
+        shape = self.schemas.shape(place)
+        if shape.kind == "tagged":
+            return shape
+        if shape.kind == "union":
+            for member in shape.members:
+                found = self.schemas.shape(member)
+                if _fits(found, is_list):
+                    return found
+            return _ANY
+        return shape if _fits(shape, is_list) else _ANY
+
+    # ---- containers -------------------------------------------------------------------------
+
+    def _opened(self, path: Path, is_list: bool) -> None:
         parent = self.stack[-1] if self.stack else None
-        if parent is None or parent.node is None or parent.node.kind == "union":
-            return None
-        return parent.node.child(path[-1])
+        if parent is None:
+            place: Optional[Place] = self.schemas.root
+        else:
+            place, _name, _priority = self._child_place(parent, path[-1])
+        entry = _Open(path, place, self._shape_of(place, is_list), is_list)
+        if not entry.decided:
+            entry.shape = self._undecided_shape(entry.shape, is_list)
+        if parent is not None:
+            entry.loc = (*parent.loc, path[-1])
+        entry.view = self._new_view(entry)
+        if parent is not None:
+            self._show(parent, path[-1], entry.view, still_open=True)
+        self.stack.append(entry)
+
+    def _undecided_shape(self, tagged: Shape, is_list: bool) -> Shape:
+        """A tagged union's value before its tag: shown as its first variant, nothing in it
+        validated early (another variant may take it)."""
+        for variant in tagged.choices.values():
+            loose = self.schemas.place(variant.shape_schema or ANY_SCHEMA, variant.config, False)
+            shape = self.schemas.shape(loose)
+            if _fits(shape, is_list):
+                return _Undecided(shape, tagged)
+        return _Undecided(_ANY, tagged)
+
+    def _new_view(self, entry: _Open) -> Any:
+        shape = entry.shape
+        if shape.kind == "fields" and shape.model is not None:
+            return construct(partial_model(shape.model), {})
+        return [] if entry.is_list else {}
 
     def _completed(self, path: Path, value: Any) -> None:
         top = self.stack[-1] if self.stack else None
         if top is not None and top.path == path and isinstance(value, (dict, list)):
             self.stack.pop()
-            node, given = top.node, top.children
+            place, shown, loc = top.place, top.view, top.loc
+            if top.skipped or self._filtered:
+                value = self._without_skipped(top, value)
+            parent = self.stack[-1] if self.stack else None
         else:
-            node, given = self._node_of(path), value
-        validated = value if node is None else self._validate(node, given, path)
-        if not self.stack:
-            if validated is not _SKIPPED:
-                self.final = validated
-                self._report(path, validated)
+            parent = top
+            if parent is None:
+                place, loc = self.schemas.root, ()
+            else:
+                place, _name, _priority = self._child_place(parent, path[-1])
+                loc = (*parent.loc, path[-1])
+            shown = value
+        if parent is None:
+            self._finished(value)
             return
-        parent = self.stack[-1]
-        if validated is _SKIPPED:
-            if self.live:
-                self._unput(parent, path[-1])
+        key = path[-1]
+        verdict, shown = self._check(place, value, shown, path, loc)
+        if verdict == "ok":
+            self._child_done(parent, key, value, shown, place)
             return
-        if self.live:
-            self._put(parent, path[-1], validated, still_open=False)
-        if isinstance(parent.children, list):
-            parent.children.append(validated)
+        if verdict == "skip":
+            parent.skipped.add(key)
+            self._filtered = True
+            self._unshow(parent, key)
         else:
-            parent.children[path[-1]] = validated
-        if node is not None:
-            self._report(path, validated)
-            if len(path) == 1 and parent.node is not None and parent.node.kind == "model":
-                found = parent.node.fields.get(path[0])  # type: ignore[arg-type]
-                if found is not None:
-                    self.completed_fields.append(found[0])
+            # Failed (raised at the end of the chunk): the last good partial stays shown,
+            # an open container's view as it was.
+            parent.open_key = _UNSET
+
+    def _child_done(
+        self, parent: _Open, key: Any, value: Any, shown: Any, place: Optional[Place]
+    ) -> None:
+        """Records a completed child of ``parent`` and shows it."""
+        parent.done[key] = value
+        shape = parent.shape
+        if shape.kind == "fields":
+            _place, name, priority = self._child_place(parent, key)
+            if name is not None:
+                parent.winners[name] = priority
+                if len(self.stack) == 1 and name not in self.completed_fields:
+                    self.completed_fields.append(name)
+            self._deep_aliases(parent, key, value)
+        self._show(parent, key, shown, still_open=False)
+        if place is not None and place.schema is not None and place.sound:
+            path = (*parent.path, key)
+            self._passed(path)
+            self._report(path, shown)
+        if isinstance(shape, _Undecided) and key == shape.tagged.tag_key:
+            self._decide(parent, value)
+
+    def _check(
+        self, place: Optional[Place], value: Any, shown: Any, path: Path, loc: tuple[Any, ...]
+    ) -> tuple[str, Any]:
+        """Validates a completed value at its place where that is sound: ("ok", shown),
+        ("skip", None) to leave it out, or ("bad", None), its failure noted."""
+        if place is None or place.schema is None or not place.sound:
+            return "ok", shown
+        try:
+            return "ok", self.schemas.validate(place, value)
+        except ValidationError as e:
+            if self.on_invalid == "skip":
+                return "skip", None
+            self._failed(path, loc, e)
+            return "bad", None
+        except Exception:
+            # A validator that fails outside its document (it reads something only the
+            # enclosing object has): the enclosing value decides when it completes.
+            return "ok", shown
+
+    def _decide(self, entry: _Open, tag: Any) -> None:
+        """The tag of a tagged union arrived: its variant becomes the shape, the children
+        already complete are validated at their places, and the view is rebuilt."""
+        shape = entry.shape
+        assert isinstance(shape, _Undecided)
+        tagged = shape.tagged
+        try:
+            variant = tagged.choices.get(tag)
+        except TypeError:  # an unhashable tag
+            variant = None
+        if variant is None:
+            if entry.place is not None and entry.place.schema is not None and entry.place.sound:
+                probe = {tagged.tag_key: tag}
+                try:
+                    self.schemas.validate(entry.place, probe)
+                except ValidationError as e:
+                    if self.on_invalid == "raise":
+                        self._failed(entry.path, entry.loc, e)
+                except Exception:
+                    pass
+            return
+        entry.shape = self._shape_of(variant, entry.is_list)
+        entry.decided = True
+        entry.loc = (*entry.loc, tag) if isinstance(tag, (str, int)) else entry.loc
+        done, entry.done, entry.shown, entry.winners = entry.done, {}, {}, {}
+        entry.view = self._new_view(entry)
+        entry.open_key = _UNSET
+        for key, value in done.items():
+            place, _name, _priority = self._child_place(entry, key)
+            path, loc = (*entry.path, key), (*entry.loc, key)
+            verdict, shown = self._check(place, value, value, path, loc)
+            if verdict == "ok":
+                self._child_done(entry, key, value, shown, place)
+        parent_index = self.stack.index(entry)
+        if parent_index > 0:
+            self._show(self.stack[parent_index - 1], entry.key, entry.view, still_open=True)
+
+    def _deep_aliases(self, parent: _Open, key: Any, value: Any) -> None:
+        """A key that an ``AliasPath`` reaches into completed: the fields it fills."""
+        for entry in parent.shape.deep.get(key, ()):
+            found = _follow(value, entry.rest)
+            if found is _MISSING:
+                continue
+            if parent.winners.get(entry.name, entry.priority + 1) < entry.priority:
+                continue
+            path = (*parent.path, key, *entry.rest)
+            loc = (*parent.loc, key, *entry.rest)
+            verdict, shown = self._check(entry.place, found, found, path, loc)
+            if verdict == "ok":
+                parent.winners[entry.name] = entry.priority
+                self._set_field(parent, entry.name, shown)
+
+    def _finished(self, value: Any) -> None:
+        """The root value completed: the final value is Pydantic's, from the text itself."""
+        try:
+            if self._text_is_json and not self._filtered:
+                self.final = self._validator.validate_json(self._text())
+            else:
+                self.final = self._validator.validate_json(dumps(value))
+        except ValidationError as e:
+            raise self._mismatch(e, (), ()) from e
+        self._report((), self.final)
+
+    def _without_skipped(self, entry: _Open, value: Any) -> Any:
+        """A container's raw value without the children left out (on_invalid="skip"), its
+        children's own raw values likewise (as recorded when they completed)."""
+        done, skipped = entry.done, entry.skipped
+        if isinstance(value, list):
+            return [done.get(i, v) for i, v in enumerate(value) if i not in skipped]
+        return {k: done.get(k, v) for k, v in value.items() if k not in skipped}
+
+    def _mismatch(self, error: ValidationError, path: Path, loc: tuple[Any, ...]) -> SchemaMismatch:
+        title = getattr(self.model, "__name__", str(self.model))
+        located = error_with_prefix(error, loc, title)
+        errors = located.errors()
+        where = "/".join(map(str, errors[0]["loc"] if errors else path)) or "(root)"
+        first = errors[0]["msg"] if errors else str(located)
+        mismatch = SchemaMismatch(
+            f"{where}: {first}",
+            path=path,
+            validation_error=located,
+            partial=self.partial(),
+            raw=self.raw,
+        )
+        mismatch.__cause__ = located
+        return mismatch
 
     def _report(self, path: Path, value: Any) -> None:
         if self.record_events:
@@ -184,162 +454,180 @@ class ModelEngine:
         if self.on_field is not None:
             self.on_field(path, value)
 
-    def _validate(self, node: Node, given: Any, path: Path) -> Any:
-        try:
-            return node.adapter.validate_python(given)
-        except ValidationError as e:
-            if self.on_invalid == "skip" and path:
-                return _SKIPPED
-            where = "/".join(map(str, path)) or "(root)"
-            first = e.errors()[0] if e.errors() else {"msg": str(e)}
-            raise SchemaMismatch(
-                f"{where}: {first['msg']}",
-                path=path,
-                validation_error=e,
-                partial=self.partial(),
-                raw=self.raw,
-            ) from e
+    # ---- views ------------------------------------------------------------------------------
+
+    def _show(self, entry: _Open, key: Any, value: Any, *, still_open: bool) -> None:
+        """Puts a child into ``entry``'s view (over the open child's slot)."""
+        view = entry.view
+        if entry.is_list:
+            if entry.open_key is not _UNSET:
+                view[-1] = value
+            else:
+                view.append(value)
+        elif entry.shape.kind == "fields":
+            if not still_open:
+                entry.shown[key] = value
+            _place, name, _priority = self._child_place(entry, key)
+            entry.open_name = None
+            if entry.shape.model is None:
+                view[key] = value
+            elif name is not None:
+                self._set_field(entry, name, value)
+                entry.open_name = name if still_open else None
+            elif entry.shape.extra is not None and isinstance(key, str):
+                extra = view.__pydantic_extra__
+                if extra is None:
+                    extra = {}
+                    object.__setattr__(view, "__pydantic_extra__", extra)
+                extra[key] = value
+                entry.open_name = key if still_open else None
+        else:
+            view[key] = value
+        entry.open_key = key if still_open else _UNSET
+
+    def _set_field(self, entry: _Open, name: str, value: Any) -> None:
+        view = entry.view
+        if entry.shape.model is None:
+            view[name] = value
+        else:
+            view.__dict__[name] = value
+            view.__pydantic_fields_set__.add(name)
+
+    def _unshow(self, entry: _Open, key: Any) -> None:
+        """Removes a child left out (on_invalid="skip") from ``entry``'s view."""
+        view = entry.view
+        if entry.is_list:
+            if entry.open_key is not _UNSET:
+                view.pop()
+        elif entry.shape.kind == "fields" and entry.shape.model is not None:
+            _place, name, _priority = self._child_place(entry, key)
+            if name is not None and name in view.__pydantic_fields_set__:
+                info = type(view).model_fields[name]
+                view.__dict__[name] = info.get_default(call_default_factory=True)
+                view.__pydantic_fields_set__.discard(name)
+        else:
+            view.pop(key, None)
+        entry.open_key = _UNSET
 
     # ---- output -----------------------------------------------------------------------------
 
     def partial(self) -> Any:
-        """The current value as partial models (the final model once complete). Built along
-        the open spine only, and never mutated afterwards — except in live mode, where it is
-        one view updated in place, each chunk costing O(delta)."""
+        """The current value as partial models (the final model once complete). In live
+        mode one view, updated in place (O(delta) per chunk); otherwise a fresh copy of the
+        open spine, never changed afterwards (completed parts shared)."""
         if self.final is not _MISSING:
             return self.final
         if not self.stack:
             return None
-        raw = self.parser.snapshot(copy=False)
-        open_path = self.parser.path
-        if self.live:
-            return self._refresh_live(raw, open_path)
-        return self._build(0, value_at(raw, self.stack[0].path), open_path)
+        self._show_open_string()
+        root = self.stack[0].view
+        return root if self.live else self._copy_spine()
 
-    # ---- live mode --------------------------------------------------------------------------
-
-    def _put(self, entry: _Open, key: Any, value: Any, *, still_open: bool) -> None:
-        """Sets a child in a live view (over the open child's slot in a list)."""
-        view = entry.live
-        if view is None:
-            return
-        if isinstance(view, list):
-            if entry.open_slot:
-                view[-1] = value
-            else:
-                view.append(value)
-            entry.open_slot = still_open
-        elif isinstance(view, dict):
-            view[key] = value
-        else:
-            assert entry.node is not None
-            found = entry.node.fields.get(key)
-            if found is not None:
-                view.__dict__[found[0]] = value
-                view.__pydantic_fields_set__.add(found[0])
-
-    def _unput(self, entry: _Open, key: Any) -> None:
-        """Removes a child that turned out invalid (``on_invalid="skip"``) from a live view."""
-        view = entry.live
-        if isinstance(view, list):
-            if entry.open_slot:
-                view.pop()
-                entry.open_slot = False
-        elif isinstance(view, dict):
-            view.pop(key, None)
-        elif view is not None and entry.node is not None:
-            found = entry.node.fields.get(key)
-            if found is not None:
-                info = type(view).model_fields[found[0]]
-                view.__dict__[found[0]] = info.get_default(call_default_factory=True)
-                view.__pydantic_fields_set__.discard(found[0])
-
-    def _refresh_live(self, raw: Any, open_path: Path) -> Any:
-        """Brings the parts that are not kept up to date by events into the live view: the
-        open string, and values inside unions (shown from the raw tree)."""
-        for level, entry in enumerate(self.stack):
-            if entry.live is None and level > 0:
-                # A union (or unknown) value: its typed view is rebuilt from the raw tree.
-                parent = self.stack[level - 1]
-                view = _display(entry.node, value_at(raw, entry.path))
-                self._put(parent, entry.path[-1], view, still_open=True)
+    def _show_open_string(self) -> None:
         deepest = self.stack[-1]
+        open_path = self.parser.path
         depth = len(deepest.path)
-        if deepest.live is not None and len(open_path) == depth + 1:
-            key = open_path[depth]
-            text = value_at(raw, open_path)
-            child = deepest.node.child(key) if deepest.node is not None else None
-            if isinstance(text, str) and child is not None and child.partial_strings:
-                self._put(deepest, key, text, still_open=True)
-        root = self.stack[0]
-        return root.live if root.live is not None else _display(root.node, value_at(raw, root.path))
+        if len(open_path) != depth + 1:
+            return
+        key = open_path[depth]
+        if key in deepest.done:
+            return  # a duplicate key: the completed value stays until the new one completes
+        text = value_at(self.parser.snapshot(copy=False), open_path)
+        if not isinstance(text, str):
+            return
+        place, _name, _priority = self._child_place(deepest, key)
+        shape = self.schemas.shape(place) if place is not None else _ANY
+        if shape.partial_strings:
+            self._show(deepest, key, text, still_open=True)
 
-    def _build(self, level: int, raw: Any, open_path: Path) -> Any:
-        entry = self.stack[level]
-        node = entry.node
-        if node is None or node.kind == "union":
-            return _display(node, raw)
-        depth = len(entry.path)
-        child: Any = _SKIPPED
-        child_key: Any = None
-        if level + 1 < len(self.stack):
-            child_key = self.stack[level + 1].path[depth]
-            child = self._build(level + 1, value_at(raw, (child_key,)), open_path)
-        elif len(open_path) == depth + 1:
-            # An open scalar: a string shows its prefix where any string is allowed.
-            child_key = open_path[depth]
-            text = value_at(raw, (child_key,))
-            item_node = node.child(child_key)
-            if isinstance(text, str) and item_node is not None and item_node.partial_strings:
-                child = text
-        if entry.is_list:
-            items = list(entry.children)  # completed items (validated); a copy per partial
-            if child is not _SKIPPED:
-                items.append(child)
-            return items
-        values = dict(entry.children)
-        if child is not _SKIPPED:
-            values[child_key] = child
-        if node.kind == "dict":
-            return values
-        assert node.partial is not None
-        named = {node.fields[k][0]: v for k, v in values.items() if k in node.fields}
-        return construct(node.partial, named)
+    def _copy_spine(self) -> Any:
+        child: Any = _UNSET
+        for level in range(len(self.stack) - 1, -1, -1):
+            entry = self.stack[level]
+            child_key = self.stack[level + 1].key if child is not _UNSET else _UNSET
+            child = _copy_view(entry, child_key, child)
+        return child
 
 
-def _new_view(node: Optional[Node], is_list: bool) -> Any:
-    """An empty live view for a container (None where the schema cannot say: unions)."""
-    if node is None or node.kind == "union":
-        return None
-    if node.kind == "model":
-        assert node.partial is not None
-        return construct(node.partial, {})
-    return [] if is_list else {}
+def _copy_view(entry: _Open, child_key: Any, child: Any) -> Any:
+    """A shallow copy of ``entry``'s view, with its open child replaced by ``child``."""
+    view = entry.view
+    replace = child_key is not _UNSET
+    if isinstance(view, list):
+        copied = list(view)
+        if replace and copied:
+            copied[-1] = child
+        return copied
+    if isinstance(view, dict):
+        copied_dict = dict(view)
+        if replace:
+            copied_dict[child_key] = child
+        return copied_dict
+    cls: type[BaseModel] = type(view)
+    values = dict(view.__dict__)
+    extra = view.__pydantic_extra__
+    if extra is not None:
+        extra = dict(extra)
+    if replace and entry.open_name is not None:
+        if entry.open_name in values:
+            values[entry.open_name] = child
+        elif extra is not None:
+            extra[entry.open_name] = child
+    copied_model = cls.__new__(cls)
+    object.__setattr__(copied_model, "__dict__", values)
+    object.__setattr__(copied_model, "__pydantic_fields_set__", set(view.__pydantic_fields_set__))
+    object.__setattr__(copied_model, "__pydantic_extra__", extra)
+    object.__setattr__(copied_model, "__pydantic_private__", None)
+    return copied_model
 
 
-def _display(node: Optional[Node], raw: Any) -> Any:
-    """A typed view of a raw (possibly partial) value, by the schema, without validation of
-    anything incomplete: the union's variant is chosen by the value's shape and tag."""
-    if node is None:
-        return raw
-    if node.kind == "union":
-        variant = node.variant_for(raw)
-        return _display(variant, raw) if variant is not None else raw
-    if node.kind == "model" and isinstance(raw, dict):
-        assert node.partial is not None
-        named = {
-            node.fields[k][0]: _display(node.fields[k][1], v)
-            for k, v in raw.items()
-            if k in node.fields
-        }
-        return construct(node.partial, named)
-    if node.kind == "list" and isinstance(raw, list):
-        return [_display(node.item, v) for v in raw]
-    if node.kind == "dict" and isinstance(raw, dict):
-        return {k: _display(node.item, v) for k, v in raw.items()}
-    if node.partial_strings:
-        return raw
+class _Undecided(Shape):
+    """The shape shown for a tagged union's value whose tag has not arrived."""
+
+    def __init__(self, shown: Shape, tagged: Shape) -> None:
+        super().__init__(
+            shown.kind,
+            model=shown.model,
+            keys=shown.keys,
+            deep=shown.deep,
+            extra=shown.extra,
+            item=shown.item,
+            items=shown.items,
+            variadic=shown.variadic,
+            partial_strings=shown.partial_strings,
+        )
+        self.tagged = tagged
+
+
+_ANY = Shape("any", partial_strings=True)
+_SCHEMAS: dict[Any, Schemas] = {}
+
+
+def _schemas_of(model: Any, schema: Any) -> Schemas:
+    """The places of ``model``'s schema (made once per model)."""
     try:
-        return node.adapter.validate_python(raw)
-    except ValidationError:
-        return None
+        found = _SCHEMAS.get(model)
+    except TypeError:  # an unhashable type expression
+        return Schemas(schema)
+    if found is None or found.root.shape_schema is not schema:
+        found = _SCHEMAS[model] = Schemas(schema)
+    return found
+
+
+def _fits(shape: Shape, is_list: bool) -> bool:
+    if shape.kind in ("any",):
+        return True
+    if shape.kind in ("list", "tuple"):
+        return is_list
+    if shape.kind in ("fields", "dict", "tagged"):
+        return not is_list
+    return False
+
+
+def _follow(value: Any, rest: tuple[Any, ...]) -> Any:
+    for part in rest:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return value

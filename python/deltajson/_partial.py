@@ -1,15 +1,11 @@
-"""``Partial[Model]`` and the schema plan the streaming layer walks.
+"""``Partial[Model]``: the classes partial values are shown as.
 
 ``Partial[Model]`` is ``Model`` with every field optional (defaults kept), recursively: nested
 models, lists and dicts of models, unions (a discriminated union becomes a plain union of its
 partial variants, since the discriminator may not have arrived yet). Constraints and custom
-validators are left out of partial classes: they run on complete values only, through the
-plan's adapters, which keep them. A place that expects a model accepts the model itself too,
-so completed parts of a streamed value can be real, fully validated instances.
-
-The plan (:class:`Node`) says, for every place in a document of a given model, what is
-expected there, how to validate a complete value there, and whether a partial string may be
-shown there.
+validators are left out of partial classes: they run on complete values only, with Pydantic's
+own schema (:mod:`deltajson._schema`). A place that expects a model accepts the model itself
+too, so completed parts of a streamed value can be real, fully validated instances.
 """
 
 from __future__ import annotations
@@ -18,13 +14,11 @@ import copy
 import enum
 import types
 import typing
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-__all__ = ["Node", "Partial", "partial_model", "plan_for"]
+__all__ = ["Partial", "construct", "partial_model"]
 
 
 def _is_model(tp: Any) -> bool:
@@ -95,9 +89,13 @@ def _make_partial(model: type[BaseModel], name: str) -> type[BaseModel]:
             kept = None if info.is_required() else info.default
             default = Field(default=kept, alias=info.alias)
         fields[field_name] = (Optional[partial_type(info.annotation)], default)
+    # Extra keys are shown where the model keeps them (extra="allow").
+    extra: Literal["allow", "ignore"] = (
+        "allow" if model.model_config.get("extra") == "allow" else "ignore"
+    )
     partial = create_model(
         name,
-        __config__=ConfigDict(populate_by_name=True, arbitrary_types_allowed=True),
+        __config__=ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, extra=extra),
         __doc__=f"{model.__name__} with every field optional, as it streams in.",
         __module__=model.__module__,
         **fields,
@@ -162,153 +160,3 @@ class Partial:
         if not _is_model(model):
             raise TypeError(f"Partial[...] takes a pydantic model class, not {model!r}")
         return partial_model(model)
-
-
-# ---- the plan ---------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Node:
-    """What is expected at one place of a document."""
-
-    kind: Literal["model", "list", "dict", "union", "scalar"]
-    annotation: Any
-    #: Validates a complete value here (constraints and validators included).
-    adapter: TypeAdapter[Any]
-    #: A partial string may be shown here (the type takes any string).
-    partial_strings: bool = False
-    model: Optional[type[BaseModel]] = None
-    partial: Optional[type[BaseModel]] = None
-    #: model: JSON key -> (field name, node); list/dict: the node of items.
-    fields: dict[str, tuple[str, Node]] = field(default_factory=dict)
-    item: Optional[Node] = None
-    #: union: the variants, and the discriminating key if any.
-    variants: list[Node] = field(default_factory=list)
-    discriminator: Optional[str] = None
-
-    def child(self, key: Any, value: Any = None) -> Optional[Node]:
-        """The node of the child at ``key`` (for a union, of the variant ``value`` fits)."""
-        if self.kind == "model":
-            found = self.fields.get(key) if isinstance(key, str) else None
-            return found[1] if found is not None else None
-        if self.kind in ("list", "dict"):
-            return self.item
-        if self.kind == "union":
-            variant = self.variant_for(value)
-            return variant.child(key) if variant is not None else None
-        return None
-
-    def variant_for(self, value: Any) -> Optional[Node]:
-        """The union member a (possibly partial) value belongs to: by the discriminator when
-        it has arrived, else the first member of the value's shape."""
-        if self.kind != "union":
-            return self
-        shaped = [v for v in self.variants if _fits_shape(v, value)]
-        if self.discriminator and isinstance(value, dict) and self.discriminator in value:
-            tag = value[self.discriminator]
-            for variant in shaped:
-                key_node = variant.fields.get(self.discriminator)
-                if key_node is not None and _literal_accepts(key_node[1].annotation, tag):
-                    return variant
-        return shaped[0] if shaped else None
-
-
-def _fits_shape(node: Node, value: Any) -> bool:
-    if node.kind == "model" or node.kind == "dict":
-        return isinstance(value, dict)
-    if node.kind == "list":
-        return isinstance(value, list)
-    if node.kind == "union":
-        return any(_fits_shape(v, value) for v in node.variants)
-    return not isinstance(value, (dict, list))
-
-
-def _literal_accepts(annotation: Any, value: Any) -> bool:
-    tp = _strip_annotated(annotation)
-    if typing.get_origin(tp) is Literal:
-        return value in typing.get_args(tp)
-    return True
-
-
-def _takes_any_string(tp: Any) -> bool:
-    tp = _strip_annotated(tp)
-    if tp is str:
-        return True
-    members = _union_members(tp)
-    return members is not None and any(_takes_any_string(m) for m in members)
-
-
-_MODEL_NODES: dict[type[BaseModel], Node] = {}
-
-
-def plan_for(model: type[BaseModel]) -> Node:
-    """The plan of a document of ``model`` (made once per model)."""
-    return _node(model, None)
-
-
-def _node(tp: Any, info: Optional[FieldInfo]) -> Node:
-    bare = _strip_annotated(tp)
-    plain = info is None or (not info.metadata and info.discriminator is None)
-    if _is_model(bare) and plain and bare is tp:
-        # One node per model, registered before its fields are planned: recursive models
-        # then refer to their own node.
-        if bare not in _MODEL_NODES:
-            node = Node("model", tp, TypeAdapter(bare), model=bare, partial=partial_model(bare))
-            _MODEL_NODES[bare] = node
-            _plan_fields(node, bare)
-        return _MODEL_NODES[bare]
-    # Typed Any: an Annotated built at run time is a value, not a type mypy can check.
-    validated: Any = Annotated[tuple([tp, *info.metadata])] if info and info.metadata else tp
-    if info is not None and info.discriminator is not None:
-        validated = Annotated[validated, Field(discriminator=info.discriminator)]
-    adapter: TypeAdapter[Any] = TypeAdapter(validated)
-    if _is_model(bare):
-        node = Node("model", tp, adapter, model=bare, partial=partial_model(bare))
-        _plan_fields(node, bare)
-        return node
-    members = _union_members(bare)
-    if members is not None:
-        variants = [_node(m, None) for m in members if m is not type(None)]
-        discriminator = info.discriminator if info and isinstance(info.discriminator, str) else None
-        if len(variants) == 1 and discriminator is None:
-            only = variants[0]
-            return Node(
-                only.kind,
-                tp,
-                adapter,
-                only.partial_strings,
-                only.model,
-                only.partial,
-                only.fields,
-                only.item,
-                only.variants,
-                only.discriminator,
-            )
-        return Node(
-            "union",
-            tp,
-            adapter,
-            _takes_any_string(bare),
-            variants=variants,
-            discriminator=discriminator,
-        )
-    origin = typing.get_origin(bare)
-    args = typing.get_args(bare)
-    if origin in (list, set, frozenset) and args:
-        return Node("list", tp, adapter, item=_node(args[0], None))
-    if origin is tuple and args:
-        item = args[0] if len(args) == 2 and args[1] is Ellipsis else Union[args]
-        return Node("list", tp, adapter, item=_node(item, None))
-    if origin is dict and len(args) == 2:
-        return Node("dict", tp, adapter, item=_node(args[1], None))
-    partial_strings = bare is str or (
-        _takes_any_string(bare) and not (isinstance(bare, type) and issubclass(bare, enum.Enum))
-    )
-    return Node("scalar", tp, adapter, partial_strings)
-
-
-def _plan_fields(node: Node, model: type[BaseModel]) -> None:
-    for name, info in model.model_fields.items():
-        alias = info.validation_alias
-        key = alias if isinstance(alias, str) else (info.alias or name)
-        node.fields[key] = (name, _node(info.annotation, info))

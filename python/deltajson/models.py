@@ -28,6 +28,7 @@ from deltajson._errors import (
     StreamTimeout,
 )
 from deltajson._partial import Partial, partial_model
+from deltajson._schema import dumps
 from deltajson.select import PathLike, _Selection
 
 M = TypeVar("M", bound=BaseModel)
@@ -131,7 +132,7 @@ class _Core(Generic[M]):
         try:
             self.engine.feed(chunk)
         except (JSONError, SchemaMismatch) as e:
-            raise self.fail(e) from None
+            raise self.fail(e) from e.__cause__
         if self.engine.done:
             return _END  # the final model is yielded by end()
         if not self.engine.changed or self.last_chunk_at - self.last_yield_at < self.min_interval:
@@ -144,7 +145,7 @@ class _Core(Generic[M]):
         try:
             final = self.engine.finish()
         except (JSONError, SchemaMismatch) as e:
-            raise self.fail(e) from None
+            raise self.fail(e) from e.__cause__
         self.status = "complete"
         return final  # type: ignore[no-any-return]
 
@@ -427,7 +428,8 @@ class _Items(Generic[T]):
         out = []
         for path, value in taken:
             try:
-                out.append(self.adapter.validate_python(value))
+                # JSON mode, from the item's own JSON: what ``validate_json`` of its text gives.
+                out.append(self.adapter.validate_json(dumps(value)))
             except ValidationError as e:
                 if self.on_invalid == "raise":
                     where = "/".join(map(str, path))

@@ -67,7 +67,7 @@ class _ToolCallReader(_Reader[ToolCallUpdate]):
         try:
             engine.feed(text)
         except (JSONError, SchemaMismatch) as e:
-            raise _failed(e, call) from None
+            raise _failed(e, call) from e.__cause__
         if engine.done:
             call.finished = True
             return [ToolCallUpdate(index, name, engine.final)]
@@ -84,7 +84,7 @@ class _ToolCallReader(_Reader[ToolCallUpdate]):
                 try:
                     call.engine.finish()
                 except (JSONError, SchemaMismatch) as e:
-                    raise _failed(e, call, index, partial) from None
+                    raise _failed(e, call, index, partial) from e.__cause__
         return []
 
 

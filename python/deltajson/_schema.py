@@ -1,0 +1,398 @@
+"""Where a streamed value sits in a Pydantic schema, read off Pydantic's own core schema.
+
+The typed layer's contract is Pydantic itself, so this module does not re-derive a schema from
+type annotations: it walks ``Model.__pydantic_core_schema__``, the very schema Pydantic
+validates with, which already says everything that matters — aliases (``AliasChoices``,
+``AliasPath``, ``populate_by_name``), strictness (config, ``Field(strict=True)``, ``Strict()``),
+discriminators, defaults, extra handling, and every validator in its place.
+
+A :class:`Place` is one position of a document: the schema a complete value there is validated
+with, in JSON mode, and whether doing so early is *sound* — a failure there means the whole
+document fails. It is not sound below anything that may change its input before the inner
+schema sees it (a before, wrap or plain validator, a model with its own ``__init__``), nor
+inside a smart-mode union (another member may accept it), nor inside a tagged union before
+its tag is known. Validators that read ``info`` (``info.data`` above all) need the enclosing
+object, so a place validates without them (its after-validators of that kind are peeled
+off) and they run when the enclosing object completes, validated whole.
+
+:class:`Shape` says what a container at a place holds: which JSON key is which field, the
+places of its children, the class a partial of it is shown as.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+from pydantic_core import SchemaValidator, ValidationError
+
+__all__ = ["ANY_SCHEMA", "Field", "Place", "Schemas", "Shape", "dumps", "error_with_prefix"]
+
+Key = Union[str, int]
+Schema = dict[str, Any]
+
+#: Core schema types that wrap one inner schema and pass their input on unchanged.
+_PASS_THROUGH = ("default", "nullable", "custom-error")
+#: Wrappers after which the inner schema may see another input than the raw value.
+_TRANSFORMING = ("function-before", "function-wrap")
+#: The schema of a place that takes anything (one object: places are cached by its id).
+ANY_SCHEMA: Schema = {"type": "any"}
+#: Schema types whose children live in a data context of their own (``info.data``).
+_CONTEXT_BOUNDARY = ("model", "dataclass", "typed-dict")
+
+
+def dumps(value: Any) -> str:
+    """JSON text of a parsed value, for Pydantic's JSON mode. Exact for what the parser
+    builds: ints stay exact, floats round-trip (Pydantic reads JSON decimals as floats too),
+    NaN and infinities are written as Pydantic's JSON reader accepts them, escapes as sent."""
+    return json.dumps(value, default=float)
+
+
+@dataclass(eq=False)
+class Place:
+    """A position in a document of one schema."""
+
+    #: The core schema a complete value here is validated with (None: nothing to check
+    #: here on its own; the enclosing value's validation decides).
+    schema: Optional[Schema]
+    #: The nearest enclosing core config (strictness and the like come from it).
+    config: Optional[dict[str, Any]]
+    #: A failure here means the document fails: early validation may raise.
+    sound: bool
+    #: The schema the shape of a value here is read from (may differ from ``schema`` where
+    #: info-validators were peeled off, or be known where ``schema`` is not checkable).
+    shape_schema: Optional[Schema]
+
+
+@dataclass(eq=False)
+class Field:
+    """One model (or dataclass, TypedDict) field a JSON key may fill."""
+
+    name: str
+    #: Lower is preferred: the first alias choice present wins, then the field's own name.
+    priority: int
+    #: The rest of an ``AliasPath`` below the key (empty for a plain key).
+    rest: tuple[Key, ...]
+    place: Place
+
+
+@dataclass(eq=False)
+class Shape:
+    """What a container at a place holds, and how a partial of it is shown."""
+
+    kind: str  # "fields" | "list" | "tuple" | "dict" | "tagged" | "union" | "any" | "atom"
+    #: Model class (``fields`` from a BaseModel): partials are shown as its partial class.
+    model: Optional[type] = None
+    #: ``fields``: JSON key -> the fields it may fill (several with ``AliasChoices``).
+    keys: dict[str, list[Field]] = field(default_factory=dict)
+    #: ``fields``: every field's alias paths that go deeper than one key.
+    deep: dict[str, list[Field]] = field(default_factory=dict)
+    #: ``fields`` with extra="allow": the place of an extra key's value (else None).
+    extra: Optional[Place] = None
+    #: ``list``/``dict``: the place of every item (value).
+    item: Optional[Place] = None
+    #: ``tuple``: positional places, and the index of the variadic one (or None).
+    items: list[Place] = field(default_factory=list)
+    variadic: Optional[int] = None
+    #: ``tagged``: the discriminating JSON key, and each tag's variant place.
+    tag_key: Optional[str] = None
+    choices: dict[Any, Place] = field(default_factory=dict)
+    #: ``tagged`` with a callable discriminator: it is called on complete values only.
+    tag_function: Optional[Callable[[Any], Any]] = None
+    #: ``union``: the members, for showing a partial by its shape.
+    members: list[Place] = field(default_factory=list)
+    #: An unfinished string may be shown here (any string is accepted).
+    partial_strings: bool = False
+
+
+class Schemas:
+    """The places and shapes of one root schema (a model's, or a TypeAdapter's)."""
+
+    def __init__(self, schema: Schema, config: Optional[dict[str, Any]] = None) -> None:
+        self.definitions: dict[str, Schema] = {}
+        self._definition_list: list[Schema] = []
+        self._collect(schema)
+        self.root = Place(schema, config, True, schema)
+        self._validators: dict[tuple[int, int], Any] = {}
+        self._shapes: dict[int, Shape] = {}
+        self._places: dict[tuple[int, int, bool], Place] = {}
+        self._context: dict[int, bool] = {}
+        self._keep: list[Any] = []  # schemas and configs keyed by id() stay alive
+
+    # ---- validation --------------------------------------------------------------------
+
+    def validator(self, place: Place) -> Any:
+        """The SchemaValidator of a place (made once)."""
+        assert place.schema is not None
+        key = (id(place.schema), id(place.config))
+        found = self._validators.get(key)
+        if found is None:
+            schema = place.schema
+            if self._definition_list and schema.get("type") != "definitions":
+                schema = {
+                    "type": "definitions",
+                    "schema": schema,
+                    "definitions": self._definition_list,
+                }
+            found = self._validators[key] = SchemaValidator(schema, place.config)  # type: ignore[arg-type]
+            self._keep.append((place.schema, place.config))
+        return found
+
+    def validate(self, place: Place, raw: Any) -> Any:
+        """Validates a complete raw value at ``place`` as Pydantic's JSON mode would.
+
+        Raises:
+            ValidationError: Pydantic's own error.
+        """
+        return self.validator(place).validate_json(dumps(raw))
+
+    # ---- places ----------------------------------------------------------------------------
+
+    def place(self, schema: Schema, config: Optional[dict[str, Any]], sound: bool) -> Place:
+        """The place of a value validated by ``schema`` (made once per schema and config)."""
+        key = (id(schema), id(config), sound)
+        found = self._places.get(key)
+        if found is None:
+            checked: Optional[Schema] = schema
+            # Validators reading ``info`` need the enclosing object: after-validators of that
+            # kind are peeled off (they only act on a value that passed the inner schema);
+            # any other use of the context makes the place not checkable on its own.
+            while checked is not None and self._needs_context(checked):
+                if checked.get("type") == "function-after" and _takes_info(checked):
+                    checked = checked["schema"]
+                else:
+                    checked = None
+            found = self._places[key] = Place(checked, config, sound, schema)
+            self._keep.append((schema, config))
+        return found
+
+    def shape(self, place: Place) -> Shape:
+        """What a container at ``place`` holds (made once per place)."""
+        found = self._shapes.get(id(place))
+        if found is None:
+            found = self._shapes[id(place)] = self._make_shape(place)
+            self._keep.append(place)
+        return found
+
+    def _make_shape(self, place: Place) -> Shape:
+        schema = place.shape_schema
+        config = place.config
+        sound = place.sound
+        model: Optional[type] = None
+        while schema is not None:
+            kind = schema.get("type")
+            if kind == "definition-ref":
+                schema = self.definitions.get(schema["schema_ref"])
+            elif kind == "definitions":
+                schema = schema["schema"]
+            elif kind == "function-after":
+                schema = schema["schema"]
+            elif kind in _TRANSFORMING:
+                sound = False
+                schema = schema["schema"]
+            elif kind == "model":
+                config = schema.get("config") or config
+                if schema.get("custom_init"):
+                    sound = False
+                if not schema.get("root_model"):
+                    model = schema.get("cls")
+                schema = schema["schema"]
+            elif kind == "dataclass":
+                config = schema.get("config") or config
+                schema = schema["schema"]
+            elif kind in _PASS_THROUGH:
+                schema = schema["schema"]
+            elif kind == "json-or-python":
+                schema = schema["json_schema"]
+            elif kind == "lax-or-strict":
+                strict = schema.get("strict", (config or {}).get("strict", False))
+                schema = schema["strict_schema" if strict else "lax_schema"]
+            elif kind == "chain":
+                schema = schema["steps"][0]  # later steps see what the first one made
+            else:
+                break
+        if schema is None:
+            return Shape("any", partial_strings=True)
+        return self._structure(schema, config, sound, model)
+
+    def _structure(
+        self, schema: Schema, config: Optional[dict[str, Any]], sound: bool, model: Optional[type]
+    ) -> Shape:
+        kind = schema.get("type")
+        if kind in ("model-fields", "typed-dict", "dataclass-args"):
+            return self._fields_shape(schema, config, sound, model)
+        if kind in ("list", "set", "frozenset", "generator"):
+            return Shape("list", item=self._item_place(schema.get("items_schema"), config, sound))
+        if kind == "tuple":
+            items = [self.place(s, config, sound) for s in schema.get("items_schema", [])]
+            return Shape("tuple", items=items, variadic=schema.get("variadic_item_index"))
+        if kind == "dict":
+            return Shape("dict", item=self._item_place(schema.get("values_schema"), config, sound))
+        if kind == "tagged-union":
+            return self._tagged_shape(schema, config, sound)
+        if kind == "union":
+            members = []
+            for choice in schema.get("choices", []):
+                member = choice[0] if isinstance(choice, tuple) else choice
+                members.append(self.place(member, config, False))
+            strings = any(self.shape(m).partial_strings for m in members)
+            return Shape("union", members=members, partial_strings=strings)
+        if kind == "any":
+            return Shape("any", partial_strings=True)
+        if kind == "str":
+            return Shape("atom", partial_strings=True)
+        return Shape("atom")
+
+    def _item_place(self, schema: Optional[Schema], config: Any, sound: bool) -> Optional[Place]:
+        return self.place(schema, config, sound) if schema is not None else None
+
+    def _fields_shape(
+        self, schema: Schema, config: Optional[dict[str, Any]], sound: bool, model: Optional[type]
+    ) -> Shape:
+        config = schema.get("config") or config
+        conf = config or {}
+        by_alias = conf.get("validate_by_alias", True)
+        by_name = conf.get("validate_by_name", conf.get("populate_by_name", False))
+        raw_fields = schema.get("fields", {})
+        named = (
+            raw_fields.items()
+            if isinstance(raw_fields, dict)
+            else [(f["name"], f) for f in raw_fields]
+        )
+        shape = Shape("fields", model=model)
+        for name, info in named:
+            place = self.place(info["schema"], config, sound)
+            paths: list[list[Key]] = []
+            alias = info.get("validation_alias")
+            if alias is not None and by_alias:
+                if isinstance(alias, str):
+                    paths.append([alias])
+                elif alias and all(isinstance(p, list) for p in alias):
+                    paths.extend(alias)
+                else:
+                    paths.append(alias)
+            if alias is None or not by_alias or by_name:
+                if [name] not in paths:
+                    paths.append([name])
+            for priority, path in enumerate(paths):
+                head = path[0]
+                if not isinstance(head, str):
+                    continue
+                entry = Field(name, priority, tuple(path[1:]), place)
+                target = shape.keys if len(path) == 1 else shape.deep
+                target.setdefault(head, []).append(entry)
+        extra = schema.get("extra_behavior") or conf.get("extra_fields_behavior")
+        if extra == "allow" and schema.get("type") == "model-fields":
+            extras = schema.get("extras_schema")
+            shape.extra = self.place(extras if extras is not None else ANY_SCHEMA, config, sound)
+        return shape
+
+    def _tagged_shape(self, schema: Schema, config: Any, sound: bool) -> Shape:
+        discriminator = schema.get("discriminator")
+        choices = {
+            tag: self.place(variant, config, sound)
+            for tag, variant in schema.get("choices", {}).items()
+        }
+        if isinstance(discriminator, str):
+            return Shape("tagged", tag_key=discriminator, choices=choices)
+        if (
+            isinstance(discriminator, list)
+            and len(discriminator) == 1
+            and isinstance(discriminator[0], list)
+            and len(discriminator[0]) == 1
+            and isinstance(discriminator[0][0], str)
+        ):
+            return Shape("tagged", tag_key=discriminator[0][0], choices=choices)
+        if (
+            isinstance(discriminator, list)
+            and len(discriminator) == 1
+            and isinstance(discriminator[0], str)
+        ):
+            return Shape("tagged", tag_key=discriminator[0], choices=choices)
+        if callable(discriminator):
+            return Shape("tagged", choices=choices, tag_function=discriminator)
+        return Shape("tagged", choices=choices)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _collect(self, schema: Any) -> None:
+        if isinstance(schema, dict) and schema.get("type") == "definitions":
+            for definition in schema.get("definitions", []):
+                self.definitions[definition["ref"]] = definition
+                self._definition_list.append(definition)
+
+    def _needs_context(self, schema: Schema) -> bool:
+        """Whether validating ``schema`` alone would run a validator that reads ``info``
+        outside a model of its own (whose ``info.data`` would then be missing)."""
+        key = id(schema)
+        found = self._context.get(key)
+        if found is None:
+            self._context[key] = False  # a recursive reference: assume not, while deciding
+            found = self._context[key] = _scan_context(schema)
+        return found
+
+
+def _takes_info(schema: Schema) -> bool:
+    function = schema.get("function")
+    return isinstance(function, dict) and function.get("type") == "with-info"
+
+
+def _scan_context(schema: Any) -> bool:
+    """Finds a with-info validator in ``schema`` outside nested models, without recursion."""
+    stack = [schema]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        kind = node.get("type")
+        if kind in _CONTEXT_BOUNDARY or kind == "definition-ref":
+            continue
+        if kind in ("function-after", "function-before", "function-wrap", "function-plain"):
+            inner = node.get("schema")
+            wrapped = _unwrap_functions(inner)
+            if _takes_info(node) and not (
+                isinstance(wrapped, dict) and wrapped.get("type") in _CONTEXT_BOUNDARY
+            ):
+                return True
+        for name, value in node.items():
+            if name in ("metadata", "serialization", "ref", "cls", "config", "default"):
+                continue
+            if isinstance(value, (dict, list, tuple)):
+                stack.append(value)
+    return False
+
+
+def _unwrap_functions(schema: Any) -> Any:
+    while isinstance(schema, dict) and str(schema.get("type", "")).startswith("function-"):
+        schema = schema.get("schema")
+    return schema
+
+
+def error_with_prefix(
+    error: ValidationError, prefix: tuple[Key, ...], title: str
+) -> ValidationError:
+    """``error`` with every location under ``prefix``: the location Pydantic gives the same
+    failure when it validates the whole document. Falls back to ``error`` itself where an
+    error cannot be rebuilt."""
+    if not prefix:
+        return error
+    try:
+        line_errors = []
+        for item in error.errors(include_url=False):
+            rebuilt: dict[str, Any] = {
+                "type": item["type"],
+                "loc": (*prefix, *item["loc"]),
+                "input": item["input"],
+            }
+            if "ctx" in item:
+                rebuilt["ctx"] = item["ctx"]
+            line_errors.append(rebuilt)
+        return ValidationError.from_exception_data(title, line_errors)  # type: ignore[arg-type]
+    except Exception:
+        return error
