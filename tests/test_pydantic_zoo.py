@@ -310,3 +310,50 @@ def test_differential_against_pydantic(
         assert isinstance(error.__cause__, ValidationError)
         if len(chunks) == 1:
             assert comparable(error.__cause__) == comparable(expected_error)
+
+
+_PLAIN_SCHEMAS = [
+    {"type": "str"},
+    {"type": "str", "strict": True},
+    {"type": "int"},
+    {"type": "int", "strict": True},
+    {"type": "float"},
+    {"type": "bool"},
+]
+
+
+@given(
+    st.sampled_from(_PLAIN_SCHEMAS),
+    st.sampled_from([None, {"strict": True}, {"str_strip_whitespace": True}]),
+    st.one_of(
+        st.text(),
+        st.integers(),
+        st.floats(),
+        st.booleans(),
+        st.none(),
+        st.just("\ud800x"),
+        st.just(" padded "),
+    ),
+)
+def test_the_plain_atom_shortcut_gives_what_pydantic_gives(
+    schema: dict[str, Any], config: Optional[dict[str, Any]], value: Any
+) -> None:
+    """``Schemas.validate`` skips the JSON round trip for bare atom schemas: that must be
+    exactly what validating the value's JSON gives (same value and type, same failure)."""
+    from pydantic_core import SchemaValidator
+
+    from deltajson._schema import Schemas, dumps
+
+    schemas = Schemas(schema, config)  # type: ignore[arg-type]
+    place = schemas.place(schema, config, True)  # type: ignore[arg-type]
+    slow = SchemaValidator(schema, config)  # type: ignore[arg-type]
+    try:
+        expected: Any = slow.validate_json(dumps(value))
+    except ValidationError as e:
+        expected = type(e)
+    try:
+        got: Any = schemas.validate(place, value)
+    except ValidationError as e:
+        got = type(e)
+    assert type(got) is type(expected)
+    assert got == expected or (got != got and expected != expected)

@@ -23,7 +23,7 @@ at most O(size of the value) on the chunk that completes it, and nothing per chu
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, Optional, Union
+from typing import Any, Callable, Literal, NamedTuple, Optional, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -31,7 +31,6 @@ from deltajson._api import Chunk, Parser
 from deltajson._errors import SchemaMismatch
 from deltajson._partial import construct, partial_model
 from deltajson._schema import ANY_SCHEMA, Place, Schemas, Shape, dumps, error_with_prefix
-from deltajson.select import value_at
 
 Path = tuple[Union[str, int], ...]
 OnInvalid = Literal["raise", "skip"]
@@ -39,10 +38,23 @@ _MISSING = object()
 _UNSET = object()
 
 
+class _Child(NamedTuple):
+    """Where a child of an open container goes: its place, and for fields-like containers
+    the field it fills with that key's priority (None where the key fills nothing)."""
+
+    place: Optional[Place]
+    name: Optional[str]
+    priority: int
+
+
+_NOWHERE = _Child(None, None, 0)
+
+
 class _Open:
     """An open container: its place, what its children are, and its view."""
 
     __slots__ = (
+        "child",
         "decided",
         "done",
         "is_list",
@@ -59,11 +71,13 @@ class _Open:
         "winners",
     )
 
-    def __init__(self, path: Path, place: Optional[Place], shape: Shape, is_list: bool) -> None:
+    def __init__(self, path: Path, child: _Child, shape: Shape, is_list: bool) -> None:
         self.path = path
         self.key: Any = path[-1] if path else None
+        #: Where it goes in its parent (as resolved when it opened).
+        self.child = child
         #: Validated at completion (None: the enclosing value decides).
-        self.place = place
+        self.place = child.place
         #: What its children are (a tagged union's: the variant's, once its tag is known).
         self.shape = shape
         self.decided = shape.kind != "tagged"
@@ -134,6 +148,9 @@ class ModelEngine:
         #: A child was left out somewhere (on_invalid="skip"): the final is validated from
         #: the value without it, not from the text.
         self._filtered = False
+        #: The open string's path and text so far (from the ops; joined when shown).
+        self._open_path: Optional[Path] = None
+        self._open_text: list[str] = []
         #: Failures of values completed in the current chunk: (path, location, error).
         self._failures: list[tuple[Path, tuple[Any, ...], ValidationError]] = []
 
@@ -190,11 +207,19 @@ class ModelEngine:
         return events
 
     def _apply(self, ops: list[tuple[str, Path, Any]]) -> None:
-        for op, path, value in ops:
+        if ops:
             self.changed = True
-            if op == "add" and isinstance(value, (dict, list)):
-                self._opened(path, isinstance(value, list))
-            elif op == "done":
+        for op, path, value in ops:
+            if op == "append":  # the open string grew (the most frequent op)
+                self._open_text.append(value)
+            elif op == "add":
+                if isinstance(value, (dict, list)):
+                    self._opened(path, isinstance(value, list))
+                elif isinstance(value, str):
+                    self._open_path, self._open_text = path, [value]
+            else:
+                if path == self._open_path:
+                    self._open_path = None
                 self._completed(path, value)
         if self._failures:
             # The first failure the chunk left standing (a later duplicate key in the same
@@ -213,32 +238,29 @@ class ModelEngine:
 
     # ---- places -----------------------------------------------------------------------------
 
-    def _child_place(self, parent: _Open, key: Any) -> tuple[Optional[Place], Optional[str], int]:
-        """The place of ``parent``'s child at ``key``, the field it fills (fields-like
-        containers) and that key's priority for the field; (None, ...) where nothing is
-        known or the key is shadowed by a preferred one already present."""
+    def _child_place(self, parent: _Open, key: Any) -> _Child:
+        """Where ``parent``'s child at ``key`` goes; nowhere where nothing is known or the
+        key is shadowed by a preferred one already present."""
         shape = parent.shape
         kind = shape.kind
+        if kind in ("list", "dict"):
+            return _Child(shape.item, None, 0)
         if kind == "fields":
             found = shape.keys.get(key) if isinstance(key, str) else None
             if found:
                 entry = found[0]
                 if parent.winners.get(entry.name, entry.priority + 1) < entry.priority:
-                    return None, None, 0  # a preferred alias filled the field already
-                return entry.place, entry.name, entry.priority
+                    return _NOWHERE  # a preferred alias filled the field already
+                return _Child(entry.place, entry.name, entry.priority)
             if shape.extra is not None and isinstance(key, str) and key not in shape.deep:
-                return shape.extra, None, 0
-            return None, None, 0
-        if kind in ("list", "dict"):
-            return shape.item, None, 0
-        if kind == "tuple":
-            if isinstance(key, int):
-                if key < len(shape.items) and (shape.variadic is None or key <= shape.variadic):
-                    return shape.items[key], None, 0
-                if shape.variadic is not None:
-                    return shape.items[shape.variadic], None, 0
-            return None, None, 0
-        return None, None, 0
+                return _Child(shape.extra, None, 0)
+            return _NOWHERE
+        if kind == "tuple" and isinstance(key, int):
+            if key < len(shape.items) and (shape.variadic is None or key <= shape.variadic):
+                return _Child(shape.items[key], None, 0)
+            if shape.variadic is not None:
+                return _Child(shape.items[shape.variadic], None, 0)
+        return _NOWHERE
 
     def _shape_of(self, place: Optional[Place], is_list: bool) -> Shape:
         if place is None:
@@ -259,17 +281,17 @@ class ModelEngine:
     def _opened(self, path: Path, is_list: bool) -> None:
         parent = self.stack[-1] if self.stack else None
         if parent is None:
-            place: Optional[Place] = self.schemas.root
+            child = _Child(self.schemas.root, None, 0)
         else:
-            place, _name, _priority = self._child_place(parent, path[-1])
-        entry = _Open(path, place, self._shape_of(place, is_list), is_list)
+            child = self._child_place(parent, path[-1])
+        entry = _Open(path, child, self._shape_of(child.place, is_list), is_list)
         if not entry.decided:
             entry.shape = self._undecided_shape(entry.shape, is_list)
         if parent is not None:
             entry.loc = (*parent.loc, path[-1])
         entry.view = self._new_view(entry)
         if parent is not None:
-            self._show(parent, path[-1], entry.view, still_open=True)
+            self._show(parent, path[-1], entry.view, child.name, still_open=True)
         self.stack.append(entry)
 
     def _undecided_shape(self, tagged: Shape, is_list: bool) -> Shape:
@@ -292,25 +314,25 @@ class ModelEngine:
         top = self.stack[-1] if self.stack else None
         if top is not None and top.path == path and isinstance(value, (dict, list)):
             self.stack.pop()
-            place, shown, loc = top.place, top.view, top.loc
+            child, shown, loc = top.child, top.view, top.loc
             if top.skipped or self._filtered:
                 value = self._without_skipped(top, value)
             parent = self.stack[-1] if self.stack else None
         else:
             parent = top
             if parent is None:
-                place, loc = self.schemas.root, ()
-            else:
-                place, _name, _priority = self._child_place(parent, path[-1])
-                loc = (*parent.loc, path[-1])
+                self._finished(value)
+                return
+            child = self._child_place(parent, path[-1])
+            loc = (*parent.loc, path[-1])
             shown = value
-        if parent is None:
+        if parent is None:  # the root container
             self._finished(value)
             return
         key = path[-1]
-        verdict, shown = self._check(place, value, shown, path, loc)
+        verdict, shown = self._check(child.place, value, shown, path, loc)
         if verdict == "ok":
-            self._child_done(parent, key, value, shown, place)
+            self._child_done(parent, key, value, shown, child)
             return
         if verdict == "skip":
             parent.skipped.add(key)
@@ -321,20 +343,19 @@ class ModelEngine:
             # an open container's view as it was.
             parent.open_key = _UNSET
 
-    def _child_done(
-        self, parent: _Open, key: Any, value: Any, shown: Any, place: Optional[Place]
-    ) -> None:
+    def _child_done(self, parent: _Open, key: Any, value: Any, shown: Any, child: _Child) -> None:
         """Records a completed child of ``parent`` and shows it."""
         parent.done[key] = value
         shape = parent.shape
+        name = child.name
         if shape.kind == "fields":
-            _place, name, priority = self._child_place(parent, key)
             if name is not None:
-                parent.winners[name] = priority
+                parent.winners[name] = child.priority
                 if len(self.stack) == 1 and name not in self.completed_fields:
                     self.completed_fields.append(name)
             self._deep_aliases(parent, key, value)
-        self._show(parent, key, shown, still_open=False)
+        self._show(parent, key, shown, name, still_open=False)
+        place = child.place
         if place is not None and place.schema is not None and place.sound:
             path = (*parent.path, key)
             self._passed(path)
@@ -389,14 +410,15 @@ class ModelEngine:
         entry.view = self._new_view(entry)
         entry.open_key = _UNSET
         for key, value in done.items():
-            place, _name, _priority = self._child_place(entry, key)
+            child = self._child_place(entry, key)
             path, loc = (*entry.path, key), (*entry.loc, key)
-            verdict, shown = self._check(place, value, value, path, loc)
+            verdict, shown = self._check(child.place, value, value, path, loc)
             if verdict == "ok":
-                self._child_done(entry, key, value, shown, place)
+                self._child_done(entry, key, value, shown, child)
         parent_index = self.stack.index(entry)
         if parent_index > 0:
-            self._show(self.stack[parent_index - 1], entry.key, entry.view, still_open=True)
+            parent = self.stack[parent_index - 1]
+            self._show(parent, entry.key, entry.view, entry.child.name, still_open=True)
 
     def _deep_aliases(self, parent: _Open, key: Any, value: Any) -> None:
         """A key that an ``AliasPath`` reaches into completed: the fields it fills."""
@@ -456,7 +478,9 @@ class ModelEngine:
 
     # ---- views ------------------------------------------------------------------------------
 
-    def _show(self, entry: _Open, key: Any, value: Any, *, still_open: bool) -> None:
+    def _show(
+        self, entry: _Open, key: Any, value: Any, name: Optional[str], *, still_open: bool
+    ) -> None:
         """Puts a child into ``entry``'s view (over the open child's slot)."""
         view = entry.view
         if entry.is_list:
@@ -467,7 +491,6 @@ class ModelEngine:
         elif entry.shape.kind == "fields":
             if not still_open:
                 entry.shown[key] = value
-            _place, name, _priority = self._child_place(entry, key)
             entry.open_name = None
             if entry.shape.model is None:
                 view[key] = value
@@ -500,7 +523,7 @@ class ModelEngine:
             if entry.open_key is not _UNSET:
                 view.pop()
         elif entry.shape.kind == "fields" and entry.shape.model is not None:
-            _place, name, _priority = self._child_place(entry, key)
+            name = self._child_place(entry, key).name
             if name is not None and name in view.__pydantic_fields_set__:
                 info = type(view).model_fields[name]
                 view.__dict__[name] = info.get_default(call_default_factory=True)
@@ -524,21 +547,21 @@ class ModelEngine:
         return root if self.live else self._copy_spine()
 
     def _show_open_string(self) -> None:
-        deepest = self.stack[-1]
-        open_path = self.parser.path
-        depth = len(deepest.path)
-        if len(open_path) != depth + 1:
+        open_path = self._open_path
+        if open_path is None:
             return
-        key = open_path[depth]
+        deepest = self.stack[-1]
+        key = open_path[-1]
         if key in deepest.done:
             return  # a duplicate key: the completed value stays until the new one completes
-        text = value_at(self.parser.snapshot(copy=False), open_path)
-        if not isinstance(text, str):
-            return
-        place, _name, _priority = self._child_place(deepest, key)
-        shape = self.schemas.shape(place) if place is not None else _ANY
+        pieces = self._open_text
+        if len(pieces) > 1:
+            pieces[:] = ["".join(pieces)]
+        text = pieces[0]
+        child = self._child_place(deepest, key)
+        shape = self.schemas.shape(child.place) if child.place is not None else _ANY
         if shape.partial_strings:
-            self._show(deepest, key, text, still_open=True)
+            self._show(deepest, key, text, child.name, still_open=True)
 
     def _copy_spine(self) -> Any:
         child: Any = _UNSET

@@ -118,6 +118,8 @@ class Schemas:
         self._shapes: dict[int, Shape] = {}
         self._places: dict[tuple[int, int, bool], Place] = {}
         self._context: dict[int, bool] = {}
+        #: Place -> the JSON type its schema gives back unchanged ("" where none).
+        self._plain: dict[int, str] = {}
         self._keep: list[Any] = []  # schemas and configs keyed by id() stay alive
 
     # ---- validation --------------------------------------------------------------------
@@ -145,6 +147,11 @@ class Schemas:
         Raises:
             ValidationError: Pydantic's own error.
         """
+        kind = self._plain.get(id(place))
+        if kind is None:
+            kind = self._plain[id(place)] = _plain_kind(place)
+        if kind and _is_plain(kind, raw):
+            return raw  # what Pydantic gives back for it, without the round trip
         return self.validator(place).validate_json(dumps(raw))
 
     # ---- places ----------------------------------------------------------------------------
@@ -331,6 +338,46 @@ class Schemas:
             self._context[key] = False  # a recursive reference: assume not, while deciding
             found = self._context[key] = _scan_context(schema)
         return found
+
+
+#: Schema keys that do not change what a plain schema gives back for its own JSON type.
+_PLAIN_KEYS = frozenset(("type", "strict", "ref", "metadata", "serialization"))
+
+
+def _plain_kind(place: Place) -> str:
+    """The atom type (``str``, ``int``, ``float``, ``bool``) whose JSON values ``place``'s
+    schema returns unchanged, or "" where it may do anything else. Only a bare schema of that
+    type qualifies (no constraint, no validator), under a config that leaves strings as they
+    are."""
+    schema = place.schema
+    if schema is None or schema.get("type") not in ("str", "int", "float", "bool"):
+        return ""
+    if not _PLAIN_KEYS.issuperset(schema):
+        return ""
+    config = place.config or {}
+    if any(key.startswith("str_") for key in config):
+        return ""
+    return str(schema["type"])
+
+
+def _is_plain(kind: str, value: Any) -> bool:
+    """Whether ``value`` is a JSON value of ``kind`` that the plain schema returns as is."""
+    if kind == "str":
+        # A lone surrogate is Pydantic's to judge (its JSON reader may refuse it).
+        return type(value) is str and (value.isascii() or _encodable(value))
+    if kind == "int":
+        return type(value) is int
+    if kind == "float":
+        return type(value) is float and value - value == 0.0  # finite
+    return type(value) is bool
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _takes_info(schema: Schema) -> bool:
