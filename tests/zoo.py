@@ -227,11 +227,17 @@ class FieldValidators(BaseModel):
         return [*value, "end"]
 
 
+def tripled(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("tripled takes an int or a numeric string")
+    return int(value) * 3
+
+
 class AnnotatedValidators(BaseModel):
     before: Annotated[int, BeforeValidator(lambda v: int(v) + 1 if isinstance(v, str) else v)] = 0
     after: Annotated[int, AfterValidator(plus_one)] = 0
     wrap: Annotated[str, WrapValidator(lambda v, h: marked(h(v)))] = ""
-    plain: Annotated[int, PlainValidator(lambda v: int(v) * 3)] = 0
+    plain: Annotated[int, PlainValidator(tripled)] = 0
     items: list[Annotated[str, AfterValidator(marked)]] = []
 
 
@@ -249,8 +255,9 @@ class ModelBefore(BaseModel):
     def _normalise(cls, data: Any) -> Any:
         if isinstance(data, dict):
             titled = data.get("titled")
-            if isinstance(titled, dict):  # raw dicts, as Pydantic gives them
-                data = {**data, "titled": {**titled, "title": titled.get("title", "").strip()}}
+            title = titled.get("title") if isinstance(titled, dict) else None
+            if isinstance(title, str):  # raw dicts, as Pydantic gives them
+                data = {**data, "titled": {**titled, "title": title.strip()}}
             if "n" in data:
                 data = {**data, "count": data["n"]}
         return data

@@ -34,7 +34,10 @@ class ToolCallUpdate(NamedTuple):
 
     @property
     def final(self) -> bool:
-        """Whether ``model`` is the validated model (partial classes know their model)."""
+        """Whether ``model`` is the validated model: partial classes know their model, and
+        the partial of a root model (or dataclass) is its raw list or dict."""
+        if isinstance(self.model, (list, dict)):
+            return False
         return not hasattr(type(self.model), "__deltajson_model__")
 
 
