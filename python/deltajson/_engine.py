@@ -151,6 +151,8 @@ class ModelEngine:
         #: The open string's path and text so far (from the ops; joined when shown).
         self._open_path: Optional[Path] = None
         self._open_text: list[str] = []
+        #: Where the open string is shown: (container, key, field name); None where it is not.
+        self._open_slot: Optional[tuple[_Open, Any, Optional[str]]] = None
         #: Failures of values completed in the current chunk: (path, location, error).
         self._failures: list[tuple[Path, tuple[Any, ...], ValidationError]] = []
 
@@ -217,9 +219,10 @@ class ModelEngine:
                     self._opened(path, isinstance(value, list))
                 elif isinstance(value, str):
                     self._open_path, self._open_text = path, [value]
+                    self._open_slot = self._string_slot(path)
             else:
                 if path == self._open_path:
-                    self._open_path = None
+                    self._open_path = self._open_slot = None
                 self._completed(path, value)
         if self._failures:
             # The first failure the chunk left standing (a later duplicate key in the same
@@ -546,22 +549,28 @@ class ModelEngine:
         root = self.stack[0].view
         return root if self.live else self._copy_spine()
 
-    def _show_open_string(self) -> None:
-        open_path = self._open_path
-        if open_path is None:
-            return
+    def _string_slot(self, path: Path) -> Optional[tuple[_Open, Any, Optional[str]]]:
+        """Where a string that just opened at ``path`` is shown while it grows: in the
+        innermost container, where any string is accepted (resolved once per string)."""
+        if not self.stack or len(path) != len(self.stack[-1].path) + 1:
+            return None
         deepest = self.stack[-1]
-        key = open_path[-1]
+        key = path[-1]
         if key in deepest.done:
-            return  # a duplicate key: the completed value stays until the new one completes
+            return None  # a duplicate key: the completed value stays until the new one is done
+        child = self._child_place(deepest, key)
+        shape = self.schemas.shape(child.place) if child.place is not None else _ANY
+        return (deepest, key, child.name) if shape.partial_strings else None
+
+    def _show_open_string(self) -> None:
+        slot = self._open_slot
+        if slot is None:
+            return
         pieces = self._open_text
         if len(pieces) > 1:
             pieces[:] = ["".join(pieces)]
-        text = pieces[0]
-        child = self._child_place(deepest, key)
-        shape = self.schemas.shape(child.place) if child.place is not None else _ANY
-        if shape.partial_strings:
-            self._show(deepest, key, text, child.name, still_open=True)
+        entry, key, name = slot
+        self._show(entry, key, pieces[0], name, still_open=True)
 
     def _copy_spine(self) -> Any:
         child: Any = _UNSET
