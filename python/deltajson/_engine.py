@@ -632,17 +632,27 @@ class _Undecided(Shape):
 
 
 _ANY = Shape("any", partial_strings=True)
-_SCHEMAS: dict[Any, Schemas] = {}
+#: Places of type expressions that are not classes (``list[int]``), which hold no attribute.
+_EXPRESSION_SCHEMAS: dict[Any, Schemas] = {}
 
 
 def _schemas_of(model: Any, schema: Any) -> Schemas:
-    """The places of ``model``'s schema (made once per model)."""
-    try:
-        found = _SCHEMAS.get(model)
-    except TypeError:  # an unhashable type expression
-        return Schemas(schema)
+    """The places of ``model``'s schema, made once per model (again if it was rebuilt). A
+    class keeps its own (in its ``__dict__``, not inherited), so they live as long as it does:
+    models made per request do not pile up here."""
+    own = model.__dict__ if isinstance(model, type) else None
+    found = own.get("__deltajson_schemas__") if own is not None else None
+    if found is None and own is None:
+        try:
+            found = _EXPRESSION_SCHEMAS.get(model)
+        except TypeError:  # unhashable
+            return Schemas(schema)
     if found is None or found.root.shape_schema is not schema:
-        found = _SCHEMAS[model] = Schemas(schema)
+        found = Schemas(schema)
+        if own is not None:
+            type.__setattr__(model, "__deltajson_schemas__", found)
+        else:
+            _EXPRESSION_SCHEMAS[model] = found
     return found
 
 
