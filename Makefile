@@ -4,6 +4,24 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
+# The development toolchain is pinned: uv (requirements/uv.txt, installed with pip) installs the
+# test lock (requirements/test.txt: the `test` extra's ranges resolved for CPython 3.10+) and the
+# tools lock (requirements/tools.txt: maturin, twine) that `make lock` writes.
+UV := $(PYTHON) -m uv
+# The interpreter behind $(PYTHON), for uv's --python (evaluated when a recipe uses it).
+PYTHON_EXE = $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
+LOCK := requirements/test.txt
+TOOLS_LOCK := requirements/tools.txt
+LOCK_PYTHON := 3.10
+# maturin and twine live in their own venv, so their dependencies never move the test lock's.
+TOOLS_VENV := target/venvs/tools
+TOOLS := $(TOOLS_VENV)/bin
+# `make test-matrix`: a fresh venv per CPython, each with the one (abi3) wheel. The main leg is the
+# suite's main pytest run (HYPOTHESIS_PROFILE, the browser test required); the others run
+# MATRIX_PROFILE's smaller budget.
+MATRIX_PYTHONS ?= 3.10 3.11 3.12 3.13
+MATRIX_MAIN ?= 3.11
+MATRIX_PROFILE ?= dev
 # Hypothesis budget for the property tests: dev (default), ci, thorough.
 HYPOTHESIS_PROFILE ?= ci
 # Seconds each fuzz target runs in `make fuzz` (`make test` runs a short round).
@@ -26,17 +44,59 @@ demo:  ## Install (with the CLI extras), then stream a recorded LLM reply into a
 	$(PIP) install --quiet '.[cli]'
 	deltajson demo
 
+.PHONY: bootstrap
+bootstrap:  ## Install the pinned uv (requirements/uv.txt) that the other targets install with
+	$(PIP) install --quiet --disable-pip-version-check -r requirements/uv.txt
+
+.PHONY: lock
+lock: bootstrap  ## Re-resolve the locks from the ranges (pyproject's test extra, requirements/tools.in)
+	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
+		--custom-compile-command "make lock" --extra test pyproject.toml -o $(LOCK)
+	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
+		--custom-compile-command "make lock" requirements/tools.in -o $(TOOLS_LOCK)
+
 .PHONY: install-test
-install-test:  ## Install the package (editable, release build) with the test tools and Chromium
-	$(PIP) install --quiet -e '.[test]'
+install-test: bootstrap  ## Install the locked test tools, the package (editable, release build) and Chromium
+	$(UV) pip install --quiet --python $(PYTHON_EXE) -r $(LOCK)
+	$(UV) pip install --quiet --python $(PYTHON_EXE) --build-constraints $(TOOLS_LOCK) \
+		--no-deps --reinstall-package deltajson -e .
 	scripts/install-browser
 
+.PHONY: tools
+tools: bootstrap  ## The locked maturin and twine in their own venv (target/venvs/tools)
+	test -x $(TOOLS)/python || $(UV) venv --quiet --python $(PYTHON_EXE) $(TOOLS_VENV)
+	$(UV) pip sync --quiet --python $(TOOLS)/python $(TOOLS_LOCK)
+
 .PHONY: test
-test: install-test lint  ## Install what tests need, lint, run cargo test and pytest, then fuzz briefly
+test: install-test lint  ## Install what tests need; lint, cargo test, the CPython matrix, dist, fuzz briefly, leakcheck
 	cargo test --quiet
-	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) DELTAJSON_REQUIRE_BROWSER=1 $(PYTHON) -m pytest -q
+	$(MAKE) --no-print-directory test-matrix
+	$(MAKE) --no-print-directory dist
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 	$(PYTHON) benches/leakcheck.py --lifecycles 100000 --feeds 1000000 --check
+
+.PHONY: test-matrix
+test-matrix: tools  ## Build the wheel once; pytest on it in a fresh venv per CPython 3.10-3.13 (MATRIX_PYTHONS)
+	scripts/install-browser
+	rm -rf target/matrix
+	$(TOOLS)/maturin build --quiet --release --out target/matrix
+	$(PYTHON) scripts/test_matrix.py --wheel-dir target/matrix --lock $(LOCK) \
+		--main $(MATRIX_MAIN) --main-profile $(HYPOTHESIS_PROFILE) --profile $(MATRIX_PROFILE) \
+		$(MATRIX_PYTHONS)
+
+.PHONY: dist
+dist: tools  ## Build sdist and wheel into dist/; check them; build the sdist from source in a fresh venv, run the README's first example
+	rm -rf dist
+	$(TOOLS)/maturin sdist --out dist
+	$(TOOLS)/maturin build --quiet --release --out dist
+	$(TOOLS)/twine check --strict dist/*
+	$(TOOLS)/python scripts/check_dist.py dist/deltajson-*.tar.gz dist/deltajson-*.whl
+	$(UV) venv --quiet --clear --python $(PYTHON_EXE) target/venvs/sdist
+	@# From source: the unpacked sdist's crate compiles in a target dir of its own (kept, so the
+	@# dependency crates stay compiled); --refresh-package: never a wheel cached from an earlier run.
+	CARGO_TARGET_DIR=$(CURDIR)/target/sdist-build $(UV) pip install --python target/venvs/sdist/bin/python \
+		--build-constraints $(TOOLS_LOCK) --refresh-package deltajson dist/deltajson-*.tar.gz
+	cd target && venvs/sdist/bin/python $(CURDIR)/scripts/readme_example.py $(CURDIR)/README.md
 
 .PHONY: fuzz
 fuzz:  ## Run each cargo-fuzz target for FUZZ_SECONDS (default 60) from the seeds in fuzz/seeds
@@ -54,8 +114,8 @@ lint:  ## rustfmt, clippy, ruff, mypy --strict
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --features python -- -D warnings
-	$(PYTHON) -m ruff check python tests benches
-	$(PYTHON) -m ruff format --check python tests benches
+	$(PYTHON) -m ruff check python tests benches scripts
+	$(PYTHON) -m ruff format --check python tests benches scripts
 	$(PYTHON) -m mypy
 	$(PYTHON) -m mypy.stubtest deltajson._deltajson
 
@@ -91,4 +151,4 @@ bench-sse: install  ## 200 concurrent SSE clients on loopback: server CPU, bytes
 .PHONY: clean
 clean:  ## Remove build products
 	cargo clean
-	rm -rf target benches/results .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf target dist benches/results .pytest_cache .hypothesis .mypy_cache .ruff_cache
