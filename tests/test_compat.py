@@ -464,3 +464,56 @@ def test_partial_json_parser_shim_keeps_the_peers_answer_after_leading_whitespac
             return type(e).__name__
 
     assert outcome(pjp_shim.loads) == outcome(partial_json_parser.loads)
+
+
+# ---- a shim installed in its peer's place never calls itself -------------------------------
+
+
+def test_jiter_shim_in_jiters_place_hands_lossless_floats_to_jiter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``jiter.from_json = shim`` (what integrations.anthropic does): the lossless-float
+    path goes to jiter's own function, held by the shim, not to the name (which recursed)."""
+    original = jiter.from_json
+    monkeypatch.setattr(jiter, "from_json", jiter_shim.from_json)
+    got = jiter.from_json(b'{"a": 1.50}', float_mode="lossless-float")
+    assert repr(got) == repr(original(b'{"a": 1.50}', float_mode="lossless-float"))
+
+
+def test_partial_json_parser_shim_in_its_place_delegates_to_the_original(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(partial_json_parser, "loads", pjp_shim.loads)
+    text = '{"a": [1, 2'
+    assert pjp_shim.loads(text, parser=json.loads) == partial_json_parser.__dict__["loads"](
+        text, parser=json.loads
+    )
+
+
+def test_langchain_shim_in_its_place_delegates_to_the_original(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from langchain_core.utils import json as module
+
+    monkeypatch.setattr(module, "parse_partial_json", langchain_shim.parse_partial_json)
+    assert langchain_shim.parse_partial_json('{"a": "x\n', strict=True) == (
+        langchain_parse_partial_json('{"a": "x\n', strict=True)
+    )
+
+
+def test_jiter_shim_takes_what_jiter_takes() -> None:
+    """bytes subclasses are read; other buffers are refused with jiter's own message."""
+
+    class Payload(bytes):
+        pass
+
+    for data in (Payload(b'[1, "a"]'), Payload(b'{"a": [1')):
+        assert jiter_shim.from_json(data, partial_mode=True) == jiter.from_json(
+            data, partial_mode=True
+        )
+    for data in (bytearray(b"[1]"), memoryview(b"[1]"), "[1]"):
+        with pytest.raises(TypeError) as ours:
+            jiter_shim.from_json(data)  # type: ignore[arg-type]
+        with pytest.raises(TypeError) as theirs:
+            jiter.from_json(data)  # type: ignore[arg-type]
+        assert str(ours.value) == str(theirs.value)

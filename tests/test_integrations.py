@@ -217,16 +217,47 @@ def test_langchain_parser_matches_on_random_documents(value: Any, wrap: str, at:
 
 
 def test_langchain_accelerate_swaps_json_output_parser_and_restores() -> None:
-    original = JsonOutputParser.parse_result
+    import langchain_core.output_parsers.json as module
+
+    original_parse, original_reader = JsonOutputParser.parse_result, module.parse_json_markdown
     chunks = token_chunks(trip_plan())
     expected = _transform(JsonOutputParser(diff=True), chunks)
     compat.clear()
     with dj_langchain.accelerated():
-        assert JsonOutputParser.parse_result is not original
+        assert JsonOutputParser.parse_result is original_parse  # LangChain's own method runs
+        assert module.parse_json_markdown is not original_reader  # only its parse step moves
         assert _transform(JsonOutputParser(diff=True), chunks) == expected
     assert compat.cache_info()["langchain"]["hits"] > 100
-    assert JsonOutputParser.parse_result is original
+    assert module.parse_json_markdown is original_reader
     assert "_diff" in JsonOutputParser.__dict__  # LangChain's own, put back
+
+
+def _refusal_generation() -> Any:
+    from langchain_core.messages import AIMessage
+    from langchain_core.outputs import ChatGeneration
+
+    message = AIMessage(content=[{"type": "refusal", "refusal": "I can't help with that."}])
+    return ChatGeneration(message=message)
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_langchain_refusals_still_raise_model_refusal_error(partial: bool) -> None:
+    """LangChain's own parse_result runs, so its refusal check (added upstream after the
+    method was first accelerated) is kept, accelerated or not."""
+    from langchain_core.exceptions import ModelRefusalError
+
+    generation = _refusal_generation()
+    with pytest.raises(ModelRefusalError):
+        JsonOutputParser().parse_result([generation], partial=partial)
+    with pytest.raises(ModelRefusalError):
+        dj_langchain.DeltaJsonOutputParser().parse_result([generation], partial=partial)
+    with dj_langchain.accelerated(), pytest.raises(ModelRefusalError):
+        JsonOutputParser().parse_result([generation], partial=partial)
+
+
+def test_langchain_parse_result_is_langchains_own_code() -> None:
+    assert dj_langchain.parse_result.__code__ is JsonOutputParser.parse_result.__code__
+    assert dj_langchain.parse_result.__wrapped__ is JsonOutputParser.parse_result
 
 
 @given(documents, cuts)

@@ -60,7 +60,12 @@ def from_json(
         TypeError: an argument of the wrong type.
     """
     if type(json_data) is not bytes:
-        raise TypeError(f"'{type(json_data).__name__}' object is not an instance of 'bytes'")
+        if not isinstance(json_data, bytes):
+            raise TypeError(
+                f"argument 'json_data': '{type(json_data).__name__}' object is not an instance"
+                " of 'bytes'"
+            )
+        json_data = bytes(json_data)  # a bytes subclass, as jiter takes it
     if (
         allow_inf_nan is True
         and catch_duplicate_keys is False
@@ -82,10 +87,8 @@ def from_json(
         config = None
     if config is None:
         config = _config(*options)
-        if config is None:
-            import jiter  # float_mode="lossless-float": jiter's own type
-
-            return jiter.from_json(
+        if config is None:  # float_mode="lossless-float": jiter's own type
+            return _original_from_json()(
                 json_data,
                 allow_inf_nan=allow_inf_nan,
                 cache_mode=cache_mode,
@@ -96,6 +99,26 @@ def from_json(
         if len(_OPTIONS) < 64:
             _OPTIONS[key] = config
     return _jiter_rules.parse(cache, json_data, config)
+
+
+_ORIGINAL: list[Any] = []
+
+
+def _original_from_json() -> Any:
+    """jiter's own ``from_json``, held once found: taken from its extension module, which a
+    shim swapped in as ``jiter.from_json`` never replaces (looking the name up at call time
+    would find the shim and recurse)."""
+    if not _ORIGINAL:
+        import importlib
+
+        try:
+            native = importlib.import_module("jiter.jiter").from_json
+        except (ImportError, AttributeError):
+            native = importlib.import_module("jiter").from_json
+        if native is from_json:
+            raise RuntimeError("jiter's own from_json cannot be found: only the shim is there")
+        _ORIGINAL.append(native)
+    return _ORIGINAL[0]
 
 
 def _config(

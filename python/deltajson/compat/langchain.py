@@ -35,6 +35,11 @@ from deltajson.compat._spine import fresh, open_spine, place
 
 __all__ = ["cache", "parse_partial_json"]
 
+try:  # LangChain's own function, held now: looked up later, the name may be this shim
+    from langchain_core.utils.json import parse_partial_json as _original
+except ImportError:  # pragma: no cover - depends on the environment
+    _original = None  # type: ignore[assignment]
+
 #: The streams this shim keeps (``deltajson.compat.configure`` sets its bounds).
 cache = PrefixCache()
 
@@ -143,11 +148,9 @@ def _new_stream() -> Stream:
 
 
 def _delegate(s: Any, strict: bool) -> Any:
-    try:
-        from langchain_core.utils.json import parse_partial_json as original
-    except ImportError:
+    if _original is None:
         return json.loads(s, strict=strict)
-    return original(s, strict=strict)
+    return _original(s, strict=strict)
 
 
 def _render(stream: Stream) -> Any:

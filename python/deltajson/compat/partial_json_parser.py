@@ -63,10 +63,10 @@ __all__ = [
 ]
 
 try:
-    import partial_json_parser as _original
     from partial_json_parser import Allow, JSONDecodeError, MalformedJSON, PartialJSON
+    from partial_json_parser import loads as _original_loads  # held: the name may be swapped
 except ImportError:  # pragma: no cover - exercised by a test that hides the package
-    _original = None
+    _original_loads = None
 
     class Allow(IntFlag):  # type: ignore[no-redef]
         """What may be unfinished: the same flags as partial-json-parser's ``Allow``."""
@@ -175,9 +175,9 @@ def _delegate(
     use_fast_fix: bool,
     error: Optional[Exception] = None,
 ) -> Any:
-    if _original is None:
+    if _original_loads is None:
         raise MalformedJSON(str(error) if error else "needs partial-json-parser installed")
-    return _original.loads(json_string, allow_partial, parser, use_fast_fix)
+    return _original_loads(json_string, allow_partial, parser, use_fast_fix)
 
 
 def _render(stream: Stream, allow: int) -> Any:
@@ -213,10 +213,10 @@ def _render(stream: Stream, allow: int) -> Any:
 
 def _top_level(parser: Any, data: str, state: str, pending: int, allow: int) -> Any:
     value = parser.snapshot(copy=False)
-    if data[:1] in (" ", "\t", "\n", "\r") and type(value) not in (list, dict) and _original:
+    if data[:1] in (" ", "\t", "\n", "\r") and type(value) not in (list, dict) and _original_loads:
         # Whitespace before a top-level scalar throws partial-json-parser's repair off (it
         # raises, or completes the wrong text or number: " 12" gives 1): its answer, as is.
-        return _original.loads(data, allow)
+        return _original_loads(data, allow)
     if state == "after_value":
         return fresh(value)
     if state == "string":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import threading
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -77,3 +79,32 @@ def unsupported(library: str, what: str) -> RuntimeError:
         f"this version of {library} has no {what}: deltajson cannot accelerate it"
         " (please report the version)"
     )
+
+
+class _Overlay(dict):  # type: ignore[type-arg]
+    """A function's globals with a few names replaced: every other name is looked up in its
+    module at call time (so later changes to the module are seen)."""
+
+    def __init__(self, module: dict[str, Any], names: dict[str, Any]) -> None:
+        super().__init__(names)
+        self["__builtins__"] = module.get("__builtins__", __builtins__)
+        self._module = module
+
+    def __missing__(self, name: str) -> Any:
+        return self._module[name]
+
+
+def with_globals(function: Any, **names: Any) -> Any:
+    """``function`` itself — its own code, defaults and closure, so upstream fixes to it keep
+    working — with the global ``names`` it calls replaced. How an integration swaps one step
+    of a library's method without copying the method's body."""
+    clone = types.FunctionType(
+        function.__code__,
+        _Overlay(function.__globals__, names),
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    clone.__kwdefaults__ = function.__kwdefaults__
+    functools.update_wrapper(clone, function)  # also sets __wrapped__: the original
+    return clone

@@ -6,13 +6,16 @@ once per character) and, with ``diff=True``, by diffing the whole previous and c
 with ``jsonpatch``. ``DeltaJsonOutputParser`` is a ``JsonOutputParser`` that
 
 - parses with ``deltajson.compat.langchain.parse_partial_json`` (same values, O(delta) on a
-  growing text), through LangChain's own ``parse_json_markdown`` (fences, stripping);
+  growing text): LangChain's own ``parse_result`` runs — refusal checks, stripping, its errors —
+  and only the ``parse_json_markdown`` it calls reads with deltajson's parser (LangChain's own
+  ``parse_json_markdown``, fences and all, handed ``parser=``);
 - diffs with ``jsonpatch``'s own diff builder, told that a value shared by the previous and
   the current output is unchanged: deltajson's outputs share every completed value, so only
   the open part of the document is compared. The patches are ``jsonpatch.make_patch``'s.
 
-``accelerate()`` gives ``JsonOutputParser`` itself (and its subclasses) these two methods.
-LangChain's own per-chunk work — adding up the chunks, comparing outputs — is unchanged.
+``accelerate()`` swaps the same two steps for ``JsonOutputParser`` itself (and its
+subclasses): the ``parse_json_markdown`` its module calls, and ``_diff``. Nothing of
+LangChain's is copied, so its later fixes keep working.
 
 ::
 
@@ -24,16 +27,14 @@ LangChain's own per-chunk work — adding up the chunks, comparing outputs — i
 from __future__ import annotations
 
 import copy
-from json import JSONDecodeError
 from typing import Any
 
 from deltajson.compat.langchain import parse_partial_json
-from deltajson.integrations._patching import Acceleration, Swap, require
+from deltajson.integrations._patching import Acceleration, Swap, require, with_globals
 
 try:
-    from langchain_core.exceptions import OutputParserException
+    import langchain_core.output_parsers.json as _json_module
     from langchain_core.output_parsers import JsonOutputParser
-    from langchain_core.utils.json import parse_json_markdown
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("deltajson.integrations.langchain needs langchain-core installed") from e
 
@@ -47,15 +48,20 @@ __all__ = [
 ]
 
 
-def parse_result(self: Any, result: list[Any], *, partial: bool = False) -> Any:
-    """``JsonOutputParser.parse_result`` with deltajson's ``parse_partial_json``."""
-    text = result[0].text.strip()
-    try:
-        return parse_json_markdown(text, parser=parse_partial_json)
-    except JSONDecodeError as e:
-        if partial:
-            return None
-        raise OutputParserException(f"Invalid json output: {text}", llm_output=text) from e
+#: LangChain's own function, held (not looked up again: it is the name that gets swapped).
+_parse_json_markdown = getattr(_json_module, "parse_json_markdown")  # noqa: B009
+
+
+def parse_json_markdown(json_string: str, *, parser: Any = None) -> Any:
+    """LangChain's ``parse_json_markdown``, reading with deltajson's ``parse_partial_json``
+    (or the ``parser`` a caller names)."""
+    return _parse_json_markdown(
+        json_string, parser=parse_partial_json if parser is None else parser
+    )
+
+
+#: ``JsonOutputParser.parse_result`` itself, calling the ``parse_json_markdown`` above.
+parse_result = with_globals(JsonOutputParser.parse_result, parse_json_markdown=parse_json_markdown)
 
 
 def _diff(self: Any, prev: Any, next: Any) -> Any:
@@ -117,8 +123,7 @@ def _shared_builder(jsonpatch: Any) -> Any:
 class DeltaJsonOutputParser(JsonOutputParser):
     """A ``JsonOutputParser`` that parses and diffs in O(delta) per streamed chunk."""
 
-    def parse_result(self, result: list[Any], *, partial: bool = False) -> Any:
-        return parse_result(self, result, partial=partial)
+    parse_result = parse_result
 
     def _diff(self, prev: Any, next: Any) -> Any:
         return shared_diff(prev, next)
@@ -126,7 +131,10 @@ class DeltaJsonOutputParser(JsonOutputParser):
 
 def _plan() -> list[Swap]:
     require("langchain_core.output_parsers.json", "langchain-core")
-    return [(JsonOutputParser, "parse_result", parse_result), (JsonOutputParser, "_diff", _diff)]
+    return [
+        (_json_module, "parse_json_markdown", parse_json_markdown),
+        (JsonOutputParser, "_diff", _diff),
+    ]
 
 
 _acceleration = Acceleration("langchain", _plan)
