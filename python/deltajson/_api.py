@@ -12,6 +12,7 @@ from abc import ABCMeta
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 from deltajson._errors import IncompleteJSONError
+from deltajson._options import check_options
 from deltajson._pure import Parser as PurePythonParser
 
 RustParser: Optional[type[Any]]
@@ -115,6 +116,8 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             # Only the options given are passed on: this runs once per stream, and forwarding
             # every default through Python cost more than building the engine.
             chosen = backend if backend is not None else DEFAULT_BACKEND
+            if options:
+                check_options(options)  # the same refusals from both engines
             if chosen == "rust" and RustParser is not None:
                 return RustParser(**options)
             if chosen == "python":

@@ -86,9 +86,11 @@ impl OpLog {
 }
 
 /// One step of a selection pattern.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Step {
     Key(String),
+    /// A key holding a lone surrogate (no UTF-8 form): compared as a Python string.
+    OddKey(Py<PyString>),
     Index(u64),
     Any,
 }
@@ -113,6 +115,7 @@ impl Selector {
                 Step::Key(key) => part
                     .cast::<PyString>()
                     .is_ok_and(|s| s.to_str().is_ok_and(|s| s == key)),
+                Step::OddKey(key) => part.cast::<PyString>().is_ok() && part.eq(key)?,
                 Step::Index(i) => part
                     .cast::<PyInt>()
                     .is_ok_and(|n| n.extract::<u64>().is_ok_and(|n| n == *i)),
@@ -134,11 +137,10 @@ impl Selector {
                         "a selection path holds keys (str), indexes (int >= 0) and \"*\"",
                     ))
                 } else if let Ok(s) = part.cast::<PyString>() {
-                    let s = s.to_str()?;
-                    Ok(if s == "*" {
-                        Step::Any
-                    } else {
-                        Step::Key(s.to_owned())
+                    Ok(match s.to_str() {
+                        Ok("*") => Step::Any,
+                        Ok(key) => Step::Key(key.to_owned()),
+                        Err(_) => Step::OddKey(s.clone().unbind()),
                     })
                 } else if let Ok(n) = part.extract::<u64>() {
                     Ok(Step::Index(n))

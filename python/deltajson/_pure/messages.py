@@ -74,7 +74,7 @@ def integer_too_long(digits: int, limit: int) -> str:
 
 
 LONE_SURROGATE = (
-    "a \\\\uD800-\\\\uDFFF escape must be half of a surrogate pair (allow_lone_surrogates=False)"
+    "a \\uD800-\\uDFFF escape must be half of a surrogate pair (allow_lone_surrogates=False)"
 )
 AFTER_FINISH = "feed() after finish()"
 

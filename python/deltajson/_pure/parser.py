@@ -15,6 +15,7 @@ import threading
 from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from deltajson._errors import IncompleteJSONError, JSONError
+from deltajson._options import check_options
 from deltajson._pure import messages as m
 from deltajson._pure.builder import Builder, parse_pattern
 from deltajson._pure.scanner import (
@@ -91,17 +92,19 @@ class Parser:
         lenient: bool = False,
         allow_lone_surrogates: bool = True,
     ) -> None:
-        if float_mode not in ("float", "decimal"):
-            raise ValueError(f"float_mode must be 'float' or 'decimal', not {float_mode!r}")
-        if max_depth < 1:
-            raise ValueError("max_depth must be at least 1")
-        if lenient and multiple:
-            raise ValueError(
-                "lenient reads one value (it stops after it); it cannot be combined with multiple"
-            )
-        for name, value in (("max_bytes", max_bytes), ("max_string_bytes", max_string_bytes)):
-            if value is not None and value < 0:
-                raise OverflowError(f"{name} must not be negative")
+        check_options(
+            {
+                "partial_strings": partial_strings,
+                "multiple": multiple,
+                "max_depth": max_depth,
+                "max_bytes": max_bytes,
+                "max_string_bytes": max_string_bytes,
+                "allow_nan": allow_nan,
+                "float_mode": float_mode,
+                "lenient": lenient,
+                "allow_lone_surrogates": allow_lone_surrogates,
+            }
+        )
         self._partial_strings = partial_strings
         self._multiple = multiple
         self._float_mode = float_mode
