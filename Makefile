@@ -93,9 +93,10 @@ dist: tools  ## Build sdist and wheel into dist/; check them; build the sdist fr
 	$(TOOLS)/python scripts/check_dist.py dist/deltajson-*.tar.gz dist/deltajson-*.whl
 	$(UV) venv --quiet --clear --python $(PYTHON_EXE) target/venvs/sdist
 	@# From source: the unpacked sdist's crate compiles in a target dir of its own (kept, so the
-	@# dependency crates stay compiled); --refresh-package: never a wheel cached from an earlier run.
+	@# dependency crates stay compiled). --no-cache: never a wheel uv built from an sdist at this
+	@# path before (uv judges a local file fresh by its time, and would then compile nothing).
 	CARGO_TARGET_DIR=$(CURDIR)/target/sdist-build $(UV) pip install --python target/venvs/sdist/bin/python \
-		--build-constraints $(TOOLS_LOCK) --refresh-package deltajson dist/deltajson-*.tar.gz
+		--build-constraints $(TOOLS_LOCK) --no-cache dist/deltajson-*.tar.gz
 	cd target && venvs/sdist/bin/python $(CURDIR)/scripts/readme_example.py $(CURDIR)/README.md
 
 .PHONY: fuzz
