@@ -145,9 +145,10 @@ bench: install bench-peers  ## Compare with peers on token-chunk streams; table,
 	$(PYTHON) benches/compare.py --plot benches/results/compare.png
 
 .PHONY: bench-sse
-bench-sse: install  ## 200 concurrent SSE clients on loopback: server CPU, bytes and latency per stream
+bench-sse: install  ## 200 SSE clients on loopback: server CPU, bytes and latency per stream; then under faults
 	$(PIP) install --quiet '.[serve]'
 	$(PYTHON) benches/sse_load.py
+	$(PYTHON) benches/sse_faults.py
 
 .PHONY: clean
 clean:  ## Remove build products

@@ -145,9 +145,13 @@ def test_provider_errors_keep_their_kind() -> None:
         raise deltajson.ProviderError("Overloaded", kind="overloaded_error")
 
     events = collect(chunks())
-    assert events[-1] == (
+    assert events[-1] == (  # the provider's own text stays on the server
         "error",
-        {"type": "ProviderError", "message": "Overloaded", "kind": "overloaded_error"},
+        {
+            "type": "ProviderError",
+            "message": "the provider reported an error",
+            "kind": "overloaded_error",
+        },
     )
 
 
@@ -196,9 +200,9 @@ def test_throttled_ops_are_sent_when_due_even_if_the_source_goes_quiet() -> None
     assert parse_sse(b"".join(e for _, e in timed))[-1] == ("done", {"value": ["abcd"]})
 
 
-def test_a_source_cancelled_from_within_ends_the_stream() -> None:
+def test_a_source_cancelled_from_within_ends_the_stream_with_an_error_event() -> None:
     async def cancelled() -> AsyncIterator[str]:
-        yield "[1"
+        yield "[1, "
         raise asyncio.CancelledError
 
     async def run() -> list[bytes]:
@@ -207,8 +211,12 @@ def test_a_source_cancelled_from_within_ends_the_stream() -> None:
     async def bounded() -> list[bytes]:
         return await asyncio.wait_for(run(), 5)  # a hang would be a TimeoutError
 
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(bounded())
+    events = parse_sse(b"".join(asyncio.run(bounded())))
+    assert events[-1] == (
+        "error",
+        {"type": "StreamInterrupted", "message": "the source was cancelled"},
+    )
+    assert replay(events)[0] == [1]  # what was read first was sent first
 
 
 def test_heartbeats_while_the_source_is_silent() -> None:

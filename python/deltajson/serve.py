@@ -16,11 +16,12 @@ Needs ``starlette`` (and ``uvicorn`` to serve): ``pip install 'deltajson[serve]'
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
+from deltajson._api import loads
+from deltajson._errors import JSONError
 from deltajson.bench import token_chunks
 from deltajson.sse import sse_response
 
@@ -54,14 +55,51 @@ async def replay(text: str, delay_ms: float) -> AsyncIterator[str]:
         yield chunk
 
 
+#: The largest request body read (the demo's bodies are a few bytes).
+MAX_BODY_BYTES = 16 * 1024
+
+
+class BadRequest(ValueError):
+    """A request the demo refuses: answered with ``status`` and ``{"error": message}``."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def _delay(value: Any) -> float:
+    if isinstance(value, bool):
+        raise BadRequest("delay must be a number of milliseconds")
     try:
         delay = float(value)
-    except (TypeError, ValueError):
-        raise ValueError("delay must be a number of milliseconds") from None
-    if not 0 <= delay <= MAX_DELAY_MS:
-        raise ValueError(f"delay must be between 0 and {MAX_DELAY_MS:g} ms")
+    except (TypeError, ValueError, OverflowError):
+        raise BadRequest("delay must be a number of milliseconds") from None
+    if not 0 <= delay <= MAX_DELAY_MS:  # NaN fails this too
+        raise BadRequest(f"delay must be between 0 and {MAX_DELAY_MS:g} ms")
     return delay
+
+
+async def _body_options(request: Any) -> dict[str, Any]:
+    """The JSON object a POST body holds, read as hostile: at most ``MAX_BODY_BYTES``
+    (413 past it, without reading the rest), UTF-8, shallow, numbers of sane size."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise BadRequest(f"the body must be at most {MAX_BODY_BYTES} bytes", 413)
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRequest(f"the body must be at most {MAX_BODY_BYTES} bytes", 413)
+    if not body.strip():
+        return {}
+    try:
+        # deltajson reads it: invalid UTF-8, deep nesting and huge numbers are JSONErrors.
+        value = loads(bytes(body), partial=False, max_depth=8)
+    except (JSONError, ValueError) as e:
+        raise BadRequest(f"the body is not JSON: {e}") from None
+    if not isinstance(value, dict):
+        raise BadRequest("the body must be a JSON object")
+    return value
 
 
 def create_app() -> Any:
@@ -87,18 +125,12 @@ def create_app() -> Any:
         except KeyError:
             return JSONResponse({"error": f"no recording named {name!r}"}, status_code=404)
         options: dict[str, Any] = dict(request.query_params)
-        if request.method == "POST":
-            try:
-                body = json.loads(await request.body() or b"{}")
-            except json.JSONDecodeError:
-                return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-            if not isinstance(body, dict):
-                return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
-            options.update(body)
         try:
+            if request.method == "POST":
+                options.update(await _body_options(request))
             delay = _delay(options.get("delay", DEFAULT_DELAY_MS))
-        except ValueError as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
+        except BadRequest as e:
+            return JSONResponse({"error": str(e)}, status_code=e.status)
         response: Response = sse_response(replay(text, delay), total=len(text.encode()))
         return response
 
@@ -116,4 +148,7 @@ def run(host: str, port: int) -> None:
     """Serves the app with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    # Streams end when their clients go; on shutdown those still open get 2 s to finish.
+    uvicorn.run(
+        create_app(), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
+    )
