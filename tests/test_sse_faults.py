@@ -389,3 +389,38 @@ def test_closing_a_stream_leaves_no_task_behind() -> None:
 
     assert asyncio.run(run()) == set()
     assert probe.closed.is_set()
+
+
+def test_deltajson_serve_stops_on_sigint_with_streams_open() -> None:
+    """Shutdown is not held up by streams still open (they get 2 s, then end)."""
+    import signal
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deltajson.cli", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                name = httpx.get(url + "/recordings", timeout=1).json()[0]
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with httpx.stream("GET", f"{url}/stream/{name}?delay=2000", timeout=10) as response:
+            assert response.status_code == 200
+            server.send_signal(signal.SIGINT)
+            asked = time.monotonic()
+            assert server.wait(10) is not None
+            assert time.monotonic() - asked < 6
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
