@@ -11,6 +11,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import deltajson
+from helpers import split
+from strategies import cuts, json_texts
 
 pytestmark = pytest.mark.skipif(len(deltajson.BACKENDS) < 2, reason="needs both engines")
 
@@ -80,3 +82,41 @@ def test_the_lone_surrogate_message_is_the_same() -> None:
         messages.append(str(info.value))
     assert messages[0] == messages[1]
     assert "a \\uD800-\\uDFFF escape" in messages[0]
+
+
+@given(
+    json_texts(),
+    cuts,
+    st.sampled_from([("*",), ("*", "*"), ("a", "*"), ("*", "a"), ("a",), (0,), ("*", 0)]),
+    st.booleans(),
+)
+def test_ops_replay_to_the_snapshot_under_a_dropping_selection(
+    case: tuple[Any, str], at: list[int], pattern: tuple[Any, ...], multiple: bool
+) -> None:
+    """With items dropped as they complete, ``("remove", path)`` says so and later op paths
+    address the tree as it stands: replaying the ops gives ``snapshot()`` after every chunk,
+    on both engines, with the same ops."""
+    from deltajson.patch import apply_patch, to_json_patch
+
+    text = case[1]
+    if multiple:
+        text = text + "\n" + text
+    chunks = [c for c in split(text, at) if c]
+    seen: list[list[Any]] = []
+    for backend in ("rust", "python"):
+        parser = deltajson.Parser(backend=backend, multiple=multiple)
+        parser.changes()
+        parser.select(pattern, drop=True)
+        doc: Any = None
+        ops: list[Any] = []
+        for chunk in chunks:
+            try:
+                parser.feed(chunk)
+            except deltajson.JSONError:
+                break
+            batch = parser.changes()
+            ops.extend(batch)
+            doc = apply_patch(doc, to_json_patch(batch))
+            assert doc == parser.snapshot()
+        seen.append(ops)
+    assert seen[0] == seen[1]

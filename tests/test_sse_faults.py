@@ -185,9 +185,11 @@ def test_a_slow_reader_paces_an_endless_source() -> None:
             client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65_536)
             client.sendall(f"GET /s HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
             client.recv(1024)  # the head of the response, then no more reading
-            time.sleep(1.0)
-            stalled = probe.produced
-            time.sleep(1.0)
+            stalled, deadline = -1, time.monotonic() + 10
+            while probe.produced != stalled and time.monotonic() < deadline:
+                stalled = probe.produced  # until the buffers are full and reading stops
+                time.sleep(0.5)
+            time.sleep(0.5)
             assert probe.produced == stalled  # paced: nothing more while nobody reads
             assert stalled * len(big) < 64 * 2**20  # a bounded way ahead (socket buffers)
             client.recv(1 << 20)  # reading again lets the source go on

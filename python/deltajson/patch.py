@@ -9,7 +9,12 @@ process, turn them into JSON Patch operations with JSON Pointer paths (RFC 6901)
   (string concatenation) that keeps patches O(delta) — or, with ``strict=True``, an RFC-valid
   ``{"op": "replace", "path": ..., "value": <whole string so far>}``, which costs the string's
   length every time it grows;
+- ``("remove", path)`` (a dropping selection took an item out) becomes
+  ``{"op": "remove", "path": ...}``;
 - ``done`` has no patch operation (the value is already in place).
+
+Op paths address the value as it stands when the op applies, as JSON Patch does, so replaying
+the ops in order always gives ``snapshot()``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from collections.abc import Iterable
 from typing import Any, Union
 
 PathPart = Union[str, int]
-Op = tuple[str, tuple[PathPart, ...], Any]
+#: ``(op, path, value)``, or ``("remove", path)``.
+Op = tuple[Any, ...]
 
 __all__ = ["JsonPatcher", "apply_patch", "json_pointer", "to_json_patch"]
 
@@ -53,10 +59,17 @@ class JsonPatcher:
     def patch(self, ops: Iterable[Op]) -> list[dict[str, Any]]:
         """The JSON Patch operations for a batch of ops (batches must come in order)."""
         out: list[dict[str, Any]] = []
-        for op, path, value in ops:
+        for entry in ops:
+            op, path = entry[0], entry[1]
             if op == "done":
                 continue
             pointer = json_pointer(path)
+            if op == "remove":  # ("remove", path): a dropping selection took it out
+                out.append({"op": "remove", "path": pointer})
+                if self.strict:
+                    self._shadow = _apply_one(self._shadow, "remove", _parts(path), None)
+                continue
+            value = entry[2]
             if op == "add":
                 out.append({"op": "add", "path": pointer, "value": value})
                 if self.strict:

@@ -44,6 +44,7 @@ import asyncio
 import json
 import logging
 import math
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Optional, Union
 
@@ -180,8 +181,9 @@ class _Reader:
         ops = self.engine.take_ops() if self.engine is not None else self.parser.changes()
         held = self.held
         for op in ops:
-            kind, path, value = op
+            kind, path = op[0], op[1]  # ("remove", path) has no value
             if kind == "append":
+                value = op[2]
                 self.held_bytes += len(value)
                 last = held[-1] if held else None
                 if last is not None and last[1] == path and last[0] in ("add", "append"):
@@ -197,7 +199,7 @@ class _Reader:
             return None
         payload: dict[str, Any] = {
             "ops": self.patcher.patch(ops),
-            "completed": [json_pointer(path) for op, path, _ in ops if op == "done"],
+            "completed": [json_pointer(op[1]) for op in ops if op[0] == "done"],
         }
         if total:
             payload["progress"] = min(1.0, self.bytes / total)
@@ -261,26 +263,38 @@ def _schema_errors(error: SchemaMismatch) -> list[dict[str, Any]]:
 
 async def _sync_to_async(chunks: Iterable[Chunk]) -> AsyncIterator[Chunk]:
     """A blocking iterable (a sync SDK stream) read in a worker thread, one item at a time.
-    Closed with it: at once if no item is being read, else as soon as the worker is back (a
-    running generator cannot be closed from another thread)."""
+    Closed with it: at once if no item is being read, else by the worker as soon as it is
+    back with the item (a running generator cannot be closed from another thread)."""
     iterator: Iterator[Chunk] = iter(chunks)
+    close = getattr(iterator, "close", None)
     end = object()
-    reading: Optional[asyncio.Future[Any]] = None
+    lock = threading.Lock()
+    state = {"reading": False, "closing": False}
+
+    def step() -> Any:
+        try:
+            return next(iterator, end)
+        finally:
+            with lock:
+                state["reading"] = False
+                closing = state["closing"]
+            if closing and close is not None:
+                _close_quietly(close)
+
     try:
         while True:
-            reading = asyncio.ensure_future(asyncio.to_thread(next, iterator, end))
-            item = await reading
-            reading = None
+            with lock:
+                state["reading"] = True
+            item = await asyncio.to_thread(step)
             if item is end:
                 return
             yield item
     finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            if reading is not None and not reading.done():
-                reading.add_done_callback(lambda _: _close_quietly(close))
-            else:
-                _close_quietly(close)
+        with lock:
+            state["closing"] = True
+            busy = state["reading"]
+        if not busy and close is not None:
+            _close_quietly(close)
 
 
 def _close_quietly(close: Any) -> None:

@@ -309,6 +309,34 @@ impl PyBuilder {
         Ok(parts)
     }
 
+    /// `path` (with the stream's indexes) as it addresses the tree now: in each list on the
+    /// way, minus the items a dropping selection removed before (JSON Patch's rule for op
+    /// paths, so that replaying ops gives the snapshot).
+    fn tree_path<'py>(
+        &self,
+        py: Python<'py>,
+        path: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let any_dropped = self
+            .frames
+            .iter()
+            .any(|frame| matches!(frame, Frame::List { dropped, .. } if *dropped > 0));
+        if !any_dropped {
+            return Ok(path.clone());
+        }
+        let mut parts = Vec::with_capacity(path.len());
+        for (depth, part) in path.iter().enumerate() {
+            parts.push(match self.frames.get(depth) {
+                Some(Frame::List { dropped, .. }) if *dropped > 0 => (part.extract::<usize>()?
+                    - dropped)
+                    .into_pyobject(py)?
+                    .into_any(),
+                _ => part,
+            });
+        }
+        PyTuple::new(py, parts)
+    }
+
     /// The path a value attached now to the innermost container gets.
     fn new_child_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let Some(last) = self.frames.len().checked_sub(1) else {
@@ -366,13 +394,16 @@ impl PyBuilder {
         } else {
             None
         };
-        if let (Some(ops), Some(path)) = (self.ops.as_mut(), &path) {
+        if let (true, Some(path)) = (self.ops.is_some(), &path) {
             // An `add` op carries a container empty (its content arrives as later ops).
             let carried = match empty_container {
                 Some(make) => make(py),
                 None => value.clone(),
             };
-            ops.push(py, intern!(py, "add"), path, &carried)?;
+            let at = self.tree_path(py, path)?;
+            if let Some(ops) = self.ops.as_mut() {
+                ops.push(py, intern!(py, "add"), &at, &carried)?;
+            }
         }
         self.place(py, value, Place::New)?;
         match (complete, path) {
@@ -389,8 +420,12 @@ impl PyBuilder {
         path: &Bound<'_, PyTuple>,
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        if let Some(ops) = self.ops.as_mut() {
-            ops.push(py, intern!(py, "done"), path, value)?;
+        let at = match self.ops.is_some() {
+            true => Some(self.tree_path(py, path)?),
+            false => None,
+        };
+        if let (Some(ops), Some(at)) = (self.ops.as_mut(), &at) {
+            ops.push(py, intern!(py, "done"), at, value)?;
         }
         if let Some(done) = self.done.as_mut() {
             done.push(
@@ -412,6 +447,9 @@ impl PyBuilder {
         );
         if selector.drop {
             self.dirty = true;
+            if let (Some(ops), Some(at)) = (self.ops.as_mut(), &at) {
+                ops.remove(py, at)?;
+            }
             match self.frames.last_mut() {
                 Some(Frame::List { list, dropped }) => {
                     let list = list.bind(py);
@@ -656,7 +694,10 @@ impl Sink for BuildContext<'_, '_> {
             if self.b.ops.is_some() {
                 self.run(|py, b| {
                     let path = match b.ops.as_ref() {
-                        Some(ops) if ops.needs_path() => Some(b.last_child_path(py)?.unbind()),
+                        Some(ops) if ops.needs_path() => {
+                            let path = b.last_child_path(py)?;
+                            Some(b.tree_path(py, &path)?.unbind())
+                        }
                         _ => None,
                     };
                     if let Some(ops) = b.ops.as_mut() {

@@ -46,6 +46,18 @@ impl OpLog {
         Ok(())
     }
 
+    /// Records `("remove", path)`: a dropping selection took the value at `path` out.
+    pub fn remove(&mut self, py: Python<'_>, path: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.flush_append(py)?;
+        let op = intern!(py, "remove");
+        self.ops.push(
+            PyTuple::new(py, [op.as_any(), path.as_any()])?
+                .into_any()
+                .unbind(),
+        );
+        Ok(())
+    }
+
     /// Whether the next `append` starts a new run of text (and so needs the string's path).
     pub fn needs_path(&self) -> bool {
         self.append_path.is_none()

@@ -9,7 +9,7 @@ request it also reports change ops, completed values and selected items (off unt
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, cast
 
 _LITERAL_VALUES: dict[str, Any] = {
     "true": True,
@@ -27,10 +27,13 @@ ANY = object()  # a "*" step of a selection pattern
 
 
 class OpLog:
-    """Ops since the last ``changes()``; string growth is merged into one ``append`` op."""
+    """Ops since the last ``changes()``; string growth is merged into one ``append`` op.
+    Their paths address the tree as it stands when each op applies (JSON Patch's rule):
+    once a dropping selection removed items of a list, later indexes there are smaller than
+    the stream's (``("remove", path)`` says when an item left)."""
 
     def __init__(self) -> None:
-        self.ops: list[tuple[str, Path, Any]] = []
+        self.ops: list[tuple[Any, ...]] = []
         self.append_path: Optional[Path] = None
         self.append_text: list[str] = []
 
@@ -45,7 +48,11 @@ class OpLog:
             self.append_path = None
             self.append_text = []
 
-    def take(self) -> list[tuple[str, Path, Any]]:
+    def remove(self, path: Path) -> None:
+        self.flush_append()
+        self.ops.append(("remove", path))
+
+    def take(self) -> list[tuple[Any, ...]]:
         self.flush_append()
         ops, self.ops = self.ops, []
         return ops
@@ -123,7 +130,7 @@ class Builder:
             ops = self.ops
             if ops is not None:
                 if ops.append_path is None:
-                    ops.append_path = self._spine_path(len(self.frames))
+                    ops.append_path = self._tree_path(self._spine_path(len(self.frames)))
                 ops.append_text.append(text)
 
     def end_string(self) -> None:
@@ -285,9 +292,21 @@ class Builder:
             parts.append(self.keys[-1])
         return tuple(parts)
 
+    def _tree_path(self, path: Path) -> Path:
+        """``path`` (the stream's indexes) as it addresses the tree: minus the items a
+        dropping selection removed before, in each list on the way."""
+        dropped = self.dropped
+        if not any(dropped):
+            return path
+        return tuple(
+            cast(int, part) - dropped[depth] if isinstance(self.frames[depth], list) else part
+            for depth, part in enumerate(path)
+        )
+
     def _completed(self, path: Path, value: Any) -> None:
+        ops_path = self._tree_path(path) if self.ops is not None else path
         if self.ops is not None:
-            self.ops.push("done", path, value)
+            self.ops.push("done", ops_path, value)
         if self.done_log is not None:
             self.done_log.append((path, value))
         if self.pattern is None or not _matches(self.pattern, path):
@@ -295,6 +314,8 @@ class Builder:
         self.selected.append((path, value))
         if self.drop_selected:
             self.dirty = True
+            if self.ops is not None:
+                self.ops.remove(ops_path)
             if not self.frames:
                 self.root = None
                 self.has_root = False
@@ -354,7 +375,7 @@ class Builder:
                 self.ops.push("add", (), [])
         path = self._new_child_path() if self._observed() else None
         if self.ops is not None and path is not None:
-            self.ops.push("add", path, fresh)
+            self.ops.push("add", self._tree_path(path), fresh)
         self._place(value, new=True)
         if complete and path is not None:
             self._completed(path, value)
