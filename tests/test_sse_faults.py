@@ -15,7 +15,6 @@ from typing import Any, Callable
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,28 +23,8 @@ from starlette.routing import Route
 import deltajson
 from deltajson.serve import MAX_BODY_BYTES, create_app
 from deltajson.sse import event_stream, sse_response
+from test_sse import Server as Uvicorn
 from test_sse import parse_sse, replay
-
-
-class Uvicorn:
-    """A uvicorn server in a thread, on a free loopback port."""
-
-    def __init__(self, app: Any) -> None:
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
 
 
 class Hypercorn:
