@@ -16,23 +16,27 @@ partial-value semantics in ways the shims reproduce exactly:
   error (jiter checks UTF-8 when a string ends);
 - at most 201 nested containers.
 
-Everything else is an error, raised as ``ValueError`` worded like jiter's
-(``"<what> at line L column C"``).
+Everything else is an error, raised as the ``ValueError`` jiter raises, message and position
+included: once deltajson's parse says the buffer fails, ``deltajson.compat._jiter_errors``
+replays jiter's reader over it to find which error jiter reports, and where.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any, NamedTuple, Optional, Union
 
 from deltajson._errors import JSONError
 from deltajson._pure import messages as m
+from deltajson.compat._jiter_errors import error_message
 from deltajson.compat._reuse import PrefixCache, Stream, Text, new_parser
 from deltajson.compat._spine import fresh, innermost, open_spine, place
 
 # jiter's recursion limit: the top-level value plus 200 nested levels.
 MAX_DEPTH = 201
+# jiter's longest integer part (sign included).
+_MAX_NUMBER_LENGTH = 4300
 
 PARTIAL_MODES = ("off", "on", "trailing-strings")
 PARTIAL_ERROR = "Invalid partial mode, should be `'off'`, `'on'`, `'trailing-strings'` or a `bool`"
@@ -136,6 +140,9 @@ class Config(NamedTuple):
     decimal: bool
     # pydantic_core refuses a ``str`` holding a lone surrogate with a TypeError.
     surrogates_type_error: bool
+    # Where invalid UTF-8 is reported, after the last valid byte: jiter says one byte after
+    # the bad one, pydantic_core's build of jiter at the bad byte (``_jiter_errors``).
+    utf8_column_shift: int = 1
 
     def make(self) -> Stream:
         parser = new_parser(
@@ -158,16 +165,50 @@ class Config(NamedTuple):
         """A one-off parse of a repaired buffer (an error path): not kept."""
         stream = self.make()
         stream.extend(patched)
-        return self.render(stream)
+        return self.value(stream, repaired=True)
 
     def render(self, stream: Stream) -> Any:
+        """What jiter returns for the stream's buffer, or the exception it raises."""
         if self.surrogates_type_error and stream.lone_surrogate:
             raise TypeError("Expected bytes, bytearray or str")
+        try:
+            return self.value(stream)
+        except _Fails as e:
+            raise ValueError(self.message(stream.data, str(e))) from None
+
+    def message(self, data: Text, fallback: str) -> str:
+        """jiter's message for a buffer it fails on (``fallback``, deltajson's wording, if
+        jiter's reader would not fail: the shim and jiter disagree)."""
+        found = self.jiter_error(data)
+        return fallback if found is None else found
+
+    def jiter_error(self, data: Text) -> Optional[str]:
+        """The message of jiter's error for ``data``, ``None`` if jiter parses it (replays
+        jiter's reader: for error paths only)."""
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        return error_message(
+            raw,
+            allow_inf_nan=self.allow_inf_nan,
+            partial_mode=self.mode,
+            catch_duplicate_keys=self.catch_duplicate_keys,
+            decimal=self.decimal,
+            utf8_column_shift=self.utf8_column_shift,
+        )
+
+    def value(self, stream: Stream, repaired: bool = False) -> Any:
+        """The value, or ``_Fails`` (worded by ``render``); ``repaired``: the stream reads a
+        buffer ``_render`` repaired, whose original was checked already."""
         extra: Optional[_Extra] = stream.extra
         if extra is None:
             return _render(stream, self)
         if extra.duplicates is not None:
-            _check_duplicates(stream, extra.duplicates)
+            if stream.error is not None and not repaired:
+                # What deltajson read stops early, so its keys may not reach a repeat that
+                # jiter, reading on (or reading a key before the error as whole), finds.
+                found = self.jiter_error(stream.data)
+                if found is not None:
+                    raise ValueError(found)
+            _check_duplicates(stream, extra.duplicates, self.mode == "trailing-strings")
         value = _render(stream, self)
         if extra.specials is not None and extra.specials.update(stream.data):
             value = _specials_as_decimal(value)
@@ -177,6 +218,10 @@ class Config(NamedTuple):
 _CONFIGS: dict[Config, Config] = {}
 
 
+class _Fails(ValueError):
+    """jiter fails on the buffer (``Config.render`` finds its message)."""
+
+
 def config(
     text_type: type,
     allow_inf_nan: bool,
@@ -184,16 +229,34 @@ def config(
     catch_duplicate_keys: bool,
     decimal: bool,
     surrogates_type_error: bool,
+    utf8_column_shift: int = 1,
 ) -> Config:
     """The one ``Config`` of these settings (there are fewer than a hundred)."""
     made = Config(
-        text_type, allow_inf_nan, mode, catch_duplicate_keys, decimal, surrogates_type_error
+        text_type,
+        allow_inf_nan,
+        mode,
+        catch_duplicate_keys,
+        decimal,
+        surrogates_type_error,
+        utf8_column_shift,
     )
     return _CONFIGS.setdefault(made, made)
 
 
 def parse(cache: PrefixCache, data: Text, config: Config) -> Any:
     """What jiter's ``from_json`` returns for ``data`` (or the ``ValueError`` it raises)."""
+    try:
+        return _parse(cache, data, config)
+    except DecimalException as e:
+        # ``Decimal`` refuses the number (an exponent out of its range): jiter wraps that
+        # as an "Internal error" ValueError.
+        if not config.decimal:
+            raise
+        raise ValueError(config.message(data, str(e))) from None
+
+
+def _parse(cache: PrefixCache, data: Text, config: Config) -> Any:
     if config.mode == "off":
         stream = cache.open(config, data, config.make)
     else:
@@ -216,6 +279,9 @@ def _render(stream: Stream, config: Config) -> Any:
     data = stream.data
     if error is not None:
         if partial and _ends_item(error):
+            closed = _closed_further_out(error, data, parser)
+            if closed is not None:
+                return config.reparse(closed)
             return open_spine(parser)[0]
         if mode == "trailing-strings":
             patched = _without_cut_char_at_close(error, data, parser)
@@ -223,7 +289,7 @@ def _render(stream: Stream, config: Config) -> Any:
                 return config.reparse(patched)
         cut = _string_cut_by_eof(error, data)
         if cut is None:
-            raise ValueError(f"{_jiter_message(error)} at line {error.line} column {error.column}")
+            raise _Fails(f"{_jiter_message(error)} at line {error.line} column {error.column}")
         # To jiter, an unfinished string: left out of its container (a key, or a value in
         # "on" mode), kept decoded in "trailing-strings" mode if what it has is valid.
         keep = mode == "trailing-strings" and cut
@@ -252,17 +318,25 @@ def _render(stream: Stream, config: Config) -> Any:
     return root
 
 
-def _check_duplicates(stream: Stream, duplicates: _Duplicates) -> None:
+def _check_duplicates(stream: Stream, duplicates: _Duplicates, partial_strings: bool) -> None:
     parser = stream.parser
     duplicates.update(parser.changes())
-    if duplicates.found is None and parser.tail[0] == "value":
-        # A key read with its colon but no value yet: jiter checks it already.
+    state = parser.tail[0]
+    if duplicates.found is None and (
+        state in _BEFORE_THE_VALUE or (state == "string" and not partial_strings)
+    ):
+        # A key read with its colon but no value in the tree yet (none, or one not read
+        # whole): jiter checks the key already. (A partial string is in the tree, its key
+        # checked by the op that put it there.)
         inner = innermost(parser)
         key = parser.path[-1] if parser.path else None
         if type(inner) is dict and type(key) is str and key in inner:
             duplicates.found = key
     if duplicates.found is not None:
-        raise ValueError(f'Detected duplicate key "{duplicates.found}"')
+        raise _Fails(f'Detected duplicate key "{duplicates.found}"')
+
+
+_BEFORE_THE_VALUE = frozenset(("value", "number", "literal"))
 
 
 def _trailing_number(data: Text, pending: int, decimal: bool) -> Optional[tuple[Any]]:
@@ -273,7 +347,12 @@ def _trailing_number(data: Text, pending: int, decimal: bool) -> Optional[tuple[
     match = pattern.fullmatch(text)
     if match is None:
         return None
-    if match.group(1) is None and match.group(2) is None:
+    fraction, exponent = match.start(1), match.start(2)
+    if max(fraction, exponent) > _MAX_NUMBER_LENGTH or (
+        fraction < 0 and exponent < 0 and len(text) > _MAX_NUMBER_LENGTH
+    ):
+        raise _Fails("number out of range")  # jiter's limit on the integer part, sign included
+    if fraction < 0 and exponent < 0:
         return (int(text),)
     if decimal:
         return (Decimal(text.decode() if isinstance(text, bytes) else text),)
@@ -288,6 +367,24 @@ def _ends_item(error: JSONError) -> bool:
         return False
     before, found = error.excerpt[-2:-1], error.excerpt[-1:]
     return not (found.isdigit() and before == "0")
+
+
+def _closed_further_out(error: JSONError, data: Text, parser: Any) -> Optional[Text]:
+    """jiter's reader goes on where a container stops at the closing bracket of one further
+    out (``[{"a": 1], 2]`` gives ``[{'a': 1}, 2]``: the object stops at ``]``, which closes
+    the list). The buffer with the brackets that close the containers in between, which
+    reads as jiter reads the original (to parse again), if that is the case here."""
+    closes = {"]": list, "}": dict}.get(error.excerpt[-1:])
+    if closes is None:
+        return None
+    kinds = [type(container) for container in open_spine(parser)[1]]
+    for outer in range(len(kinds) - 2, -1, -1):
+        if kinds[outer] is closes:
+            brackets = b"".join(b"]" if k is list else b"}" for k in reversed(kinds[outer + 1 :]))
+            raw = data if isinstance(data, bytes) else data.encode("utf-8")
+            patched = raw[: error.offset] + brackets + raw[error.offset :]
+            return patched if isinstance(data, bytes) else patched.decode("utf-8")
+    return None
 
 
 def _string_cut_by_eof(error: JSONError, data: Text) -> Optional[bool]:
@@ -434,7 +531,7 @@ def _jiter_message(error: JSONError) -> str:
     return msg
 
 
-def _eof(data: Text, state: str, parser: Any, number: Optional[tuple[Any]]) -> ValueError:
+def _eof(data: Text, state: str, parser: Any, number: Optional[tuple[Any]]) -> _Fails:
     """jiter's error for a buffer that ends early, at its end."""
     if state in ("string", "key_string"):
         what = "a string"
@@ -445,4 +542,4 @@ def _eof(data: Text, state: str, parser: Any, number: Optional[tuple[Any]]) -> V
     newline: Union[bytes, str] = b"\n" if isinstance(data, bytes) else "\n"
     line = data.count(newline) + 1  # type: ignore[arg-type]
     column = len(data) - data.rfind(newline) - 1  # type: ignore[arg-type]
-    return ValueError(f"EOF while parsing {what} at line {line} column {column}")
+    return _Fails(f"EOF while parsing {what} at line {line} column {column}")

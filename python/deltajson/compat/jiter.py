@@ -12,9 +12,10 @@ growing buffer.
 
 Each call on a buffer that extends the previous one feeds only the new bytes to the parser
 kept for it (see ``deltajson.compat``). Results, including jiter's quirks in partial mode
-(``deltajson.compat._jiter_rules``), are jiter's; error messages follow jiter's wording where
-the cause is the same. ``float_mode="lossless-float"`` returns jiter's own ``LosslessFloat``,
-so it needs jiter installed and is passed to it unaccelerated.
+(``deltajson.compat._jiter_rules``), are jiter's, and so are its exceptions, messages and
+positions included (``deltajson.compat._jiter_errors``). ``float_mode="lossless-float"``
+returns jiter's own ``LosslessFloat``, so it needs jiter installed and is passed to it
+unaccelerated.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ on a growing buffer.
 
 pydantic_core parses JSON with jiter, so the rules are jiter's
 (``deltajson.compat._jiter_rules``): floats as ``float``, ``NaN``/``Infinity`` accepted by
-default, 201 levels of nesting at most.
+default, 201 levels of nesting at most; so are the errors, messages and positions included
+(``deltajson.compat._jiter_errors``), but for where invalid UTF-8 is reported: at the bad byte
+in pydantic_core's build, a byte later in jiter's.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _config(
         mode = _jiter_rules.partial_mode(allow_partial)
     except TypeError as e:
         raise TypeError(f"argument 'allow_partial': {e}") from None
-    return _jiter_rules.config(text_type, allow_inf_nan, mode, False, False, True)
+    return _jiter_rules.config(text_type, allow_inf_nan, mode, False, False, True, 0)
 
 
 # Options already checked, by the arguments (and their types) that gave them.
@@ -93,7 +95,7 @@ _OPTIONS: dict[tuple[Any, ...], _jiter_rules.Config] = {}
 # The configs of every partial mode with the other options at their defaults.
 _BY_PARTIAL: dict[tuple[type, object, type], _jiter_rules.Config] = {
     (text_type, mode, type(mode)): _jiter_rules.config(
-        text_type, True, _jiter_rules.partial_mode(mode), False, False, True
+        text_type, True, _jiter_rules.partial_mode(mode), False, False, True, 0
     )
     for text_type in (str, bytes)
     for mode in (False, True, "off", "on", "trailing-strings")
