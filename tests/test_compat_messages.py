@@ -1,6 +1,6 @@
 """The jiter and pydantic_core shims fail exactly as their peers do: the same exception type and
 the same message, position included (jiter counts columns in bytes), on damaged documents in
-every partial mode.
+every partial mode; and they refuse arguments of the wrong type with the same ``TypeError``.
 
 The damaged documents are seen two ways:
 
@@ -467,6 +467,91 @@ def test_the_residuals_are_what_they_say() -> None:
         assert residual(data) is not None
         assert outcome(jiter.from_json, data)[1].startswith("number out of range")
         assert outcome(jiter_shim.from_json, data)[0] == "value"
+
+
+# ---- argument types ------------------------------------------------------------------------
+
+
+class _Outer:
+    class Inner:
+        pass
+
+
+class _Bytes(bytes):
+    pass
+
+
+class _Bytearray(bytearray):
+    pass
+
+
+class _Str(str):
+    __slots__ = ()
+
+
+DATA_KINDS: list[Any] = [
+    b"[1.5]",
+    _Bytes(b'{"a": [1'),
+    bytearray(b"[1]"),
+    _Bytearray(b"[1"),
+    "[1]",
+    _Str('{"a": "\u00e9'),
+    '["\ud800"]',
+    memoryview(b"[1]"),
+    None,
+    1,
+    [1],
+    _Outer.Inner(),
+]
+OPTION_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    1.0,
+    "x",
+    "on",
+    "off",
+    "trailing-strings",
+    "all",
+    "keys",
+    "none",
+    "float",
+    "decimal",
+    b"on",
+    [],
+    _Outer.Inner(),
+]
+
+
+@pytest.mark.parametrize("data", DATA_KINDS, ids=lambda d: type(d).__qualname__)
+def test_jiter_arguments(data: Any) -> None:
+    """Same acceptance, same exception and message, for every kind of data and every option
+    value (PyO3 names the argument; checks in the signature's order)."""
+    for name in (
+        "allow_inf_nan",
+        "cache_mode",
+        "partial_mode",
+        "catch_duplicate_keys",
+        "float_mode",
+    ):
+        for value in OPTION_VALUES:
+            theirs = outcome(jiter.from_json, data, **{name: value})
+            assert same(theirs, outcome(jiter_shim.from_json, data, **{name: value})), (name, value)
+    theirs = outcome(jiter.from_json, data, partial_mode="x", allow_inf_nan=1)
+    assert same(theirs, outcome(jiter_shim.from_json, data, partial_mode="x", allow_inf_nan=1))
+
+
+@pytest.mark.parametrize("data", DATA_KINDS, ids=lambda d: type(d).__qualname__)
+def test_pydantic_core_arguments(data: Any) -> None:
+    """The same for pydantic_core, whose build does not name the argument and reads the
+    options before the data."""
+    for name in ("allow_inf_nan", "cache_strings", "allow_partial"):
+        for value in OPTION_VALUES:
+            theirs = outcome(pydantic_core.from_json, data, **{name: value})
+            ours = outcome(pydantic_core_shim.from_json, data, **{name: value})
+            assert same(theirs, ours), (name, value, theirs, ours)
 
 
 if __name__ == "__main__":  # python tests/test_compat_messages.py [SEED [SIZE]]

@@ -64,6 +64,14 @@ def partial_mode(value: object) -> str:
     raise TypeError(PARTIAL_ERROR)
 
 
+def not_an_instance(value: object, expected: str) -> str:
+    """PyO3's words for an argument of the wrong type (by qualified name; ``None`` has no
+    "object")."""
+    if value is None:
+        return f"'None' is not an instance of '{expected}'"
+    return f"'{type(value).__qualname__}' object is not an instance of '{expected}'"
+
+
 _CACHE_ERROR = "Invalid string cache mode, should be `'all'`, '`keys`', `'none`' or a `bool`"
 
 

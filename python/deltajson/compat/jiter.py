@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Literal, Optional, Union
 
 from deltajson.compat import _jiter_rules
-from deltajson.compat._jiter_rules import check_cache_mode
+from deltajson.compat._jiter_rules import check_cache_mode, not_an_instance
 from deltajson.compat._reuse import PrefixCache
 
 __all__ = ["cache", "from_json"]
@@ -62,10 +62,7 @@ def from_json(
     """
     if type(json_data) is not bytes:
         if not isinstance(json_data, bytes):
-            raise TypeError(
-                f"argument 'json_data': '{type(json_data).__name__}' object is not an instance"
-                " of 'bytes'"
-            )
+            raise TypeError(f"argument 'json_data': {not_an_instance(json_data, 'bytes')}")
         json_data = bytes(json_data)  # a bytes subclass, as jiter takes it
     if (
         allow_inf_nan is True
@@ -76,7 +73,10 @@ def from_json(
         and float_mode == "float"
     ):
         # What streaming libraries pass: skip building the full key of the options.
-        config = _BY_PARTIAL_MODE.get((partial_mode, type(partial_mode)))
+        try:
+            config = _BY_PARTIAL_MODE.get((partial_mode, type(partial_mode)))
+        except TypeError:  # unhashable: invalid anyway, the checks below say how
+            config = None
         if config is not None:
             return _jiter_rules.parse(cache, json_data, config)
     # Options seen before skip their checks; the key holds the types, since 1 == True.
@@ -129,20 +129,30 @@ def _config(
     catch_duplicate_keys: object,
     float_mode: object,
 ) -> Optional[_jiter_rules.Config]:
-    """Checks the options as jiter does (same exceptions); ``None`` for lossless floats."""
-    inf_nan, duplicates = _flag(allow_inf_nan), _flag(catch_duplicate_keys)
-    mode = _jiter_rules.partial_mode(partial_mode)
-    check_cache_mode(cache_mode)
+    """Checks the options as jiter does (same exceptions, same messages, in the order of
+    its signature: PyO3 names the argument in a TypeError); ``None`` for lossless floats."""
+    inf_nan = _flag("allow_inf_nan", allow_inf_nan)
+    try:
+        check_cache_mode(cache_mode)
+    except TypeError as e:
+        raise TypeError(f"argument 'cache_mode': {e}") from None
+    try:
+        mode = _jiter_rules.partial_mode(partial_mode)
+    except TypeError as e:
+        raise TypeError(f"argument 'partial_mode': {e}") from None
+    duplicates = _flag("catch_duplicate_keys", catch_duplicate_keys)
     if float_mode == "lossless-float":
         return None
     if float_mode not in ("float", "decimal"):
-        raise (ValueError if isinstance(float_mode, str) else TypeError)(_FLOAT_ERROR)
+        if isinstance(float_mode, str):
+            raise ValueError(_FLOAT_ERROR)
+        raise TypeError(f"argument 'float_mode': {_FLOAT_ERROR}")
     return _jiter_rules.config(bytes, inf_nan, mode, duplicates, float_mode == "decimal", False)
 
 
-def _flag(value: object) -> bool:
+def _flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"'{type(value).__name__}' object is not an instance of 'bool'")
+        raise TypeError(f"argument '{name}': {not_an_instance(value, 'bool')}")
     return value
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Literal, Union, cast
 
 from deltajson.compat import _jiter_rules
-from deltajson.compat._jiter_rules import check_cache_mode
+from deltajson.compat._jiter_rules import check_cache_mode, not_an_instance
 from deltajson.compat._reuse import PrefixCache, Text
 
 __all__ = ["cache", "from_json"]
@@ -51,42 +51,43 @@ def from_json(
     """
     if allow_inf_nan is True and cache_strings is True:
         # What streaming libraries pass: skip building the full key of the options.
-        config = _BY_PARTIAL.get((type(data), allow_partial, type(allow_partial)))
+        try:
+            config = _BY_PARTIAL.get((type(data), allow_partial, type(allow_partial)))
+        except TypeError:  # unhashable: invalid anyway, the checks below say how
+            config = None
         if config is not None:  # data is a str or bytes
             return _jiter_rules.parse(cache, cast(Text, data), config)
+    # The options are checked before the data, as pydantic_core reads its arguments before
+    # its body reads the data.
     if isinstance(data, bytearray):
         # Mutable: the kept stream needs its own copy to compare the next buffer with.
-        data = bytes(data)
-    elif not isinstance(data, (str, bytes)):
-        raise TypeError("Expected bytes, bytearray or str")
+        text: object = bytes(data)
+    else:
+        text = data
     options = (allow_inf_nan, cache_strings, allow_partial)
-    key = (type(data), *options, *map(type, options))
+    key = (type(text), *options, *map(type, options))
     try:
         config = _OPTIONS.get(key)
     except TypeError:  # unhashable: invalid anyway, the checks below say how
         config = None
     if config is None:
-        config = _config(type(data), *options)
+        config = _config(type(text), *options)
+        if not isinstance(text, (str, bytes)):
+            raise TypeError("Expected bytes, bytearray or str")
         if len(_OPTIONS) < 64:
             _OPTIONS[key] = config
-    return _jiter_rules.parse(cache, data, config)
+    return _jiter_rules.parse(cache, cast(Text, text), config)
 
 
 def _config(
     text_type: type, allow_inf_nan: object, cache_strings: object, allow_partial: object
 ) -> _jiter_rules.Config:
-    """Checks the options as pydantic_core does (same exceptions)."""
+    """Checks the options as pydantic_core does (same exceptions and messages: its build
+    does not name the argument)."""
     if not isinstance(allow_inf_nan, bool):
-        kind = type(allow_inf_nan).__name__
-        raise TypeError(f"argument 'allow_inf_nan': '{kind}' object is not an instance of 'bool'")
-    try:
-        check_cache_mode(cache_strings)
-    except TypeError as e:
-        raise TypeError(f"argument 'cache_strings': {e}") from None
-    try:
-        mode = _jiter_rules.partial_mode(allow_partial)
-    except TypeError as e:
-        raise TypeError(f"argument 'allow_partial': {e}") from None
+        raise TypeError(not_an_instance(allow_inf_nan, "bool"))
+    check_cache_mode(cache_strings)
+    mode = _jiter_rules.partial_mode(allow_partial)
     return _jiter_rules.config(text_type, allow_inf_nan, mode, False, False, True, 0)
 
 
