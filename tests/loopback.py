@@ -2,8 +2,11 @@
 
 ``replay_server()`` starts a threaded HTTP server on a free loopback port. Every POST (the
 SDKs' ``/chat/completions``, ``/responses``, ``/messages``) is answered with the transcript
-registered under the request's ``model`` name, written in small pieces so the client reads a
-stream, not one buffer. Requests are recorded for tests that check what the SDK sent.
+registered under the request's ``model`` name (Gemini's, which names the model in the path,
+``/v1beta/models/<model>:streamGenerateContent``, by that name), written in small pieces so
+the client reads a stream, not one buffer; a model given several turns (``add_turns``) answers
+each request with the next one, as an agent's successive model calls. Requests are recorded
+for tests that check what the SDK sent.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class Replay:
     """The transcripts to serve, by model name, and the requests received."""
 
     transcripts: dict[str, bytes] = field(default_factory=dict)
+    turns: dict[str, list[bytes]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     write_size: int = 512
     url: str = ""
@@ -29,6 +33,17 @@ class Replay:
     def add(self, model: str, body: bytes) -> str:
         self.transcripts[model] = body
         return model
+
+    def add_turns(self, model: str, bodies: list[bytes]) -> str:
+        """``model`` answers its first request with ``bodies[0]``, its next with the next."""
+        self.turns[model] = list(bodies)
+        return model
+
+    def body_for(self, model: str) -> bytes | None:
+        turns = self.turns.get(model)
+        if turns:
+            return turns.pop(0)
+        return self.transcripts.get(model)
 
 
 def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
@@ -39,9 +54,10 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length", "0"))
             request = json.loads(self.rfile.read(length) or b"{}")
             replay.requests.append({"path": self.path, "body": request})
-            body = replay.transcripts.get(str(request.get("model")))
+            model = str(request.get("model") or _model_in_path(self.path))
+            body = replay.body_for(model)
             if body is None:
-                self.send_error(404, f"no transcript for model {request.get('model')!r}")
+                self.send_error(404, f"no transcript for model {model!r}")
                 return
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
@@ -58,6 +74,12 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             pass  # quiet tests
 
     return Handler
+
+
+def _model_in_path(path: str) -> str:
+    """The model of a Gemini request path: ``.../models/<model>:streamGenerateContent?...``."""
+    _, _, rest = path.partition("/models/")
+    return rest.split(":", 1)[0]
 
 
 @contextmanager

@@ -1,10 +1,12 @@
-"""Provider SSE transcripts, built to the wire format OpenAI and Anthropic document.
+"""Provider SSE transcripts, built to the wire format OpenAI, Anthropic and Gemini document.
 
 We have no network here, so the transcripts in ``tests/fixtures/`` are not captures of real
 provider traffic: they are built by this module, event by event, in the documented format
 (OpenAI: ``data: {chat.completion.chunk}`` lines ending with ``data: [DONE]``, Responses API
 typed events; Anthropic: ``event:``/``data:`` pairs from ``message_start`` to
-``message_stop``, with ``ping``). Content is split into token-sized pieces (1 to 8
+``message_stop``, with ``ping``; Gemini: ``streamGenerateContent?alt=sse``'s
+``data: {GenerateContentResponse}`` events, camelCase, CRLF-separated, function calls whole
+``functionCall`` parts). Content is split into token-sized pieces (1 to 8
 characters, seeded), as models stream it.
 
 ``python tests/provider_sse.py`` rewrites the fixtures; tests and benchmarks may also build
@@ -302,6 +304,61 @@ def openai_responses(text: str, call: tuple[str, str] | None = None) -> bytes:
     return b"".join(out)
 
 
+# --- Gemini (streamGenerateContent?alt=sse) ------------------------------------------------
+
+
+def _gemini_chunk(parts: list[Any], finish: str | None = None, n: int = 1) -> bytes:
+    candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    if finish is not None:
+        candidate["finishReason"] = finish
+    payload = {
+        "candidates": [candidate],
+        "usageMetadata": {
+            "promptTokenCount": 9,
+            "candidatesTokenCount": n,
+            "totalTokenCount": 9 + n,
+        },
+        "modelVersion": "gemini-2.5-flash",
+        "responseId": "dj0001gemini",
+    }
+    # The Gemini API ends each event with CRLF pairs.
+    return _data(payload).replace(b"\n\n", b"\r\n\r\n")
+
+
+def gemini(
+    blocks: Iterable[tuple[str, str, str]], *, finish: str = "STOP", error_after: int | None = None
+) -> bytes:
+    """A ``streamGenerateContent?alt=sse`` stream of blocks ``(kind, name, text)``: ``kind``
+    ``"text"`` streams ``text`` in pieces, ``"call"`` sends function call ``name`` whole,
+    its ``args`` the JSON ``text`` as an object (Gemini does not stream arguments); calls in
+    a row share one chunk, as Gemini sends parallel calls. The last chunk says ``finish``;
+    ``error_after`` replaces the rest, after that many chunks, by an error object."""
+    chunks: list[list[Any]] = []
+    calls: list[Any] = []
+    for kind, name, text in blocks:
+        if kind == "call":
+            calls.append({"functionCall": {"name": name, "args": json.loads(text)}})
+            continue
+        if calls:
+            chunks.append(calls)
+            calls = []
+        chunks.extend([{"text": piece}] for piece in token_chunks(text, seed=19))
+    if calls:
+        chunks.append(calls)
+    out = []
+    for n, parts in enumerate(chunks):
+        if error_after is not None and n == error_after:
+            error = {
+                "code": 503,
+                "message": "The model is overloaded. Please try again later.",
+                "status": "UNAVAILABLE",
+            }
+            return b"".join(out) + _data({"error": error}).replace(b"\n\n", b"\r\n\r\n")
+        last = n == len(chunks) - 1
+        out.append(_gemini_chunk(parts, finish if last else None, n + 1))
+    return b"".join(out)
+
+
 # --- Anthropic Messages ------------------------------------------------------------------
 
 
@@ -415,6 +472,18 @@ def fixtures() -> dict[str, bytes]:
         "anthropic_error.sse": anthropic_messages(
             [("tool_use", "plan_trip", plan)], error_after=40
         ),
+        # A structured output alone (an agent's final turn).
+        "openai_responses_plan.sse": openai_responses(plan),
+        "gemini_trip.sse": gemini([("text", "", plan)]),
+        "gemini_tools.sse": gemini(
+            [
+                ("text", "", "Here is the plan."),
+                ("call", "plan_trip", plan),
+                ("call", "get_weather", WEATHER_PORTO),
+            ]
+        ),
+        "gemini_safety.sse": gemini([("text", "", plan[:200])], finish="SAFETY"),
+        "gemini_error.sse": gemini([("text", "", plan)], error_after=30),
     }
 
 

@@ -18,6 +18,15 @@ iterates.
   ``response.function_call_arguments.delta`` (``name`` is the function's).
 - ``anthropic_messages``: ``Delta(index, name, text)`` per content block: ``text_delta``
   (``name`` is ``None``) and ``input_json_delta`` (``name`` is the tool's).
+- ``gemini``: ``Delta(index, name, text)`` for google-genai's ``generate_content_stream``:
+  text (``name`` ``None``) and each function call's ``args`` as one JSON text.
+- ``pydantic_ai``: ``Delta(index, name, text)`` per response part of a pydantic-ai agent's
+  events (``agent.run_stream_events``, ``agent.iter``, an ``event_stream_handler``): text parts
+  (``name`` ``None``) and tool calls, the output tool (``final_result``) among them.
+- ``openai_agents``: ``Delta(index, name, text)`` for the OpenAI Agents SDK's
+  ``Runner.run_streamed(...).stream_events()`` (the Responses events it wraps).
+- ``texts``: the text of one kind of part of a ``Delta`` source, as ``str`` deltas for
+  ``stream_model``.
 - ``sse_events``: decoded ``data:`` payloads out of raw SSE bytes from any HTTP client
   (``[DONE]`` ends it); ``iter_sse`` gives the raw events.
 
@@ -37,11 +46,15 @@ __all__ = [
     "Delta",
     "ServerSentEvent",
     "anthropic_messages",
+    "gemini",
     "iter_sse",
+    "openai_agents",
     "openai_chat",
     "openai_responses",
     "openai_tool_calls",
+    "pydantic_ai",
     "sse_events",
+    "texts",
 ]
 
 T = TypeVar("T")
@@ -126,6 +139,10 @@ def _typed(error: Exception) -> Exception:
     if isinstance(error, (ProviderError, Refusal)):
         return error
     module = type(error).__module__.split(".")[0]
+    if module == "google" and type(error).__module__ == "google.genai.errors":
+        body = getattr(error, "details", None)
+        kind = getattr(error, "status", None) or type(error).__name__
+        return ProviderError(str(error), kind=str(kind), body=body)
     if module in ("openai", "anthropic") and type(error).__name__.endswith("Error"):
         body = getattr(error, "body", None)
         detail = body.get("error", body) if isinstance(body, dict) else None
@@ -273,6 +290,225 @@ def anthropic_messages(stream: Events) -> Source[Delta]:
     """``Delta(index, name, text)`` per content block of a Messages stream: text
     (``name`` ``None``) and tool-use input JSON (``name`` the tool's)."""
     return Source(stream, _AnthropicReader())
+
+
+# --- Gemini (google-genai) ---------------------------------------------------------------
+
+# Finish reasons by which Gemini declines to answer (the rest end a turn normally).
+_GEMINI_DECLINED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII"}
+
+
+def _either(obj: Any, snake: str, camel: str) -> Any:
+    """A field of an SDK object (snake_case), or of the wire's decoded JSON (camelCase)."""
+    value = _get(obj, snake)
+    return _get(obj, camel) if value is None and isinstance(obj, dict) else value
+
+
+class _GeminiReader(_Reader[Delta]):
+    """Candidate 0's parts: runs of text, and function calls, each its own index.
+
+    Gemini streams a function call as one whole ``function_call`` part whose ``args`` is a
+    dict (the Gemini API does not stream partial arguments), so each call becomes one delta:
+    its ``args`` as JSON text.
+    """
+
+    def __init__(self) -> None:
+        self.index = -1
+        self.in_text = False
+
+    def read(self, chunk: Any) -> list[Delta]:
+        if _get(chunk, "error") is not None:
+            raise _provider_error(chunk)
+        feedback = _either(chunk, "prompt_feedback", "promptFeedback")
+        blocked = _either(feedback, "block_reason", "blockReason") if feedback else None
+        if blocked:
+            raise Refusal(f"the prompt was blocked (block_reason: {_name(blocked)})")
+        out: list[Delta] = []
+        for candidate in _get(chunk, "candidates") or ():
+            if (_get(candidate, "index") or 0) != 0:
+                continue
+            content = _get(candidate, "content")
+            for part in (_get(content, "parts") if content is not None else None) or ():
+                out.extend(self._part(part))
+            reason = _either(candidate, "finish_reason", "finishReason")
+            if reason is not None and _name(reason) in _GEMINI_DECLINED:
+                raise Refusal(f"the model declined to answer (finish_reason: {_name(reason)})")
+        return out
+
+    def _part(self, part: Any) -> list[Delta]:
+        if _get(part, "thought"):
+            return []  # a thought summary, not the answer
+        text = _get(part, "text")
+        if text is not None:
+            if not self.in_text:
+                self.index += 1
+                self.in_text = True
+            return [Delta(self.index, None, text)] if text else []
+        call = _either(part, "function_call", "functionCall")
+        if call is None:
+            return []
+        self.index += 1
+        self.in_text = False
+        args = _get(call, "args")
+        text = json.dumps(args if args is not None else {}, ensure_ascii=False)
+        return [Delta(self.index, _get(call, "name"), text)]
+
+
+def _name(value: Any) -> str:
+    """An enum's name (the SDK's ``FinishReason.SAFETY``) or the wire's string."""
+    return str(getattr(value, "value", value))
+
+
+def gemini(stream: Events) -> Source[Delta]:
+    """``Delta(index, name, text)`` for a google-genai ``generate_content_stream`` (or its
+    ``:streamGenerateContent?alt=sse`` chunks as dicts), candidate 0: text (``name``
+    ``None``), and each function call's ``args`` as one JSON text (``name`` the
+    function's). A blocked prompt or a safety stop raises ``Refusal``."""
+    return Source(stream, _GeminiReader())
+
+
+# --- pydantic-ai ---------------------------------------------------------------------------
+
+
+_SKIPPED = "skipped"  # a part kind with no text to parse (thinking, files, native tools)
+
+
+class _PydanticAIReader(_Reader[Delta]):
+    """Text and tool-call parts of pydantic-ai's ``PartStartEvent``/``PartDeltaEvent``s.
+
+    pydantic-ai numbers parts within one model response; an agent run makes several, so a
+    part index seen again starts the next response, whose parts get the indices after the
+    last one's (each part of the run keeps its own index). Tool-call arguments given as a
+    dict (not JSON text) are sent as one delta, their JSON, when the part ends.
+    """
+
+    def __init__(self) -> None:
+        self.base = 0
+        self.parts: dict[int, Optional[str]] = {}  # part index -> tool name (None: text)
+        self.whole: dict[int, bool] = {}  # tool calls whose arguments come as dicts
+
+    def read(self, event: Any) -> list[Delta]:
+        kind = _get(event, "event_kind")
+        if kind == "part_start":
+            return self._start(_get(event, "index", 0), _get(event, "part"))
+        if kind == "part_delta":
+            index = _get(event, "index", 0)
+            if self.parts.get(index, _SKIPPED) == _SKIPPED:
+                return []
+            delta = _get(event, "delta")
+            delta_kind = _get(delta, "part_delta_kind")
+            if delta_kind == "text":
+                text = _get(delta, "content_delta") or ""
+            elif delta_kind == "tool_call":
+                args = _get(delta, "args_delta")
+                if not isinstance(args, str):
+                    self.whole[index] = self.whole.get(index, False) or args is not None
+                    return []
+                text = args
+            else:
+                return []
+            return [Delta(self.base + index, self.parts[index], text)] if text else []
+        if kind == "part_end":
+            index = _get(event, "index", 0)
+            if self.whole.pop(index, False):
+                args = _get(_get(event, "part"), "args")
+                return [Delta(self.base + index, self.parts[index], json.dumps(args))]
+        return []
+
+    def _start(self, index: int, part: Any) -> list[Delta]:
+        if index in self.parts:  # the next model response of the run
+            self.base += max(self.parts) + 1
+            self.parts.clear()
+            self.whole.clear()
+        part_kind = _get(part, "part_kind")
+        if part_kind == "text":
+            self.parts[index] = None
+            text = _get(part, "content") or ""
+        elif part_kind == "tool-call":
+            self.parts[index] = _get(part, "tool_name")
+            args = _get(part, "args")
+            if not isinstance(args, str):
+                self.whole[index] = args is not None
+                return []
+            text = args
+        else:
+            self.parts[index] = _SKIPPED
+            return []
+        return [Delta(self.base + index, self.parts[index], text)] if text else []
+
+
+def pydantic_ai(events: Events) -> Source[Delta]:
+    """``Delta(index, name, text)`` per part of a pydantic-ai agent's streamed responses:
+    the events of ``agent.run_stream_events(...)``, of ``agent.iter(...)``'s model-request
+    nodes, of an ``event_stream_handler``, or of a model's ``StreamedResponse``. Text parts
+    have ``name`` ``None``; tool calls their tool's name (structured output is the
+    ``final_result`` tool's arguments, unless the agent uses native or prompted output).
+    Parts keep distinct indices across the run's model responses."""
+    return Source(events, _PydanticAIReader())
+
+
+# --- OpenAI Agents SDK -------------------------------------------------------------------
+
+
+class _AgentsReader(_Reader[Delta]):
+    """The Responses events the Agents SDK wraps, read by the Responses reader; each model
+    response's output indices follow the previous response's."""
+
+    def __init__(self) -> None:
+        self.responses = _ResponsesReader()
+        self.base = 0
+        self.top = -1
+
+    def read(self, event: Any) -> list[Delta]:
+        if _get(event, "type") == "raw_response_event":
+            event = _get(event, "data")
+        kind = _get(event, "type")
+        if kind == "response.created" and self.top >= 0:
+            self.base += self.top + 1
+            self.top = -1
+        index = _get(event, "output_index")
+        if isinstance(index, int):
+            self.top = max(self.top, index)
+        return [Delta(self.base + d.index, d.name, d.text) for d in self.responses.read(event)]
+
+    def end(self) -> list[Delta]:
+        return self.responses.end()
+
+
+def openai_agents(events: Events) -> Source[Delta]:
+    """``Delta(index, name, text)`` for the OpenAI Agents SDK's streamed run
+    (``Runner.run_streamed(...).stream_events()``): the Responses API events it wraps in
+    ``RawResponsesStreamEvent``, as ``openai_responses`` reads them; the run's other events
+    are skipped. Output items keep distinct indices across the run's model responses."""
+    return Source(events, _AgentsReader())
+
+
+# --- One kind of part, as text -----------------------------------------------------------
+
+
+class _TextsReader(_Reader[str]):
+    def __init__(self, name: Optional[str]) -> None:
+        self.name = name
+        self.index: Optional[int] = None
+
+    def read(self, delta: Any) -> list[str]:
+        index, name, text = delta
+        if name != self.name or not text:
+            return []
+        if self.index is None:
+            self.index = index
+        return [text] if index == self.index else []
+
+
+def texts(deltas: Events, name: Optional[str] = None) -> Source[str]:
+    """The text of the first part named ``name`` of a ``Delta`` source (``None``: the first
+    text part), as ``str`` deltas for ``stream_model``; other parts are skipped.
+
+    ::
+
+        deltajson.astream_model(sources.texts(sources.pydantic_ai(events), "final_result"), M)
+    """
+    return Source(deltas, _TextsReader(name))
 
 
 # --- Raw SSE -----------------------------------------------------------------------------

@@ -1,0 +1,209 @@
+"""Framework sources: pydantic-ai (its FunctionModel streaming), the OpenAI Agents SDK,
+LiteLLM (through the OpenAI sources) and google-genai, each the real library, pointed at a
+loopback replay of provider SSE (tests/loopback.py) where it talks HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from pydantic_ai import Agent
+from pydantic_ai.messages import ModelMessage, PartEndEvent, PartStartEvent, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
+
+import deltajson
+from deltajson import sources
+from loopback import Replay, replay_server
+from provider_sse import WEATHER_LISBON, WEATHER_PORTO, fixture, fixtures, token_chunks, trip_plan
+from test_sources import by_index
+from trip_models import GetWeather, TripPlan
+
+PLAN = TripPlan.model_validate_json(trip_plan())
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    with replay_server() as replay:
+        for name in fixtures():
+            replay.add(name.removesuffix(".sse"), fixture(name))
+        yield replay
+
+
+# --- pydantic-ai -------------------------------------------------------------------------
+
+
+async def output_tool(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
+    """A model streaming the trip plan as the arguments of the agent's output tool."""
+    yield {0: DeltaToolCall(name=info.output_tools[0].name)}
+    for piece in token_chunks(trip_plan()):
+        yield {0: DeltaToolCall(json_args=piece)}
+
+
+async def weather_then_output(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
+    """First response: two parallel get_weather calls, their deltas interleaved; once the
+    tools have answered, the output tool's arguments."""
+    if len(messages) == 1:
+        queues = [token_chunks(WEATHER_LISBON, 11), token_chunks(WEATHER_PORTO, 12)]
+        yield {0: DeltaToolCall(name="get_weather"), 1: DeltaToolCall(name="get_weather")}
+        while any(queues):
+            yield {i: DeltaToolCall(json_args=q.pop(0)) for i, q in enumerate(queues) if q}
+        return
+    async for delta in output_tool(messages, info):
+        yield delta
+
+
+async def text_output(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str]:
+    for piece in token_chunks(trip_plan()):
+        yield piece
+
+
+def weather_agent() -> Agent[None, TripPlan]:
+    agent = Agent(FunctionModel(stream_function=weather_then_output), output_type=TripPlan)
+
+    @agent.tool_plain
+    def get_weather(city: str, unit: str, days: int) -> str:
+        return f"sunny in {city}"
+
+    return agent
+
+
+async def run_events(agent: Agent[None, Any]) -> tuple[list[Any], Any]:
+    async with agent.run_stream_events("Plan three days in Lisbon.") as events:
+        seen = [event async for event in events]
+    return seen, seen[-1].result.output  # the AgentRunResultEvent
+
+
+def test_pydantic_ai_output_tool_gives_the_agents_own_output() -> None:
+    async def run() -> tuple[list[Any], Any, Any]:
+        agent = Agent(FunctionModel(stream_function=output_tool), output_type=TripPlan)
+        async with agent.run_stream_events("Plan three days in Lisbon.") as events:
+            deltas = sources.texts(sources.pydantic_ai(events), "final_result")
+            plans = [plan async for plan in deltajson.astream_model(deltas, TripPlan)]
+        async with agent.run_stream("Plan three days in Lisbon.") as result:
+            theirs = [output async for output in result.stream_output(debounce_by=None)]
+        return plans, plans[-1], theirs[-1]
+
+    plans, final, theirs = asyncio.run(run())
+    assert final == theirs == PLAN  # the same model pydantic-ai validates
+    assert len(plans) > 100
+    assert any(p.title == "Three days in Lisbon" and not p.days for p in plans)
+
+
+def test_pydantic_ai_parts_keep_their_own_indices_across_responses() -> None:
+    events, output = asyncio.run(run_events(weather_agent()))
+    parts = by_index(sources.pydantic_ai(events))  # a sync loop over the recorded events
+    assert parts == {
+        0: ("get_weather", WEATHER_LISBON),
+        1: ("get_weather", WEATHER_PORTO),
+        2: ("final_result", trip_plan()),  # the second response's part 0
+    }
+    assert output == PLAN
+
+
+def test_pydantic_ai_stream_tool_calls_types_every_call() -> None:
+    async def run() -> list[Any]:
+        async with weather_agent().run_stream_events("Plan three days.") as events:
+            tools = {"get_weather": GetWeather, "final_result": TripPlan}
+            calls = deltajson.stream_tool_calls(sources.pydantic_ai(events), tools)
+            return [u async for u in calls if u.final]
+
+    finals = asyncio.run(run())
+    assert [(u.index, u.name) for u in finals] == [
+        (0, "get_weather"),
+        (1, "get_weather"),
+        (2, "final_result"),
+    ]
+    assert finals[1].model == GetWeather.model_validate_json(WEATHER_PORTO)
+    assert finals[2].model == PLAN
+
+
+def test_pydantic_ai_text_output_is_a_text_part() -> None:
+    agent = Agent(FunctionModel(stream_function=text_output))
+    events, output = asyncio.run(run_events(agent))
+    assert by_index(sources.pydantic_ai(events)) == {0: (None, trip_plan())}
+    assert deltajson.stream_model(sources.texts(sources.pydantic_ai(events)), TripPlan).get_final()
+    assert output == trip_plan()
+
+
+def test_pydantic_ai_dict_arguments_come_whole_when_the_part_ends() -> None:
+    part = ToolCallPart("get_weather", {"city": "Porto", "unit": "celsius", "days": 2}, "c1")
+    events = [PartStartEvent(index=0, part=part), PartEndEvent(index=0, part=part)]
+    [delta] = sources.pydantic_ai(events)
+    assert delta.name == "get_weather" and json.loads(delta.text) == part.args
+
+
+# --- OpenAI Agents SDK -------------------------------------------------------------------
+
+
+def openai_agent(server: Replay, model: str, **options: Any) -> Any:
+    import agents
+    import openai
+
+    agents.set_tracing_disabled(True)
+    client = openai.AsyncOpenAI(base_url=server.url + "/v1", api_key="test", max_retries=0)
+    return agents.Agent(
+        name="planner",
+        instructions="Plan trips.",
+        model=agents.OpenAIResponsesModel(model, client),
+        **options,
+    )
+
+
+def test_openai_agents_partial_structured_output(server: Replay) -> None:
+    import agents
+
+    async def run() -> tuple[list[Any], Any]:
+        agent = openai_agent(server, "openai_responses_plan", output_type=TripPlan)
+        result = agents.Runner.run_streamed(agent, "Plan three days in Lisbon.")
+        text = sources.texts(sources.openai_agents(result.stream_events()))
+        plans = [plan async for plan in deltajson.astream_model(text, TripPlan)]
+        return plans, result.final_output
+
+    plans, final_output = asyncio.run(run())
+    assert plans[-1] == final_output == PLAN  # the SDK's own final output
+    assert len(plans) > 100
+    assert any(p.title == "Three days in Lisbon" and not p.days for p in plans)
+
+
+def test_openai_agents_turns_keep_their_own_indices(server: Replay) -> None:
+    """Turn one: the plan as text and a get_weather call, which the SDK runs; turn two: the
+    plan alone, the final output."""
+    import agents
+
+    @agents.function_tool
+    def get_weather(city: str, unit: str, days: int) -> str:
+        """The weather forecast."""
+        return f"sunny in {city}"
+
+    model = server.add_turns(
+        "agents_two_turns",
+        [fixture("openai_responses_trip.sse"), fixture("openai_responses_plan.sse")],
+    )
+
+    async def run() -> tuple[list[Any], Any]:
+        agent = openai_agent(server, model, output_type=TripPlan, tools=[get_weather])
+        result = agents.Runner.run_streamed(agent, "Plan three days in Lisbon.")
+        deltas = [d async for d in sources.openai_agents(result.stream_events())]
+        return deltas, result.final_output
+
+    deltas, final_output = asyncio.run(run())
+    assert by_index(deltas) == {
+        0: (None, trip_plan()),
+        1: ("get_weather", WEATHER_LISBON),
+        2: (None, trip_plan()),  # the second response's output 0
+    }
+    assert final_output == PLAN
+
+
+def test_openai_agents_reads_plain_responses_events_too(server: Replay) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=server.url + "/v1", api_key="test", max_retries=0)
+    stream = client.responses.create(model="openai_responses_trip", input="Plan", stream=True)
+    assert by_index(sources.openai_agents(stream)) == {
+        0: (None, trip_plan()),
+        1: ("get_weather", WEATHER_LISBON),
+    }
