@@ -1,6 +1,8 @@
 """The jiter and pydantic_core shims fail exactly as their peers do: the same exception type and
 the same message, position included (jiter counts columns in bytes), on damaged documents in
-every partial mode; and they refuse arguments of the wrong type with the same ``TypeError``.
+every partial mode; they refuse arguments of the wrong type with the same ``TypeError``; and
+the shims that complete text for ``json.loads`` (partial-json-parser's, LangChain's) keep a
+repeated key where ``json.loads`` keeps it.
 
 The damaged documents are seen two ways:
 
@@ -22,13 +24,18 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import jiter
+import partial_json_parser
 import pydantic_core
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from langchain_core.utils.json import parse_partial_json as langchain_parse_partial_json
+from partial_json_parser import Allow
 
 from deltajson import compat
 from deltajson.compat import jiter as jiter_shim
+from deltajson.compat import langchain as langchain_shim
+from deltajson.compat import partial_json_parser as pjp_shim
 from deltajson.compat import pydantic_core as pydantic_core_shim
 from helpers import split, strict_equal
 from strategies import cuts
@@ -552,6 +559,130 @@ def test_pydantic_core_arguments(data: Any) -> None:
             theirs = outcome(pydantic_core.from_json, data, **{name: value})
             ours = outcome(pydantic_core_shim.from_json, data, **{name: value})
             assert same(theirs, ours), (name, value, theirs, ours)
+
+
+# ---- repeated keys in the shims that complete text for json.loads --------------------------
+
+small_scalars = st.sampled_from(
+    [
+        "null",
+        "true",
+        "false",
+        "12",
+        "-3.5",
+        '"xy"',
+        '"a\\u00e9b"',
+        '"\\ud83d\\ude00"',
+        '""',
+        '"p q "',
+    ]
+)
+
+
+def _object_text(members: list[tuple[str, str]]) -> str:
+    return "{" + ", ".join(f'"{key}": {value}' for key, value in members) + "}"
+
+
+values_with_repeats = st.recursive(
+    small_scalars,
+    lambda children: (
+        st.lists(children, max_size=3).map(lambda items: "[" + ", ".join(items) + "]")
+        | st.lists(st.tuples(st.sampled_from("ab"), children), min_size=1, max_size=4).map(
+            _object_text
+        )
+    ),
+    max_leaves=12,
+)
+objects_with_repeats = st.lists(
+    st.tuples(st.sampled_from("ab"), values_with_repeats), min_size=2, max_size=5
+).map(_object_text)
+allows = st.sampled_from(
+    [
+        Allow.ALL,
+        Allow.OBJ,
+        Allow.OBJ | Allow.ARR,
+        Allow.ALL & ~Allow.STR,
+        Allow.ALL & ~Allow.ARR,
+        Allow.ALL & ~Allow.OBJ,
+        Allow.ALL & ~Allow.NUM,
+    ]
+)
+
+
+def outcome_type(f: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
+    """The value (compared with its key order), or the exception's type: these shims hand
+    text that is not a prefix of JSON to their peer, whose messages they keep."""
+    try:
+        return ("value", f(*args))
+    except Exception as e:
+        return ("raised", type(e))
+
+
+def _same_value(theirs: tuple[Any, Any], ours: tuple[Any, Any]) -> bool:
+    if theirs[0] == ours[0] == "value":
+        return strict_equal(theirs[1], ours[1])
+    return theirs == ours
+
+
+@given(objects_with_repeats, allows)
+def test_partial_json_parser_repeated_keys_on_every_prefix(text: str, allow: Any) -> None:
+    for i in range(len(text) + 1):
+        prefix = text[:i]
+        theirs = outcome_type(partial_json_parser.loads, prefix, allow)
+        ours = outcome_type(pjp_shim.loads, prefix, allow)
+        assert _same_value(theirs, ours), (prefix, allow, theirs, ours)
+
+
+@given(objects_with_repeats, allows, cuts)
+def test_partial_json_parser_repeated_keys_mid_stream(
+    text: str, allow: Any, cut: list[int]
+) -> None:
+    for buffer in accumulate(text, cut):
+        theirs = outcome_type(partial_json_parser.loads, buffer, allow)
+        ours = outcome_type(pjp_shim.loads, buffer, allow)
+        assert _same_value(theirs, ours), (buffer, allow, theirs, ours)
+
+
+@given(objects_with_repeats)
+def test_langchain_repeated_keys_on_every_prefix(text: str) -> None:
+    for i in range(len(text) + 1):
+        prefix = text[:i]
+        theirs = outcome_type(langchain_parse_partial_json, prefix)
+        ours = outcome_type(langchain_shim.parse_partial_json, prefix)
+        assert _same_value(theirs, ours), (prefix, theirs, ours)
+
+
+@pytest.mark.parametrize(
+    ("text", "allow"),
+    [
+        ('{"a": 1, "b": 2, "a": "xy', Allow.ALL),  # 'a' stays first
+        ('{"a": 1, "b": 2, "a": "xy', Allow.OBJ),  # and keeps 1
+        ('{"a": {"x": 1}, "b": 2, "a": [1, 2', Allow.OBJ),
+        ('{"a": 1, "b": 2, "a": 3 ', Allow.ALL & ~Allow.NUM),
+        ('[{"a": 1, "a": "xy", "a": "z', Allow.ALL & ~Allow.STR),
+        ('{"o": {"a": 1}, "o": {"a": "x', Allow.OBJ),
+    ],
+)
+def test_partial_json_parser_repeated_key_cases(text: str, allow: Any) -> None:
+    assert _same_value(
+        outcome_type(partial_json_parser.loads, text, allow),
+        outcome_type(pjp_shim.loads, text, allow),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "b": 2, "a": "xy',
+        '{"a": "q", "b": 2, "a": "x\\u00',
+        '{"b": [{"a": 1, "a": "x\\ud8',
+    ],
+)
+def test_langchain_repeated_key_cases(text: str) -> None:
+    assert _same_value(
+        outcome_type(langchain_parse_partial_json, text),
+        outcome_type(langchain_shim.parse_partial_json, text),
+    )
 
 
 if __name__ == "__main__":  # python tests/test_compat_messages.py [SEED [SIZE]]

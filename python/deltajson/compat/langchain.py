@@ -17,7 +17,9 @@ gives the same value from an incremental parse:
 - an unfinished number is cut to its longest valid prefix (``1.`` gives ``1``; ``-`` is left
   out); an unfinished literal is left out; a key without its value is left out;
 - at the top level, a buffer that cannot be completed this way raises
-  ``json.JSONDecodeError``.
+  ``json.JSONDecodeError``;
+- a repeated key keeps its first place, as ``json.loads`` keeps it, and a string left out
+  leaves the key's earlier value (``deltajson.compat._duplicates``).
 
 Anything else (text that is not a prefix of valid JSON: raw control characters in strings,
 stray brackets, prose) goes to LangChain's own function when ``langchain_core`` is installed;
@@ -30,6 +32,7 @@ import json
 import re
 from typing import Any
 
+from deltajson.compat._duplicates import Members, drop_member
 from deltajson.compat._reuse import PrefixCache, Stream, new_parser
 from deltajson.compat._spine import fresh, open_spine, place
 
@@ -135,7 +138,7 @@ class _Brackets:
 def _prose(stream: Stream, s: str) -> Any:
     """Text that does not start like JSON: every text LangChain tries starts with the same
     character, so none parses — unless its bracket scan stops first, with ``None``."""
-    if stream.extra is None:
+    if not isinstance(stream.extra, _Brackets):  # (a stream that failed late may hold Members)
         stream.extra = _Brackets()
     if stream.extra.update(s):
         return None
@@ -174,11 +177,17 @@ def _render(stream: Stream) -> Any:
     if state == "string":
         text = _string(inner[key] if type(inner) is dict else inner[-1], data, pending)
         if type(inner) is list:
-            inner.pop()
+            if text is _LEFT_OUT:
+                inner.pop()
+            else:
+                inner[-1] = text
+        elif text is not _LEFT_OUT:
+            inner[key] = text  # where the key is: first place if it is repeated
         else:
-            del inner[key]
-        if text is not _LEFT_OUT:
-            place(inner, key, text)  # type: ignore[arg-type]
+            # Left out, the key keeps the value an earlier member gave it, if any.
+            if not isinstance(stream.extra, Members):
+                stream.extra = Members()
+            drop_member(inner, key, stream.extra.earlier(data, parser.path))
     elif state == "number":
         number = _number(data[len(data) - pending :])
         if number is not _LEFT_OUT:

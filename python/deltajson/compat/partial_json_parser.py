@@ -20,7 +20,9 @@ or object becomes):
 - an unfinished literal is completed (``tr`` is ``True``, ``-Inf`` is ``-inf``) if its kind
   is allowed;
 - an unfinished array or object of a kind not allowed is left out with its key (at the top
-  level: ``PartialJSON``).
+  level: ``PartialJSON``);
+- a repeated key keeps its first place, as ``json.loads`` keeps it, and a member left out
+  leaves the key's earlier value (``deltajson.compat._duplicates``).
 
 Anything else (text that is not a prefix of valid JSON, or a custom ``parser``) goes to
 ``partial_json_parser`` itself when it is installed, since its answers there come from its
@@ -37,6 +39,7 @@ from collections.abc import Callable
 from enum import IntFlag, auto
 from typing import Any, Optional, Union
 
+from deltajson.compat._duplicates import MISSING, Members, drop_member
 from deltajson.compat._reuse import PrefixCache, Stream, new_parser
 from deltajson.compat._spine import fresh, open_spine, place
 
@@ -192,22 +195,32 @@ def _render(stream: Stream, allow: int) -> Any:
             # An unfinished array or object of a kind not allowed goes, with its key.
             if level == 0:
                 raise PartialJSON()
-            _drop_last(spine[level - 1], parser.path[level - 1])
+            _leave_out(stream, spine[level - 1], parser.path[:level])
             return root
     inner = spine[-1]
     key = parser.path[-1] if len(parser.path) == len(spine) else None
     if state == "string":
         text = _string(inner[key] if type(inner) is dict else inner[-1], data, pending, allow)
-        _drop_last(inner, key)
-        if text is not _LEFT_OUT:
-            place(inner, key, text)  # type: ignore[arg-type]
+        if text is _LEFT_OUT:
+            _leave_out(stream, inner, parser.path)
+        elif type(inner) is list:
+            inner[-1] = text
+        else:
+            inner[key] = text  # where the key is: first place if it is repeated
     elif state in ("number", "literal"):
         value = _scalar(data[len(data) - pending :], allow)
         if value is not _LEFT_OUT:
             place(inner, key, value)  # type: ignore[arg-type]
     elif state == "after_value" and not allow & NUM and data.rstrip()[-1:].isdigit():
         # A number that ends the buffer might go on: left out without NUM, though complete.
-        _drop_last(inner, None)
+        if type(inner) is list:
+            inner.pop()
+        else:
+            where = parser.path[: len(spine) - 1]
+            members = _members(stream)
+            last = members.last_key(data, where)
+            if last is not None:
+                drop_member(inner, last, members.before_last(data, (*where, last)))
     return root
 
 
@@ -257,12 +270,15 @@ def _scalar(token: str, allow: int, top_level: bool = False) -> Any:
     return json.loads(number) if allow & NUM else _LEFT_OUT
 
 
-def _drop_last(container: Any, key: Any) -> None:
-    """Removes the last item of a list, or the member ``key`` of a dict (its last one when
-    ``key`` is None)."""
-    if type(container) is list:
-        container.pop()
-    elif key is not None:
-        del container[key]
-    elif container:
-        container.popitem()
+def _leave_out(stream: Stream, container: Any, path: tuple[Any, ...]) -> None:
+    """Leaves the member at ``path`` (being written, in ``container``) out, as the repair
+    that drops it and ``json.loads`` would: an object's key keeps its earlier value."""
+    earlier = MISSING if type(container) is list else _members(stream).earlier(stream.data, path)
+    drop_member(container, path[-1], earlier)
+
+
+def _members(stream: Stream) -> Members:
+    if stream.extra is None:
+        stream.extra = Members()
+    members: Members = stream.extra
+    return members
