@@ -3,7 +3,7 @@
 ``replay_server()`` starts a threaded HTTP server on a free loopback port. Every POST (the
 SDKs' ``/chat/completions``, ``/responses``, ``/messages``) is answered with the transcript
 registered under the request's ``model`` name (Gemini's, which names the model in the path,
-``/v1beta/models/<model>:streamGenerateContent``, by that name), written in small pieces so
+``.../models/<model>:streamGenerateContent``, by that name), written in small pieces so
 the client reads a stream, not one buffer; a model given several turns (``add_turns``) answers
 each request with the next one, as an agent's successive model calls. Requests are recorded
 for tests that check what the SDK sent.

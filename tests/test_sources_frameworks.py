@@ -4,8 +4,15 @@ loopback replay of provider SSE (tests/loopback.py) where it talks HTTP."""
 
 from __future__ import annotations
 
+import os
+
+# LiteLLM fetches its model cost map from the internet at import unless told not to.
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+
 import asyncio
+import ipaddress
 import json
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -22,6 +29,32 @@ from test_sources import by_index
 from trip_models import GetWeather, TripPlan
 
 PLAN = TripPlan.model_validate_json(trip_plan())
+MESSAGES = [{"role": "user", "content": "Plan three days in Lisbon."}]
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Fails a test that resolves or connects to anything but the loopback interface."""
+    attempts: list[Any] = []
+    resolve, connect = socket.getaddrinfo, socket.socket.connect
+
+    def guarded_resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("127.0.0.1", "localhost", "::1", None):
+            attempts.append(host)
+            raise OSError(f"test tried to resolve {host!r}")
+        return resolve(host, *args, **kwargs)
+
+    def guarded_connect(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            if not ipaddress.ip_address(address[0]).is_loopback:
+                attempts.append(address)
+                raise OSError(f"test tried to connect to {address!r}")
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_resolve)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    yield attempts
+    assert not attempts, f"network I/O beyond loopback: {attempts}"
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +240,133 @@ def test_openai_agents_reads_plain_responses_events_too(server: Replay) -> None:
         0: (None, trip_plan()),
         1: ("get_weather", WEATHER_LISBON),
     }
+
+
+# --- LiteLLM: its chunks pass through the OpenAI sources -------------------------------------
+
+
+def litellm_stream(server: Replay, model: str) -> Any:
+    import litellm
+
+    return litellm.completion(
+        model=f"openai/{model}",
+        api_base=server.url + "/v1",
+        api_key="test",
+        messages=MESSAGES,
+        stream=True,
+        max_retries=0,
+    )
+
+
+def test_litellm_completion_text_through_openai_chat(server: Replay) -> None:
+    stream = litellm_stream(server, "openai_chat_trip")
+    plans = list(deltajson.stream_model(sources.openai_chat(stream), TripPlan))
+    assert plans[-1] == PLAN and len(plans) > 100
+    assert server.requests[-1]["body"]["model"] == "openai_chat_trip"
+
+
+def test_litellm_completion_parallel_tool_calls(server: Replay) -> None:
+    calls = by_index(sources.openai_tool_calls(litellm_stream(server, "openai_tools_parallel")))
+    assert calls == {
+        0: ("get_weather", WEATHER_LISBON),
+        1: ("get_weather", WEATHER_PORTO),
+        2: ("plan_trip", trip_plan()),
+    }
+
+
+def test_litellm_acompletion_text_and_tool_calls(server: Replay) -> None:
+    import litellm
+
+    async def run(model: str, source: Any) -> list[Any]:
+        stream = await litellm.acompletion(
+            model=f"openai/{model}",
+            api_base=server.url + "/v1",
+            api_key="test",
+            messages=MESSAGES,
+            stream=True,
+            max_retries=0,
+        )
+        return [delta async for delta in source(stream)]
+
+    text = asyncio.run(run("openai_chat_trip", sources.openai_chat))
+    assert "".join(text) == trip_plan()
+    calls = asyncio.run(run("openai_tools_parallel", sources.openai_tool_calls))
+    assert by_index(calls)[2] == ("plan_trip", trip_plan())
+
+
+# --- google-genai ------------------------------------------------------------------------
+
+
+def gemini_client(server: Replay) -> Any:
+    from google import genai
+    from google.genai import types
+
+    return genai.Client(api_key="test", http_options=types.HttpOptions(base_url=server.url))
+
+
+def test_gemini_text_stream(server: Replay) -> None:
+    client = gemini_client(server)
+    stream = client.models.generate_content_stream(model="gemini_trip", contents="Plan")
+    plans = list(deltajson.stream_model(sources.texts(sources.gemini(stream)), TripPlan))
+    assert plans[-1] == PLAN and len(plans) > 100
+    assert server.requests[-1]["path"].endswith("/models/gemini_trip:streamGenerateContent?alt=sse")
+
+
+def test_gemini_function_calls_are_whole_json_deltas(server: Replay) -> None:
+    client = gemini_client(server)
+    stream = client.models.generate_content_stream(model="gemini_tools", contents="Plan")
+    deltas = list(sources.gemini(stream))
+    calls = [d for d in deltas if d.name is not None]
+    assert [(d.index, d.name) for d in calls] == [(1, "plan_trip"), (2, "get_weather")]
+    assert json.loads(calls[0].text) == json.loads(trip_plan())  # one delta per call
+    assert by_index(deltas)[0] == (None, "Here is the plan.")
+    updates = deltajson.stream_tool_calls(
+        sources.gemini(sources.sse_events([fixture("gemini_tools.sse")])),  # the raw wire too
+        {"plan_trip": TripPlan, "get_weather": GetWeather},
+    )
+    assert [u.model for u in updates] == [PLAN, GetWeather.model_validate_json(WEATHER_PORTO)]
+
+
+def test_gemini_async_client(server: Replay) -> None:
+    async def run() -> list[Any]:
+        client = gemini_client(server)
+        stream = await client.aio.models.generate_content_stream(
+            model="gemini_tools", contents="Plan"
+        )
+        tools = {"plan_trip": TripPlan, "get_weather": GetWeather}
+        return [u async for u in deltajson.stream_tool_calls(sources.gemini(stream), tools)]
+
+    assert [u.name for u in asyncio.run(run())] == ["plan_trip", "get_weather"]
+
+
+def test_gemini_error_and_safety_stop(server: Replay) -> None:
+    from google.genai import errors
+
+    client = gemini_client(server)
+    seen: list[str] = []
+    with pytest.raises(deltajson.ProviderError) as caught:
+        for delta in sources.gemini(
+            client.models.generate_content_stream(model="gemini_error", contents="Plan")
+        ):
+            seen.append(delta.text)
+    assert caught.value.kind == "UNAVAILABLE" and "overloaded" in str(caught.value)
+    assert isinstance(caught.value.__cause__, errors.ServerError)
+    assert seen and trip_plan().startswith("".join(seen))
+    with pytest.raises(deltajson.ProviderError) as caught:
+        list(sources.gemini(sources.sse_events([fixture("gemini_error.sse")])))
+    assert caught.value.kind == "UNAVAILABLE"
+    with pytest.raises(deltajson.Refusal, match="SAFETY"):
+        list(
+            sources.gemini(
+                client.models.generate_content_stream(model="gemini_safety", contents="x")
+            )
+        )
+
+
+def test_the_loopback_guard_bites(loopback_only: list[Any]) -> None:
+    with socket.socket() as sock, pytest.raises(OSError, match="tried to connect"):
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1
+    with pytest.raises(OSError, match="tried to resolve"):
+        socket.getaddrinfo("raw.githubusercontent.com", 443)
+    assert len(loopback_only) == 2
+    loopback_only.clear()

@@ -317,8 +317,11 @@ class _GeminiReader(_Reader[Delta]):
         self.in_text = False
 
     def read(self, chunk: Any) -> list[Delta]:
-        if _get(chunk, "error") is not None:
-            raise _provider_error(chunk)
+        error = _get(chunk, "error")
+        if error is not None:  # the wire's error object, read as dicts (the SDK raises it)
+            kind = _get(error, "status") or _get(error, "code") or "error"
+            message = _get(error, "message") or "the provider reported an error"
+            raise ProviderError(str(message), kind=str(kind), body=chunk)
         feedback = _either(chunk, "prompt_feedback", "promptFeedback")
         blocked = _either(feedback, "block_reason", "blockReason") if feedback else None
         if blocked:
