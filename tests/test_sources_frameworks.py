@@ -18,7 +18,16 @@ from typing import Any
 
 import pytest
 from pydantic_ai import Agent
-from pydantic_ai.messages import ModelMessage, PartEndEvent, PartStartEvent, ToolCallPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    NativeToolCallPart,
+    PartDeltaEvent,
+    PartEndEvent,
+    PartStartEvent,
+    TextPart,
+    TextPartDelta,
+    ToolCallPart,
+)
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 
 import deltajson
@@ -159,6 +168,22 @@ def test_pydantic_ai_text_output_is_a_text_part() -> None:
     assert by_index(sources.pydantic_ai(events)) == {0: (None, trip_plan())}
     assert deltajson.stream_model(sources.texts(sources.pydantic_ai(events)), TripPlan).get_final()
     assert output == trip_plan()
+
+
+def test_pydantic_ai_a_native_tool_part_replaced_is_not_a_new_response() -> None:
+    native = NativeToolCallPart("web_search", {"query": "Lisbon"}, "n1")
+    events = [
+        PartStartEvent(index=0, part=TextPart("Looking")),
+        PartStartEvent(index=1, part=native),
+        PartStartEvent(index=1, part=native),  # its next state, same index
+        PartDeltaEvent(index=0, delta=TextPartDelta(" it up")),
+        PartStartEvent(index=0, part=TextPart("Next")),  # the next response's part 0
+    ]
+    assert list(sources.pydantic_ai(events)) == [
+        sources.Delta(0, None, "Looking"),
+        sources.Delta(0, None, " it up"),
+        sources.Delta(2, None, "Next"),
+    ]
 
 
 def test_pydantic_ai_dict_arguments_come_whole_when_the_part_ends() -> None:

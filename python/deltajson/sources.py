@@ -380,14 +380,17 @@ class _PydanticAIReader(_Reader[Delta]):
     """Text and tool-call parts of pydantic-ai's ``PartStartEvent``/``PartDeltaEvent``s.
 
     pydantic-ai numbers parts within one model response; an agent run makes several, so a
-    part index seen again starts the next response, whose parts get the indices after the
-    last one's (each part of the run keeps its own index). Tool-call arguments given as a
-    dict (not JSON text) are sent as one delta, their JSON, when the part ends.
+    text or tool-call part starting at an index seen before starts the next response, whose
+    parts get the indices after the last one's (each part of the run keeps its own index);
+    a native tool's part restarting at its index is that part's new state. Tool-call
+    arguments given as a dict (not JSON text) are sent as one delta, their JSON, when the
+    part ends.
     """
 
     def __init__(self) -> None:
         self.base = 0
         self.parts: dict[int, Optional[str]] = {}  # part index -> tool name (None: text)
+        self.kinds: dict[int, Any] = {}  # part index -> part_kind
         self.whole: dict[int, bool] = {}  # tool calls whose arguments come as dicts
 
     def read(self, event: Any) -> list[Delta]:
@@ -419,11 +422,15 @@ class _PydanticAIReader(_Reader[Delta]):
         return []
 
     def _start(self, index: int, part: Any) -> list[Delta]:
-        if index in self.parts:  # the next model response of the run
-            self.base += max(self.parts) + 1
-            self.parts.clear()
-            self.whole.clear()
         part_kind = _get(part, "part_kind")
+        if index in self.parts:
+            if self.kinds[index] == part_kind and part_kind not in ("text", "tool-call"):
+                return []  # a native tool's part replaced by its next state
+            self.base += max(self.parts) + 1  # the next model response of the run
+            self.parts.clear()
+            self.kinds.clear()
+            self.whole.clear()
+        self.kinds[index] = part_kind
         if part_kind == "text":
             self.parts[index] = None
             text = _get(part, "content") or ""
