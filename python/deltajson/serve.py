@@ -5,6 +5,10 @@ Routes:
 - ``/``: the page (``static/index.html``), which streams a recording with
   ``static/deltajson.js`` and renders its fields as they fill in;
 - ``/static/...``: the page's files;
+- ``/react``: the same demo in React (``static/react.html``, the ``static/react.js`` hook), with
+  React's browser builds served from this machine's install under ``/vendor/react/`` and
+  ``/vendor/react-dom/`` (``react_builds``: Debian's node-react and node-react-dom; no CDN, and
+  none bundled with deltajson); a 503 saying what to install when there is none;
 - ``/recordings``: the names of the bundled recordings (JSON);
 - ``/stream/{name}`` (GET and POST): the recording as a deltajson SSE stream
   (``deltajson.sse``), in token-sized chunks every ``delay`` milliseconds (query parameter,
@@ -16,16 +20,18 @@ Needs ``starlette`` (and ``uvicorn`` to serve): ``pip install 'deltajson[serve]'
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional, Union
 
 from deltajson._api import loads
 from deltajson._errors import JSONError
 from deltajson.bench import token_chunks
 from deltajson.sse import sse_response
 
-__all__ = ["create_app", "recording", "recordings"]
+__all__ = ["create_app", "react_builds", "recording", "recordings"]
 
 DEFAULT_DELAY_MS = 20.0
 MAX_DELAY_MS = 5_000.0
@@ -102,11 +108,43 @@ async def _body_options(request: Any) -> dict[str, Any]:
     return value
 
 
-def create_app() -> Any:
-    """The Starlette app."""
+#: Where ``/react`` looks for React by default: Debian's packages (``apt-get install node-react
+#: node-react-dom``). ``$DELTAJSON_NODE_MODULES`` or ``create_app(node_modules=...)`` point
+#: elsewhere, e.g. an npm ``node_modules`` folder.
+NODE_MODULES = "/usr/share/nodejs"
+
+#: The browser (UMD) builds the React page loads, by package. React 18 has them; React 19
+#: ships none.
+REACT_BUILDS = {
+    "react": "umd/react.production.min.js",
+    "react-dom": "umd/react-dom.production.min.js",
+}
+
+
+def _node_modules(node_modules: Union[str, os.PathLike[str], None]) -> Path:
+    return Path(node_modules or os.environ.get("DELTAJSON_NODE_MODULES") or NODE_MODULES)
+
+
+def react_builds(node_modules: Union[str, os.PathLike[str], None] = None) -> Optional[Path]:
+    """The folder holding React's browser builds (``REACT_BUILDS``), or ``None`` if one is
+    missing: ``node_modules``, else ``$DELTAJSON_NODE_MODULES``, else ``NODE_MODULES``."""
+    root = _node_modules(node_modules)
+    if all((root / package / build).is_file() for package, build in REACT_BUILDS.items()):
+        return root
+    return None
+
+
+REACT_MISSING = """The React demo needs React 18's browser builds, and {root} holds none.
+On Debian or Ubuntu: apt-get install node-react node-react-dom
+Or point DELTAJSON_NODE_MODULES at a node_modules folder holding react@18 and react-dom@18.
+"""
+
+
+def create_app(*, node_modules: Union[str, os.PathLike[str], None] = None) -> Any:
+    """The Starlette app; ``node_modules``: where ``/react`` finds React (``react_builds``)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import FileResponse, JSONResponse, Response
+    from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
@@ -114,6 +152,24 @@ def create_app() -> Any:
 
     async def page(request: Request) -> Response:
         return FileResponse(str(static.joinpath("index.html")))
+
+    react = react_builds(node_modules)
+
+    async def react_page(request: Request) -> Response:
+        if react is None:
+            missing = REACT_MISSING.format(root=_node_modules(node_modules))
+            return PlainTextResponse(missing, status_code=503)
+        return FileResponse(str(static.joinpath("react.html")))
+
+    # Only the folders of the two builds are served, never the rest of node_modules.
+    vendor = (
+        [
+            Mount(f"/vendor/{package}", app=StaticFiles(directory=str(react / package / "umd")))
+            for package in REACT_BUILDS
+        ]
+        if react is not None
+        else []
+    )
 
     async def list_recordings(request: Request) -> Response:
         return JSONResponse(recordings())
@@ -137,9 +193,11 @@ def create_app() -> Any:
     return Starlette(
         routes=[
             Route("/", page),
+            Route("/react", react_page),
             Route("/recordings", list_recordings),
             Route("/stream/{name}", stream, methods=["GET", "POST"]),
             Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
+            *vendor,
         ]
     )
 

@@ -1,6 +1,6 @@
 // deltajson.js — consume a deltajson SSE stream (deltajson.sse) in the browser.
 //
-// A dependency-free ES module, no build step:
+// A dependency-free ES module, no build step (types: deltajson.d.ts beside it):
 //
 //   import { streamJSON } from "/static/deltajson.js";
 //   const final = await streamJSON("/stream/trip_plan", {
@@ -11,9 +11,16 @@
 // Events: `patch` {ops, completed, progress?} applies JSON Patch ops (`add`, `replace`,
 // `remove`, and the `append` extension that concatenates a string), `done` {value} ends the
 // stream, `error` {type, message, ...} rejects it with a StreamError. Uses fetch (so POST
-// bodies and headers work, unlike EventSource) and stops when `signal` aborts.
+// bodies and headers work, unlike EventSource) and stops when `signal` aborts. react.js (the
+// React hook) is built on streamJSON with `immutable: true`.
 
-/** An `error` event, or a stream that ended without `done`. `payload` is the event's data. */
+/**
+ * Why a stream failed: an `error` event (`payload` is its data), or a failure seen by the
+ * client — `HTTPError` (`payload.status`), `StreamInterrupted` (ended without `done`),
+ * `AbortError` (the signal aborted), `NetworkError` (fetch or reading the body failed),
+ * `ProtocolError` (an event that is not deltajson's: data not JSON, ops that do not apply).
+ * `partial` is the value when it failed.
+ */
 export class StreamError extends Error {
   constructor(payload) {
     super(payload.message);
@@ -33,14 +40,38 @@ export function parsePointer(pointer) {
   return pointer.slice(1).split("/").map(unescape);
 }
 
-function container(doc, tokens) {
-  let node = doc;
-  for (const token of tokens) node = Array.isArray(node) ? node[Number(token)] : node[token];
-  return node;
+function child(node, token) {
+  return Array.isArray(node) ? node[Number(token)] : node[token];
 }
 
-/** Applies JSON Patch operations (plus `append`) to `doc`; returns the new document. */
-export function applyPatch(doc, ops) {
+/** Sets `node[key]`; a "__proto__" key becomes an own property (JSON.parse's reading), never
+ * the object's prototype. */
+function put(node, key, value) {
+  if (key === "__proto__") {
+    const property = { value, writable: true, enumerable: true, configurable: true };
+    Object.defineProperty(node, key, property);
+  } else {
+    node[key] = value;
+  }
+}
+
+/**
+ * Applies JSON Patch operations (plus `append`) to `doc`; returns the new document.
+ *
+ * By default `doc` is changed in place (the cheapest). With `{immutable: true}` nothing that
+ * `doc` holds is changed: the containers on the paths the ops touch are copied (each once per
+ * call) and everything else is shared, so the result is a new object exactly where something
+ * changed — what React's state needs (`Object.is` tells changed from unchanged subtrees).
+ */
+export function applyPatch(doc, ops, options = {}) {
+  // The containers this call made: changed in place by the ops after the one that copied them.
+  const fresh = options.immutable ? new Set() : null;
+  const own = (node) => {
+    if (fresh === null || fresh.has(node) || node === null || typeof node !== "object") return node;
+    const copy = Array.isArray(node) ? node.slice() : { ...node }; // "__proto__" stays own
+    fresh.add(copy);
+    return copy;
+  };
   for (const { op, path, value } of ops) {
     const tokens = parsePointer(path);
     if (tokens.length === 0) {
@@ -49,7 +80,13 @@ export function applyPatch(doc, ops) {
       else doc = value;
       continue;
     }
-    const parent = container(doc, tokens.slice(0, -1));
+    doc = own(doc);
+    let parent = doc;
+    for (const token of tokens.slice(0, -1)) {
+      const next = own(child(parent, token));
+      if (fresh !== null) put(parent, Array.isArray(parent) ? Number(token) : token, next);
+      parent = next;
+    }
     const last = tokens[tokens.length - 1];
     if (Array.isArray(parent)) {
       const index = last === "-" ? parent.length : Number(last);
@@ -58,11 +95,11 @@ export function applyPatch(doc, ops) {
       else if (op === "append") parent[index] += value;
       else if (op === "remove") parent.splice(index, 1);
     } else if (op === "append") {
-      parent[last] += value;
+      put(parent, last, parent[last] + value);
     } else if (op === "remove") {
       delete parent[last];
     } else {
-      parent[last] = value;
+      put(parent, last, value);
     }
   }
   return doc;
@@ -90,16 +127,35 @@ function splitEvents(text) {
   return [events, rest];
 }
 
+/** The StreamError for a failed fetch or body read. */
+function transportError(error, signal) {
+  const type = signal?.aborted || error?.name === "AbortError" ? "AbortError" : "NetworkError";
+  return new StreamError({ type, message: String(error?.message ?? error) });
+}
+
+/** The data of an event, as deltajson sends it (a ProtocolError if it is not JSON). */
+function eventData(event) {
+  try {
+    return JSON.parse(event.data);
+  } catch {
+    const message = `a ${event.name} event's data is not JSON`;
+    throw new StreamError({ type: "ProtocolError", message });
+  }
+}
+
 /**
  * Streams `url` and keeps the document up to date.
  *
- * Options: `method` (GET, or POST when a body is given), `body` (an object is sent as JSON),
- * `headers`, `signal` (an AbortSignal), `onUpdate(value, completed, progress)` after each
- * patch (`completed` is the array of JSON Pointers completed so far), `onDone(value)`,
- * `onError(error)`. Resolves with the final value; rejects with a StreamError.
+ * Options: `method` (GET, or POST when a body is given), `body` (a string is sent as is,
+ * anything else as JSON), `headers`, `signal` (an AbortSignal), `onUpdate(value, completed,
+ * progress)` once per patch event (`completed` is the array of JSON Pointers completed so
+ * far), `onDone(value)`, `onError(error)`, `immutable` (each update gets a new value and a
+ * new `completed` array where they changed, sharing the rest; by default both are changed in
+ * place). Resolves with the final value; rejects with a StreamError. An exception thrown by
+ * a callback stops the stream and rejects with that exception itself.
  */
 export async function streamJSON(url, options = {}) {
-  const { body, signal, onUpdate, onDone, onError } = options;
+  const { body, signal, onUpdate, onDone, onError, immutable = false } = options;
   const headers = { Accept: "text/event-stream", ...(options.headers || {}) };
   let payload = body;
   if (body !== undefined && typeof body !== "string") {
@@ -108,43 +164,71 @@ export async function streamJSON(url, options = {}) {
   }
   const method = options.method || (body === undefined ? "GET" : "POST");
   let value;
-  const completed = [];
+  let completed = [];
+  let reader;
+  let finished = false;
   try {
-    const response = await fetch(url, { method, headers, body: payload, signal });
-    if (!response.ok) {
-      throw new StreamError({ type: "HTTPError", message: `HTTP ${response.status}` });
+    let response;
+    try {
+      response = await fetch(url, { method, headers, body: payload, signal });
+    } catch (error) {
+      throw transportError(error, signal);
     }
-    const reader = response.body.getReader();
+    if (!response.ok) {
+      response.body?.cancel().catch(() => {});
+      const { status } = response;
+      throw new StreamError({ type: "HTTPError", message: `HTTP ${status}`, status });
+    }
+    reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffered = "";
     for (;;) {
-      const { done, value: bytes } = await reader.read();
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw transportError(error, signal);
+      }
+      const { done, value: bytes } = chunk;
       buffered += done ? decoder.decode() : decoder.decode(bytes, { stream: true });
       const [events, rest] = splitEvents(buffered);
       buffered = rest;
       for (const event of events) {
-        const data = JSON.parse(event.data);
+        // Aborted from a callback: no callback runs after that.
+        if (signal?.aborted) throw transportError(signal.reason, signal);
         if (event.name === "patch") {
-          value = applyPatch(value, data.ops);
-          completed.push(...data.completed);
+          const data = eventData(event);
+          try {
+            value = applyPatch(value, data.ops, { immutable });
+          } catch (error) {
+            const message = `ops that do not apply: ${error.message}`;
+            throw new StreamError({ type: "ProtocolError", message });
+          }
+          if (immutable) {
+            if (data.completed.length) completed = completed.concat(data.completed);
+          } else {
+            completed.push(...data.completed);
+          }
           if (onUpdate) onUpdate(value, completed, data.progress);
         } else if (event.name === "done") {
-          reader.cancel();
+          const data = eventData(event);
+          finished = true;
+          reader.cancel().catch(() => {});
           if (onDone) onDone(data.value);
           return data.value;
         } else if (event.name === "error") {
-          throw new StreamError(data);
+          throw new StreamError(eventData(event));
         }
       }
       if (done) break;
     }
     throw new StreamError({ type: "StreamInterrupted", message: "the stream ended early" });
   } catch (error) {
-    const typed = error instanceof StreamError
-      ? error
-      : new StreamError({ type: error.name || "NetworkError", message: String(error.message) });
-    typed.partial = value;
-    if (onError) onError(typed);
-    throw typed;
+    // Stopped early (an error event, a callback's exception): the connection goes too.
+    if (reader !== undefined && !finished) reader.cancel().catch(() => {});
+    if (!(error instanceof StreamError) || finished) throw error; // a callback's own exception
+    error.partial = value;
+    if (onError) onError(error);
+    throw error;
   }
 }
