@@ -20,6 +20,7 @@ import pytest
 from pydantic_ai import Agent
 from pydantic_ai.messages import (
     ModelMessage,
+    ModelResponse,
     NativeToolCallPart,
     PartDeltaEvent,
     PartEndEvent,
@@ -143,6 +144,14 @@ def test_pydantic_ai_parts_keep_their_own_indices_across_responses() -> None:
         2: ("final_result", trip_plan()),  # the second response's part 0
     }
     assert output == PLAN
+    # The parts pydantic-ai itself assembled, response after response, are the same.
+    theirs = [
+        (part.tool_name, part.args)  # the arguments as the model streamed them
+        for message in events[-1].result.all_messages()
+        if isinstance(message, ModelResponse)
+        for part in message.parts
+    ]
+    assert [parts[i] for i in sorted(parts)] == theirs
 
 
 def test_pydantic_ai_stream_tool_calls_types_every_call() -> None:
@@ -291,12 +300,19 @@ def test_litellm_completion_text_through_openai_chat(server: Replay) -> None:
 
 
 def test_litellm_completion_parallel_tool_calls(server: Replay) -> None:
-    calls = by_index(sources.openai_tool_calls(litellm_stream(server, "openai_tools_parallel")))
+    import litellm
+
+    chunks = list(litellm_stream(server, "openai_tools_parallel"))
+    calls = by_index(sources.openai_tool_calls(chunks))
     assert calls == {
         0: ("get_weather", WEATHER_LISBON),
         1: ("get_weather", WEATHER_PORTO),
         2: ("plan_trip", trip_plan()),
     }
+    # What LiteLLM itself assembles from the same chunks.
+    message = litellm.stream_chunk_builder(chunks).choices[0].message
+    theirs = {i: (c.function.name, c.function.arguments) for i, c in enumerate(message.tool_calls)}
+    assert calls == theirs
 
 
 def test_litellm_acompletion_text_and_tool_calls(server: Replay) -> None:
