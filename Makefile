@@ -61,6 +61,7 @@ install-test: bootstrap  ## Install the locked test tools, the package (editable
 	$(UV) pip install --quiet --python $(PYTHON_EXE) --build-constraints $(TOOLS_LOCK) \
 		--no-deps --reinstall-package deltajson -e .
 	scripts/install-browser
+	scripts/install-js-test-deps
 
 .PHONY: tools
 tools: bootstrap  ## The locked maturin and twine in their own venv (target/venvs/tools)
@@ -78,6 +79,7 @@ test: install-test lint  ## Install what tests need; lint, cargo test, the CPyth
 .PHONY: test-matrix
 test-matrix: tools  ## Build the wheel once; pytest on it in a fresh venv per CPython 3.10-3.13 (MATRIX_PYTHONS)
 	scripts/install-browser
+	scripts/install-js-test-deps
 	rm -rf target/matrix
 	$(TOOLS)/maturin build --quiet --release --out target/matrix
 	$(PYTHON) scripts/test_matrix.py --wheel-dir target/matrix --lock $(LOCK) \
