@@ -49,11 +49,13 @@ bootstrap:  ## Install the pinned uv (requirements/uv.txt) that the other target
 	$(PIP) install --quiet --disable-pip-version-check -r requirements/uv.txt
 
 .PHONY: lock
-lock: bootstrap  ## Re-resolve the locks from the ranges (pyproject's test extra, requirements/tools.in)
+lock: bootstrap  ## Re-resolve the locks from the ranges (pyproject's test extra, requirements/tools.in, requirements/peer-tests.in)
 	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
 		--custom-compile-command "make lock" --extra test pyproject.toml -o $(LOCK)
 	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
 		--custom-compile-command "make lock" requirements/tools.in -o $(TOOLS_LOCK)
+	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
+		--custom-compile-command "make lock" -c $(LOCK) requirements/peer-tests.in -o $(PEER_LOCK)
 
 .PHONY: install-test
 install-test: bootstrap  ## Install the locked test tools, the package (editable, release build) and Chromium
@@ -69,9 +71,10 @@ tools: bootstrap  ## The locked maturin and twine in their own venv (target/venv
 	$(UV) pip sync --quiet --python $(TOOLS)/python $(TOOLS_LOCK)
 
 .PHONY: test
-test: install-test lint  ## Install what tests need; lint, cargo test, the CPython matrix, dist, fuzz briefly, leakcheck
+test: install-test lint  ## Install what tests need; lint, cargo test, the CPython matrix, peer tests, dist, fuzz briefly, leakcheck
 	cargo test --quiet
 	$(MAKE) --no-print-directory test-matrix
+	$(MAKE) --no-print-directory peer-tests
 	$(MAKE) --no-print-directory dist
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 	$(PYTHON) benches/leakcheck.py --lifecycles 100000 --feeds 1000000 --check
@@ -85,6 +88,18 @@ test-matrix: tools  ## Build the wheel once; pytest on it in a fresh venv per CP
 	$(PYTHON) scripts/test_matrix.py --wheel-dir target/matrix --lock $(LOCK) \
 		--main $(MATRIX_MAIN) --main-profile $(HYPOTHESIS_PROFILE) --profile $(MATRIX_PROFILE) \
 		$(MATRIX_PYTHONS)
+
+# `make peer-tests`: the peers' own tests from their sdists (target/peers/), in a venv of their
+# own (the test lock, requirements/peer-tests.txt and the wheel), without and with deltajson.
+PEER_LOCK := requirements/peer-tests.txt
+PEERS_VENV := target/venvs/peers
+
+.PHONY: peer-tests
+peer-tests: tools  ## The peers' own tests (jiter, langchain-core, instructor, openai, anthropic) without and with deltajson
+	rm -rf target/peers/wheel
+	$(TOOLS)/maturin build --quiet --release --out target/peers/wheel
+	$(PYTHON) scripts/peer_tests.py --wheel-dir target/peers/wheel --lock $(LOCK) \
+		--peer-lock $(PEER_LOCK) --venv $(PEERS_VENV) --python $(PYTHON_EXE)
 
 .PHONY: dist
 dist: tools  ## Build sdist and wheel into dist/; check them; build the sdist from source in a fresh venv, run the README's first example
