@@ -18,6 +18,7 @@
 //! assert_eq!(tree.values, vec![expected]);
 //! ```
 
+pub mod codepoints;
 pub mod error;
 pub mod events;
 pub mod number;

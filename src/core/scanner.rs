@@ -115,7 +115,6 @@ pub struct Scanner {
     // The open string.
     str_is_key: bool,
     str_raw: usize,
-    str_content_start: u64,
     key_buf: Vec<u8>,
     key_wtf8: bool,
     /// Where a string found whole in a chunk is decoded (reused from string to string).
@@ -157,7 +156,6 @@ impl Scanner {
             stack: Vec::new(),
             str_is_key: false,
             str_raw: 0,
-            str_content_start: 0,
             key_buf: Vec::new(),
             key_wtf8: false,
             scratch: Vec::new(),
@@ -468,15 +466,19 @@ impl Scanner {
                 Ok(pos + 1)
             }
             b'-' | b'0'..=b'9' => {
+                // Fast path: the number ends inside this chunk (nothing is held over).
                 if let Some((len, is_integer)) = whole_number(&buf[pos..]) {
-                    self.num = if is_integer {
-                        NumState::Int
-                    } else {
-                        NumState::Frac
-                    };
-                    self.num_start = self.pos.consumed + pos as u64;
-                    self.num_buf.clear();
-                    self.complete_number(buf, pos, pos + len, sink)?;
+                    let text = &buf[pos..pos + len];
+                    if let (true, Some(limit)) = (is_integer, self.opts.max_int_digits) {
+                        let digits = len - usize::from(b == b'-');
+                        if digits > limit {
+                            let kind = ErrorKind::IntegerTooLong { digits, limit };
+                            let offset = self.pos.consumed + pos as u64;
+                            return Err(self.error_at_offset(buf, offset, 0, kind));
+                        }
+                    }
+                    sink.number(text, is_integer);
+                    self.value_done();
                     return Ok(pos + len);
                 }
                 self.num = NumState::start(b);
@@ -485,9 +487,21 @@ impl Scanner {
                 self.state = State::Number;
                 self.in_number(buf, pos + 1, pos, sink)
             }
-            b't' => self.begin_literal(buf, pos, Literal::True, sink),
-            b'f' => self.begin_literal(buf, pos, Literal::False, sink),
-            b'n' => self.begin_literal(buf, pos, Literal::Null, sink),
+            b't' | b'f' | b'n' => {
+                let lit = match b {
+                    b't' => Literal::True,
+                    b'f' => Literal::False,
+                    _ => Literal::Null,
+                };
+                // Fast path: the whole word is in this chunk.
+                let word = lit.text().as_bytes();
+                if buf.get(pos..pos + word.len()) == Some(word) {
+                    sink.literal(lit);
+                    self.value_done();
+                    return Ok(pos + word.len());
+                }
+                self.begin_literal(buf, pos, lit, sink)
+            }
             b'N' if self.opts.allow_nan => self.begin_literal(buf, pos, Literal::NaN, sink),
             b'I' if self.opts.allow_nan => self.begin_literal(buf, pos, Literal::Infinity, sink),
             _ => {
@@ -789,9 +803,6 @@ impl Scanner {
 
     /// Starts a string whose opening quote is just before `pos`.
     fn begin_string<S: Sink>(&mut self, buf: &[u8], pos: usize, key: bool, sink: &mut S) -> Step {
-        self.str_is_key = key;
-        self.str_raw = 0;
-        self.str_content_start = self.pos.consumed + pos as u64;
         let rest = &buf[pos..];
         let max_string_bytes = self.opts.max_string_bytes;
         let fits = |len: usize| max_string_bytes.is_none_or(|max| len <= max);
@@ -848,6 +859,8 @@ impl Scanner {
             None => {}
         }
         // Slow path: the general loop reports any error at its exact byte.
+        self.str_is_key = key;
+        self.str_raw = 0;
         self.state = State::Str;
         self.escapes = Escapes::default();
         self.held.clear();
@@ -861,7 +874,7 @@ impl Scanner {
     }
 
     /// Delivers a string found whole in one chunk, without escapes, as a key or a value.
-    #[inline]
+    #[inline(always)]
     fn whole_string<S: Sink>(&mut self, text: &[u8], key: bool, sink: &mut S) {
         if key {
             sink.key(text, false);

@@ -365,7 +365,52 @@ impl PyBuilder {
     /// Adds a new value to the innermost container (or makes it the root); `fresh` is what an
     /// `add` op carries (a new empty container for containers, the value itself otherwise);
     /// `complete` says whether the value is already final.
+    #[inline(always)]
     fn add_child<'py>(
+        &mut self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+        empty_container: Option<fn(Python<'py>) -> Bound<'py, PyAny>>,
+        complete: bool,
+    ) -> PyResult<()> {
+        if self.quiet() {
+            // Nothing to report: the value only joins the tree (one-shot parsing, plain feeds).
+            return self.attach_new(py, value);
+        }
+        self.add_child_reported(py, value, empty_container, complete)
+    }
+
+    /// Whether a new value only has to join the tree: nothing is recorded (ops, completed
+    /// values, a selection) and no top-level list of `multiple` values is still to be made.
+    #[inline(always)]
+    fn quiet(&self) -> bool {
+        !(self.observed() || (self.multiple && self.frames.is_empty()))
+    }
+
+    /// Appends `value` to the innermost container (or makes it the root): `place(.., New)`,
+    /// inlined into every event of the common case.
+    #[inline(always)]
+    fn attach_new(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.dirty = true;
+        match self.frames.last() {
+            Some(Frame::Dict {
+                dict,
+                key: Some(key),
+            }) => dict.bind(py).set_item(key.bind(py), value),
+            Some(Frame::List { list, .. }) => list.bind(py).append(value),
+            Some(Frame::Dict { key: None, .. }) => Ok(()),
+            None => {
+                self.root = Some(value.clone().unbind());
+                Ok(())
+            }
+        }
+    }
+
+    /// `add_child` when ops, completed values or a selection are recorded, or a stream of
+    /// values (`multiple`) makes its top-level list: out of line, so that the common case above
+    /// stays small.
+    #[inline(never)]
+    fn add_child_reported<'py>(
         &mut self,
         py: Python<'py>,
         value: &Bound<'py, PyAny>,
@@ -477,11 +522,16 @@ impl PyBuilder {
         let Some(frame) = self.frames.pop() else {
             return Ok(());
         };
+        // Released through `Bound` (a plain decref): dropping a `Py` first asks a thread-local
+        // whether the interpreter is attached, once per container.
+        let value = match frame {
+            Frame::List { list, .. } => list.into_bound(py).into_any(),
+            Frame::Dict { dict, key } => {
+                drop(key.map(|key| key.into_bound(py)));
+                dict.into_bound(py).into_any()
+            }
+        };
         if let Some(path) = path {
-            let value = match frame {
-                Frame::List { list, .. } => list.into_bound(py).into_any(),
-                Frame::Dict { dict, .. } => dict.into_bound(py).into_any(),
-            };
             self.value_completed(py, &path, &value)?;
         }
         Ok(())
@@ -531,6 +581,7 @@ impl PyBuilder {
 
     /// Puts `value` in the innermost container — as a new item, or over its last item (the
     /// open string) — or makes it the root.
+    #[inline]
     fn place(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>, place: Place) -> PyResult<()> {
         match self.frames.last() {
             Some(Frame::List { list, .. }) => {
@@ -647,7 +698,11 @@ impl Sink for BuildContext<'_, '_> {
         match self.keys.key(self.py, key, wtf8) {
             Ok(key) => {
                 if let Some(Frame::Dict { key: slot, .. }) = self.b.frames.last_mut() {
-                    *slot = Some(key.unbind());
+                    // The previous key released as a `Bound` (see `close`).
+                    drop(
+                        slot.replace(key.unbind())
+                            .map(|old| old.into_bound(self.py)),
+                    );
                 }
             }
             Err(e) => self.b.error = Some(e),
@@ -738,15 +793,20 @@ impl Sink for BuildContext<'_, '_> {
 
     fn literal(&mut self, literal: Literal) {
         self.run(|py, b| {
-            let value = match literal {
-                Literal::True => true.into_pyobject(py)?.to_owned().into_any(),
-                Literal::False => false.into_pyobject(py)?.to_owned().into_any(),
-                Literal::Null => py.None().into_bound(py),
-                Literal::NaN => pyo3::types::PyFloat::new(py, f64::NAN).into_any(),
-                Literal::Infinity => pyo3::types::PyFloat::new(py, f64::INFINITY).into_any(),
-                Literal::NegInfinity => pyo3::types::PyFloat::new(py, f64::NEG_INFINITY).into_any(),
-            };
-            b.add_child(py, &value, None, true)
+            let float = |f: f64| pyo3::types::PyFloat::new(py, f).into_any();
+            match literal {
+                // The singletons borrowed, not new references: no reference counting here.
+                Literal::True => {
+                    b.add_child(py, pyo3::types::PyBool::new(py, true).as_any(), None, true)
+                }
+                Literal::False => {
+                    b.add_child(py, pyo3::types::PyBool::new(py, false).as_any(), None, true)
+                }
+                Literal::Null => b.add_child(py, pyo3::types::PyNone::get(py).as_any(), None, true),
+                Literal::NaN => b.add_child(py, &float(f64::NAN), None, true),
+                Literal::Infinity => b.add_child(py, &float(f64::INFINITY), None, true),
+                Literal::NegInfinity => b.add_child(py, &float(f64::NEG_INFINITY), None, true),
+            }
         });
     }
 }

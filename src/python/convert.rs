@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyFloat, PyString};
 
+use crate::python::strings::str_from_utf8;
+
 /// How non-integer numbers become Python objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FloatMode {
@@ -20,20 +22,17 @@ pub enum FloatMode {
 
 /// A Python `str` from decoded string bytes: UTF-8, or WTF-8 when `wtf8` says a lone
 /// surrogate (from a `\uD800`-style escape) is inside, which `json.loads` keeps as is.
+#[inline]
 pub fn make_str<'py>(py: Python<'py>, bytes: &[u8], wtf8: bool) -> PyResult<Bound<'py, PyString>> {
+    if !wtf8 {
+        return str_from_utf8(py, bytes);
+    }
     let len = bytes.len() as ffi::Py_ssize_t;
     let ptr = bytes.as_ptr().cast();
     // SAFETY: `ptr`/`len` describe a live slice for the duration of the call; CPython copies
     // the bytes, validates them and returns a new reference or NULL with an exception set.
-    let raw = unsafe {
-        if wtf8 {
-            ffi::PyUnicode_DecodeUTF8(ptr, len, c"surrogatepass".as_ptr())
-        } else {
-            ffi::PyUnicode_FromStringAndSize(ptr, len)
-        }
-    };
-    // SAFETY: `raw` is a new reference (or NULL, turned into the pending exception), and both
-    // functions return `str` objects.
+    let raw = unsafe { ffi::PyUnicode_DecodeUTF8(ptr, len, c"surrogatepass".as_ptr()) };
+    // SAFETY: `raw` is a new reference to a `str` (or NULL, turned into the pending exception).
     unsafe { Ok(Bound::from_owned_ptr_or_err(py, raw)?.cast_into_unchecked()) }
 }
 
@@ -44,10 +43,39 @@ const MAX_CACHED_KEY: usize = 64;
 /// Slots in the direct-mapped cache (a power of two).
 const KEY_CACHE_SLOTS: usize = 4096;
 
+/// A cached string with its bytes kept inline (no allocation per entry: a value cached once
+/// and evicted soon, like a title, costs no `malloc`/`free`).
 struct CachedKey {
     hash: u64,
-    bytes: Box<[u8]>,
+    len: u8,
+    bytes: [u8; MAX_CACHED_KEY],
     value: Py<PyString>,
+}
+
+impl CachedKey {
+    #[inline]
+    fn holds(&self, hash: u64, bytes: &[u8]) -> bool {
+        self.hash == hash && usize::from(self.len) == bytes.len() && same_bytes(&self.bytes, bytes)
+    }
+}
+
+/// Whether `bytes` is the start of `cached`: for up to 16 bytes with two overlapping word
+/// compares (exact, since the lengths are known equal), not a `memcmp` call.
+#[inline]
+fn same_bytes(cached: &[u8; MAX_CACHED_KEY], bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    let word = |b: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if (8..=16).contains(&n) {
+        word(cached, 0) == word(bytes, 0) && word(cached, n - 8) == word(bytes, n - 8)
+    } else if n < 8 {
+        small_word(&cached[..n]) == small_word(bytes)
+    } else {
+        cached[..n] == *bytes
+    }
 }
 
 /// A bounded, direct-mapped cache of key strings shared by all parsers: LLM output repeats a
@@ -140,17 +168,23 @@ impl KeyCacheSession {
         let hash = hash_key(bytes);
         let slot = &mut cache.slots[(hash as usize) & (KEY_CACHE_SLOTS - 1)];
         if let Some(hit) = slot {
-            if hit.hash == hash && *hit.bytes == *bytes {
+            if hit.holds(hash, bytes) {
                 return use_it(hit.value.bind(py));
             }
         }
         let value = make_str(py, bytes, false)?;
         let result = use_it(&value);
-        *slot = Some(CachedKey {
+        let mut inline = [0u8; MAX_CACHED_KEY];
+        inline[..bytes.len()].copy_from_slice(bytes);
+        let entry = CachedKey {
             hash,
-            bytes: bytes.into(),
+            len: bytes.len() as u8,
+            bytes: inline,
             value: value.unbind(),
-        });
+        };
+        // The evicted string released as a `Bound` (a plain decref; dropping a `Py` first asks
+        // a thread-local whether the interpreter is attached).
+        drop(slot.replace(entry).map(|old| old.value.into_bound(py)));
         result
     }
 }
@@ -185,9 +219,6 @@ pub fn make_number<'py>(
     is_integer: bool,
     mode: FloatMode,
 ) -> PyResult<Bound<'py, PyAny>> {
-    // The scanner only passes ASCII digits, signs, '.', 'e' and 'E'.
-    let text_str =
-        std::str::from_utf8(text).map_err(|_| PyValueError::new_err("number is not ASCII"))?;
     if is_integer {
         if let Some(n) = small_int(text) {
             return Ok(n.into_pyobject(py)?.into_any());
@@ -202,6 +233,13 @@ pub fn make_number<'py>(
         // SAFETY: as above.
         return unsafe { Bound::from_owned_ptr_or_err(py, raw) };
     }
+    // The scanner only passes ASCII digits, signs, '.', 'e' and 'E'; checked anyway (cheaper
+    // than `from_utf8` on a few bytes).
+    if !text.is_ascii() {
+        return Err(PyValueError::new_err("number is not ASCII"));
+    }
+    // SAFETY: ASCII (just checked) is valid UTF-8.
+    let text_str = unsafe { std::str::from_utf8_unchecked(text) };
     match mode {
         FloatMode::Float => {
             let f: f64 = text_str

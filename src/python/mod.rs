@@ -12,6 +12,7 @@ mod input;
 mod parser;
 mod reuse;
 mod snapshot;
+mod strings;
 
 use pyo3::prelude::*;
 

@@ -139,7 +139,7 @@ impl Parser {
             // then build its values. `bytes` is immutable while we hold `data` (a `bytes` or
             // `str` object, or our own copy of a bytearray), so reading it detached is safe.
             let scanner = &mut self.scanner;
-            let mut tape = Tape::default();
+            let mut tape = Tape::for_chunk(bytes);
             let scanned = py.detach(|| scanner.feed(bytes, &mut tape));
             tape.replay(&mut self.builder.context(py));
             scanned

@@ -176,7 +176,7 @@ proptest! {
         let mut log = crate::core::EventLog::default();
         let mut end = Ok(());
         for chunk in split(&input, &cuts) {
-            let mut tape = crate::core::Tape::default();
+            let mut tape = crate::core::Tape::for_chunk(chunk);
             let fed = scanner.feed(chunk, &mut tape);
             tape.replay(&mut log);
             if fed.is_err() {

@@ -451,3 +451,26 @@ fn a_tape_replays_every_kind_of_event_with_its_flags() {
     assert_eq!(format!("{tape:?}"), format!("{copy:?}"));
     assert_eq!(tape.len(), 15);
 }
+
+#[test]
+fn a_tape_refers_to_its_chunk_and_copies_only_made_text() {
+    use crate::core::{EventLog, Scanner, Tape};
+    // Plain strings and numbers are slices of the chunk; the escaped string, and the key and
+    // number begun in the first chunk, are text the scanner made.
+    let first = br#"{"ab"#;
+    let second = br#"c": "x\ny", "n": 12"#;
+    let third = br#"3, "plain": [1.5, "z", true]}"#;
+    let mut direct = EventLog::default();
+    let mut replayed = EventLog::default();
+    let (mut a, mut b) = (
+        Scanner::new(Options::default()),
+        Scanner::new(Options::default()),
+    );
+    for chunk in [&first[..], &second[..], &third[..]] {
+        a.feed(chunk, &mut direct).unwrap();
+        let mut tape = Tape::for_chunk(chunk);
+        b.feed(chunk, &mut tape).unwrap();
+        tape.replay(&mut replayed);
+    }
+    assert_eq!(direct, replayed);
+}
