@@ -1,0 +1,287 @@
+"""Instructions per parse and per chunk, counted by callgrind: deltajson against its peers on
+the same workloads, as ratios (``make bench`` reports wall times; these counts are the stable
+figures on a noisy machine).
+
+    python benches/instructions.py                    # every workload and contender
+    python benches/instructions.py --workloads list-1MB --contenders deltajson-feed jiter
+    python benches/instructions.py --json benches/results/instructions.json
+
+Each contender runs in its own interpreter under ``valgrind --tool=callgrind``, once with the
+workload repeated ``--reps`` A times and once B times (default 1 and 3); the difference divided
+by B - A is the cost of one repetition in steady state, without the interpreter's start-up,
+the imports, building the document or the chunks, nor the first repetition's warm-up (caches
+filled, code paged in). ``PYTHONHASHSEED`` is fixed, so dict probing (and with it the count)
+is the same from run to run. The runs go in parallel, one per CPU.
+
+One-shot workloads parse a whole document from ``bytes`` in one call; the token stream feeds
+the 100 KB list in 1-8 character chunks (``deltajson.bench.token_chunks``) and reads the value
+after every chunk. streaming-json-parser runs from ``benches/.peers/sjp-native``
+(``make bench-peers``) when it is there; otherwise its row says it was skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+HERE = Path(__file__).resolve().parent
+SJP_NATIVE = HERE / ".peers" / "sjp-native"
+
+#: name -> (document shape, size, how it is fed)
+WORKLOADS = {
+    "list-100KB": ("list", "100KB", "whole"),
+    "list-1MB": ("list", "1MB", "whole"),
+    "string-1MB": ("string", "1MB", "whole"),
+    "stream-list-100KB": ("list", "100KB", "tokens"),
+}
+#: The one-shot contenders, in table order; the first peer named is the ratios' reference.
+WHOLE = ["deltajson-feed", "deltajson-loads", "jiter", "orjson", "json"]
+#: The token-stream contenders.
+STREAM = ["deltajson-snapshot", "deltajson-live", "sjp-native"]
+LABELS = {
+    "deltajson-feed": "deltajson Parser().feed(doc); finish()",
+    "deltajson-loads": "deltajson.loads(doc, partial=False)",
+    "jiter": "jiter.from_json(doc)",
+    "orjson": "orjson.loads(doc)",
+    "json": "json.loads(doc)",
+    "deltajson-snapshot": "deltajson feed + snapshot()",
+    "deltajson-live": "deltajson feed + snapshot(copy=False)",
+    "sjp-native": "streaming-json-parser native, feed().value",
+}
+REFERENCE = {"whole": "jiter", "tokens": "deltajson-snapshot"}
+
+
+# ---- inside the measured interpreter -------------------------------------------------------
+
+
+def whole_runner(contender: str) -> Callable[[bytes], Any]:
+    """The one-call parse of a whole document."""
+    if contender == "deltajson-feed":
+        from deltajson import Parser
+
+        def feed(doc: bytes) -> Any:
+            p = Parser()
+            p.feed(doc)
+            return p.finish()
+
+        return feed
+    if contender == "deltajson-loads":
+        from deltajson import loads
+
+        return lambda doc: loads(doc, partial=False)
+    if contender == "jiter":
+        import jiter
+
+        return jiter.from_json  # type: ignore[no-any-return]
+    if contender == "orjson":
+        import orjson
+
+        return orjson.loads
+    if contender == "json":
+        return json.loads
+    raise SystemExit(f"unknown one-shot contender {contender!r}")
+
+
+def stream_runner(contender: str) -> Callable[[list[bytes]], Any]:
+    """One pass over the chunks with a fresh parser, reading the value after each chunk."""
+    if contender in ("deltajson-snapshot", "deltajson-live"):
+        from deltajson import Parser
+
+        copy = contender == "deltajson-snapshot"
+
+        def stream(chunks: list[bytes]) -> Any:
+            p = Parser()
+            feed, snapshot = p.feed, p.snapshot
+            value = None
+            for c in chunks:
+                feed(c)
+                value = snapshot(copy=copy)
+            return value
+
+        return stream
+    if contender == "sjp-native":
+        from streaming_json_parser import StreamingJsonParser
+
+        def sjp(chunks: list[bytes]) -> Any:
+            feed = StreamingJsonParser().feed
+            value = None
+            for c in chunks:
+                value = feed(c).value
+            return value
+
+        return sjp
+    raise SystemExit(f"unknown stream contender {contender!r}")
+
+
+def worker(contender: str, workload: str, reps: int) -> None:
+    """Builds the workload, then runs it ``reps`` times (what callgrind counts)."""
+    from deltajson import bench
+
+    shape, size, feeding = WORKLOADS[workload]
+    text = bench.document(shape, size)
+    if feeding == "whole":
+        doc = text.encode()
+        parse = whole_runner(contender)
+        for _ in range(reps):
+            parse(doc)
+    else:
+        chunks = [c.encode() for c in bench.token_chunks(text, bench.BENCH_SEED)]
+        stream = stream_runner(contender)
+        for _ in range(reps):
+            stream(chunks)
+
+
+# ---- the driver ----------------------------------------------------------------------------
+
+
+def count(contender: str, workload: str, reps: int, valgrind: str) -> int:
+    """Instructions callgrind counts for one interpreter running the workload ``reps`` times."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if contender == "sjp-native":
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(SJP_NATIVE), env.get("PYTHONPATH", "")) if p
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [
+            valgrind,
+            "--tool=callgrind",
+            f"--callgrind-out-file={tmp}/callgrind.out",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            contender,
+            workload,
+            str(reps),
+        ]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or not found:
+        tail = done.stderr.strip().splitlines()[-3:]
+        raise RuntimeError(f"{contender} on {workload} failed: {tail}")
+    return int(found.group(1))
+
+
+def available(contender: str) -> Optional[str]:
+    """Why a contender cannot run here, or None."""
+    if contender == "sjp-native":
+        if not (SJP_NATIVE / "streaming_json_parser").is_dir():
+            return "not installed (make bench-peers puts it in benches/.peers/sjp-native)"
+        return None
+    module = {"jiter": "jiter", "orjson": "orjson"}.get(contender)
+    if module:
+        try:
+            __import__(module)
+        except ImportError:
+            return f"{module} is not installed"
+    return None
+
+
+def units(workload: str) -> tuple[int, int]:
+    """Bytes of the document and chunks of its stream."""
+    from deltajson import bench
+
+    shape, size, _ = WORKLOADS[workload]
+    text = bench.document(shape, size)
+    return len(text.encode()), len(bench.token_chunks(text, bench.BENCH_SEED))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    ap.add_argument("--contenders", nargs="+", default=WHOLE + STREAM, choices=WHOLE + STREAM)
+    ap.add_argument("--reps", nargs=2, type=int, default=[1, 3], metavar=("A", "B"))
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--json", metavar="FILE", help="also write the counts as JSON")
+    ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker[0], args.worker[1], int(args.worker[2]))
+        return
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    low, high = args.reps
+    if high <= low:
+        raise SystemExit("--reps A B needs B > A")
+
+    plan: list[tuple[str, str]] = []
+    skipped: dict[tuple[str, str], str] = {}
+    for workload in args.workloads:
+        feeding = WORKLOADS[workload][2]
+        for contender in WHOLE if feeding == "whole" else STREAM:
+            if contender not in args.contenders:
+                continue
+            why = available(contender)
+            if why:
+                skipped[(workload, contender)] = why
+            else:
+                plan.append((workload, contender))
+
+    jobs = [(w, c, r) for w, c in plan for r in (low, high)]
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        counts = pool.map(lambda j: count(j[1], j[0], j[2], valgrind), jobs)
+        counted = dict(zip(jobs, counts, strict=True))
+
+    results: dict[str, Any] = {"python": sys.version.split()[0], "reps": [low, high]}
+    rows: list[dict[str, Any]] = []
+    for workload in args.workloads:
+        feeding = WORKLOADS[workload][2]
+        nbytes, nchunks = units(workload)
+        per = {
+            c: (counted[(workload, c, high)] - counted[(workload, c, low)]) / (high - low)
+            for w, c in plan
+            if w == workload
+        }
+        ref = per.get(REFERENCE[feeding])
+        what = "per parse" if feeding == "whole" else f"per stream of {nchunks:,} chunks"
+        print(f"\n{workload} ({nbytes:,} bytes), instructions {what}")
+        unit = "instr/byte" if feeding == "whole" else "instr/chunk"
+        print(f"  {'contender':48s} {'M instr':>10} {unit:>12} {'vs ' + REFERENCE[feeding]:>22}")
+        for contender in WHOLE if feeding == "whole" else STREAM:
+            if (workload, contender) in skipped:
+                print(f"  {LABELS[contender]:48s} skipped: {skipped[(workload, contender)]}")
+                continue
+            if contender not in per:
+                continue
+            n = per[contender]
+            scaled = n / nbytes if feeding == "whole" else n / nchunks
+            ratio = f"{n / ref:.2f}x" if ref else "-"
+            print(f"  {LABELS[contender]:48s} {n / 1e6:10.2f} {scaled:12.1f} {ratio:>22}")
+            rows.append(
+                {
+                    "workload": workload,
+                    "contender": contender,
+                    "instructions": n,
+                    "bytes": nbytes,
+                    "chunks": nchunks if feeding == "tokens" else None,
+                    "ratio_to_" + REFERENCE[feeding]: n / ref if ref else None,
+                }
+            )
+    print(
+        "\nRatios: instructions of the contender / instructions of the reference (below 1.00x"
+        " is fewer). Counts are deterministic; wall time: benches/compare.py."
+    )
+    results["rows"] = rows
+    results["skipped"] = [
+        {"workload": w, "contender": c, "why": y} for (w, c), y in skipped.items()
+    ]
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=1))
+        print(f"results written to {path}")
+
+
+if __name__ == "__main__":
+    main()
