@@ -1,10 +1,14 @@
-"""`make test-matrix`: the test suite on each CPython of the matrix, against the built wheel.
+"""`make test-matrix`: the test suite on each CPython of the matrix, against its built wheel.
 
-For each version: find an interpreter, make a fresh venv, install the wheel and the locked test
-dependencies (requirements/test.txt) into it with uv, check that deltajson is imported from that
-venv with its Rust engine, and run pytest from the repository root. The main leg runs the suite
-with the main hypothesis budget and requires the browser test; the other legs run a smaller
-budget. A version with no interpreter here fails the matrix by name; it is never skipped.
+The wheels are per interpreter (the extension uses CPython's full API, as jiter's and orjson's
+do), so each version gets its own: for each version, find an interpreter, build the wheel for
+it with maturin (`maturin build --release -i <interpreter>`, into `--wheel-dir`; a wheel already
+there for that version is used as it is), make a fresh venv, install the wheel and the locked
+test dependencies (requirements/test.txt) into it with uv, check that deltajson is imported from
+that venv with its Rust engine, and run pytest from the repository root. The main leg runs the
+suite with the main hypothesis budget and requires the browser test; the other legs run a
+smaller budget. A version with no interpreter here fails the matrix by name; it is never
+skipped. An abi3 wheel (`--features abi3`) in `--wheel-dir` serves every version.
 
 Run with the Python that has the pinned uv (`make bootstrap`); usage: see `--help`.
 """
@@ -92,13 +96,41 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> bool:
     return subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode == 0
 
 
-def run_leg(leg: Leg, args: argparse.Namespace, wheel: Path) -> None:
-    """Fresh venv, wheel and locked test dependencies, probe, pytest."""
+def wheel_for(version: str, wheel_dir: Path) -> Path | None:
+    """The wheel in `wheel_dir` that installs on CPython `version`: its own (`cp311-cp311`),
+    or an abi3 one (`cp310-abi3`)."""
+    tag = "cp" + version.replace(".", "")
+    for wheel in sorted(wheel_dir.glob("deltajson-*.whl")):
+        parts = wheel.name[: -len(".whl")].split("-")
+        if len(parts) >= 5 and (parts[-2] == tag or parts[-2] == "abi3"):
+            return wheel.resolve()
+    return None
+
+
+def build_wheel(leg: Leg, args: argparse.Namespace) -> Path | None:
+    """The leg's wheel: found in `--wheel-dir`, else built there for its interpreter."""
+    assert leg.interpreter is not None
+    found = wheel_for(leg.version, args.wheel_dir)
+    if found is not None:
+        return found
+    cmd = [args.maturin, "build", "--quiet", "--release", "-i", leg.interpreter]
+    if not run([*cmd, "--out", str(args.wheel_dir)]):
+        return None
+    return wheel_for(leg.version, args.wheel_dir)
+
+
+def run_leg(leg: Leg, args: argparse.Namespace) -> None:
+    """Its wheel, a fresh venv, wheel and locked test dependencies, probe, pytest."""
     assert leg.interpreter is not None
     venv = ROOT / "target" / "venvs" / f"py{leg.version}"
     python = str(venv / "bin" / "python")
     started = time.monotonic()
     try:
+        wheel = build_wheel(leg, args)
+        if wheel is None:
+            leg.outcome = "wheel build failed"
+            return
+        print(f"{leg.version}: {wheel.name}", flush=True)
         if not run([*UV, "venv", "--quiet", "--clear", "--python", leg.interpreter, str(venv)]):
             leg.outcome = "venv failed"
             return
@@ -142,7 +174,14 @@ def run_leg(leg: Leg, args: argparse.Namespace, wheel: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("versions", nargs="+", help="CPython versions, e.g. 3.10 3.11")
-    parser.add_argument("--wheel-dir", type=Path, required=True, help="holds the one wheel")
+    parser.add_argument(
+        "--wheel-dir", type=Path, required=True, help="the wheels: found there, or built into it"
+    )
+    parser.add_argument(
+        "--maturin",
+        default=str(ROOT / "target" / "venvs" / "tools" / "bin" / "maturin"),
+        help="builds each version's wheel (default: the locked tools venv's, `make tools`)",
+    )
     parser.add_argument("--lock", type=Path, default=ROOT / "requirements" / "test.txt")
     parser.add_argument("--main", default="3.11", help="the leg that is the main pytest run")
     parser.add_argument("--main-profile", default="ci", help="its hypothesis profile")
@@ -150,12 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pytest-args", default="-q", help="passed to pytest (one string)")
     args = parser.parse_args(argv)
 
-    wheels = sorted(args.wheel_dir.glob("deltajson-*.whl"))
-    if len(wheels) != 1:
-        print(f"test-matrix: expected one wheel in {args.wheel_dir}, found {len(wheels)}")
-        return 1
-    wheel = wheels[0].resolve()
-    print(f"test-matrix: {wheel.name} on CPython {', '.join(args.versions)}", flush=True)
+    args.wheel_dir.mkdir(parents=True, exist_ok=True)
+    print(f"test-matrix: deltajson on CPython {', '.join(args.versions)}", flush=True)
 
     legs = [Leg(version) for version in args.versions]
     started = time.monotonic()
@@ -171,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             continue
         print(f"\n=== CPython {leg.version}: {leg.interpreter}", flush=True)
-        run_leg(leg, args, wheel)
+        run_leg(leg, args)
     total = time.monotonic() - started
 
     print("\ntest-matrix summary")
