@@ -242,6 +242,9 @@ pub fn make_number<'py>(
     let text_str = unsafe { std::str::from_utf8_unchecked(text) };
     match mode {
         FloatMode::Float => {
+            if let Some(f) = crate::core::number::fast_f64(text) {
+                return Ok(PyFloat::new(py, f).into_any());
+            }
             let f: f64 = text_str
                 .parse()
                 .map_err(|_| PyValueError::new_err("invalid float"))?;
