@@ -97,7 +97,8 @@ PEERS_VENV := target/venvs/peers
 .PHONY: peer-tests
 peer-tests: tools  ## The peers' own tests (jiter, langchain-core, instructor, openai, anthropic) without and with deltajson
 	rm -rf target/peers/wheel
-	$(TOOLS)/maturin build --quiet --release --out target/peers/wheel
+	@# For the venv's interpreter (the wheels are per interpreter unless built with abi3).
+	$(TOOLS)/maturin build --quiet --release --interpreter $(PYTHON_EXE) --out target/peers/wheel
 	$(PYTHON) scripts/peer_tests.py --wheel-dir target/peers/wheel --lock $(LOCK) \
 		--peer-lock $(PEER_LOCK) --venv $(PEERS_VENV) --python $(PYTHON_EXE)
 
