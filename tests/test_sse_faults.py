@@ -6,6 +6,7 @@ hostile request bodies."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -405,3 +406,38 @@ def test_deltajson_serve_stops_on_sigint_with_streams_open() -> None:
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_a_sync_source_is_closed_even_if_its_read_never_started() -> None:
+    """The read of the next item was queued behind a busy worker when the stream stopped:
+    that read never runs, and the source is closed at once instead of waiting for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from deltajson.sse import _sync_to_async
+
+    closed = threading.Event()
+    busy = threading.Event()
+
+    def source() -> Iterator[str]:
+        try:
+            yield "["
+            yield "1"
+        finally:
+            closed.set()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+        stream = _sync_to_async(source())
+        assert await stream.__anext__() == "["
+        blocker = loop.run_in_executor(None, busy.wait, 5)  # the one worker is taken
+        pending = asyncio.ensure_future(stream.__anext__())  # its read waits for the worker
+        await asyncio.sleep(0.05)
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pending
+        assert closed.is_set()  # not left waiting for a read that will never run
+        busy.set()
+        await blocker
+
+    asyncio.run(run())

@@ -272,6 +272,12 @@ async def _sync_to_async(chunks: Iterable[Chunk]) -> AsyncIterator[Chunk]:
     state = {"reading": False, "closing": False}
 
     def step() -> Any:
+        # Marked as reading in the worker itself: a call cancelled before it started never
+        # runs, and must not leave the source waiting for a worker that never comes back.
+        with lock:
+            if state["closing"]:
+                return end
+            state["reading"] = True
         try:
             return next(iterator, end)
         finally:
@@ -283,8 +289,6 @@ async def _sync_to_async(chunks: Iterable[Chunk]) -> AsyncIterator[Chunk]:
 
     try:
         while True:
-            with lock:
-                state["reading"] = True
             item = await asyncio.to_thread(step)
             if item is end:
                 return
