@@ -16,7 +16,8 @@ larger transcripts on the fly with the same functions.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -496,3 +497,15 @@ if __name__ == "__main__":
     for name, body in fixtures().items():
         (FIXTURES / name).write_bytes(body)
         print(f"{name}: {len(body)} bytes")
+
+
+@contextmanager
+def replay_of_fixtures() -> Iterator[Any]:
+    """A loopback replay server holding every recorded fixture under its name (the provider
+    tests' shared server)."""
+    from loopback import replay_server
+
+    with replay_server() as replay:
+        for name in fixtures():
+            replay.add(name.removesuffix(".sse"), fixture(name))
+        yield replay

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from chromium import launched
 from conftest import ARTIFACTS
 from deltajson.serve import create_app, recording
 from test_sse import Server
@@ -27,7 +28,7 @@ if CHROMIUM is None:
         raise RuntimeError("chromium is not installed: run scripts/install-browser")
     pytest.skip("chromium is not installed (scripts/install-browser)", allow_module_level=True)
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,9 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+    assert CHROMIUM is not None
+    with launched(CHROMIUM) as chromium:
+        yield chromium
 
 
 def test_page_shows_partial_values_then_the_final_value(browser: Any, base_url: str) -> None:

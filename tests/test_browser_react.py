@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from chromium import launched
 from conftest import ARTIFACTS
 from deltajson.serve import create_app, react_builds, recording
 from test_sse import Server
@@ -37,7 +38,7 @@ if _MISSING is not None:
         raise RuntimeError(_MISSING)
     pytest.skip(_MISSING, allow_module_level=True)
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +49,9 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+    assert CHROMIUM is not None
+    with launched(CHROMIUM) as chromium:
+        yield chromium
 
 
 @pytest.fixture

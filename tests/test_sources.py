@@ -15,8 +15,15 @@ from hypothesis import given
 import deltajson
 from deltajson import sources
 from helpers import split
-from loopback import Replay, replay_server
-from provider_sse import WEATHER_LISBON, WEATHER_PORTO, fixture, fixtures, trip_plan
+from loopback import Replay
+from provider_sse import (
+    WEATHER_LISBON,
+    WEATHER_PORTO,
+    fixture,
+    fixtures,
+    replay_of_fixtures,
+    trip_plan,
+)
 from strategies import cuts
 from trip_models import GetWeather, TripPlan
 
@@ -25,9 +32,7 @@ MESSAGES = [{"role": "user", "content": "Plan three days in Lisbon."}]
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
-    with replay_server() as replay:
-        for name in fixtures():
-            replay.add(name.removesuffix(".sse"), fixture(name))
+    with replay_of_fixtures() as replay:
         yield replay
 
 

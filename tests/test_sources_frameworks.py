@@ -33,8 +33,15 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 
 import deltajson
 from deltajson import sources
-from loopback import Replay, replay_server
-from provider_sse import WEATHER_LISBON, WEATHER_PORTO, fixture, fixtures, token_chunks, trip_plan
+from loopback import Replay
+from provider_sse import (
+    WEATHER_LISBON,
+    WEATHER_PORTO,
+    fixture,
+    replay_of_fixtures,
+    token_chunks,
+    trip_plan,
+)
 from test_sources import by_index
 from trip_models import GetWeather, TripPlan
 
@@ -69,9 +76,7 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
-    with replay_server() as replay:
-        for name in fixtures():
-            replay.add(name.removesuffix(".sse"), fixture(name))
+    with replay_of_fixtures() as replay:
         yield replay
 
 
