@@ -43,11 +43,12 @@ def test_invalid_utf8_is_an_error(data: bytes, backend: str) -> None:
         deltajson.loads(data, backend=backend)  # type: ignore[arg-type]
 
 
-def test_lone_surrogate_in_str_input_is_an_error(backend: str) -> None:
-    # A str may hold a lone surrogate; UTF-8 cannot, so it is invalid input (an escaped one,
-    # "\\ud800", is fine).
+def test_lone_surrogate_in_str_input_is_kept_and_in_bytes_is_an_error(backend: str) -> None:
+    # A str may hold a lone surrogate, which json.loads keeps; UTF-8 cannot, so in bytes
+    # (ED A0 80) it is invalid input (tests/test_raw_surrogates.py has the rest).
+    assert deltajson.loads('["a\ud800"]', backend=backend) == ["a\ud800"]  # type: ignore[arg-type]
     with pytest.raises(JSONError, match="invalid UTF-8") as info:
-        deltajson.loads('["a\ud800"]', backend=backend)  # type: ignore[arg-type]
+        deltajson.loads(b'["a\xed\xa0\x80"]', backend=backend)  # type: ignore[arg-type]
     assert info.value.offset == 3
 
 

@@ -86,9 +86,10 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
         lenient: For LLM output: skip prose and code fences before the first ``{`` or ``[``,
             stop after that value, accept trailing commas; each repair is listed in
             ``repairs``. Not with ``multiple``.
-        allow_lone_surrogates: Keep a ``\\uD800``-``\\uDFFF`` escape that is not half of a
-            surrogate pair as a lone surrogate, as ``json.loads`` does; ``False`` makes it an
-            error (such a string cannot be encoded as UTF-8).
+        allow_lone_surrogates: Keep a lone surrogate, as ``json.loads`` does: a
+            ``\\uD800``-``\\uDFFF`` escape that is not half of a surrogate pair, or such a
+            character in a ``str`` chunk; ``False`` makes either an error (such a string
+            cannot be encoded as UTF-8).
         backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND`` (read when
             deltajson is imported), else Rust.
     """

@@ -165,8 +165,8 @@ impl Error {
                  (see sys.set_int_max_str_digits)"
             ),
             ErrorKind::LoneSurrogate => {
-                "a \\uD800-\\uDFFF escape must be half of a surrogate pair \
-                 (allow_lone_surrogates=False)"
+                "a lone surrogate (a \\uD800-\\uDFFF escape or character that is not half of \
+                 a surrogate pair) is refused (allow_lone_surrogates=False)"
                     .to_owned()
             }
             ErrorKind::AfterFinish => "feed() after finish()".to_owned(),

@@ -17,7 +17,7 @@ use crate::core::position::{Position, RecentBytes};
 use crate::core::sink::{Literal, Sink};
 use crate::core::string::{
     check_run, content_len, count_continuation_bytes, find_quote_or_backslash, plain_ascii_len,
-    utf8_sequence_len, Decoded, Escapes, PendingUtf8, RunError, Utf8Progress,
+    utf8_sequence_len, Decoded, Escapes, PendingUtf8, RawSurrogates, RunError, Utf8Progress,
 };
 
 /// Kind of an open container.
@@ -120,6 +120,8 @@ pub struct Scanner {
     /// Where a string found whole in a chunk is decoded (reused from string to string).
     scratch: Vec<u8>,
     escapes: Escapes,
+    /// What a surrogate in WTF-8 is in the chunk being scanned (see [`Scanner::feed_wtf8`]).
+    raw_surrogates: RawSurrogates,
     held: PendingUtf8,
     held_start: u64,
     // The open number.
@@ -160,6 +162,7 @@ impl Scanner {
             key_wtf8: false,
             scratch: Vec::new(),
             escapes: Escapes::default(),
+            raw_surrogates: RawSurrogates::Invalid,
             held: PendingUtf8::default(),
             held_start: 0,
             num: NumState::Zero,
@@ -189,6 +192,27 @@ impl Scanner {
     /// On an error the events before the offending byte have been delivered, and every later
     /// call returns the same error.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
+        self.raw_surrogates = RawSurrogates::Invalid;
+        self.feed_checked(chunk, sink)
+    }
+
+    /// Scans one chunk of WTF-8: text that may hold lone surrogates, as a Python `str`
+    /// encoded with `surrogatepass` does. A surrogate in string content is kept (`json.loads`
+    /// keeps it), or refused when lone surrogates are; anywhere else it is an error, as in
+    /// [`Scanner::feed`]. Chunks of text split between characters, as `str` chunks do: a
+    /// surrogate cut by the end of a chunk is held only to report a limit at the right place.
+    pub fn feed_wtf8<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
+        self.raw_surrogates = if self.opts.lone_surrogates {
+            RawSurrogates::Keep
+        } else {
+            RawSurrogates::Refuse
+        };
+        let result = self.feed_checked(chunk, sink);
+        self.raw_surrogates = RawSurrogates::Invalid;
+        result
+    }
+
+    fn feed_checked<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -809,7 +833,7 @@ impl Scanner {
         // Fastest path: short printable ASCII, closed in this chunk (most keys and values).
         let plain = plain_ascii_len(rest);
         if rest.get(plain) == Some(&b'"') && fits(plain) {
-            self.whole_string(&rest[..plain], key, sink);
+            self.whole_string(&rest[..plain], key, false, sink);
             return Ok(pos + plain + 1);
         }
         // Fast path: a short string with multi-byte characters, closed in this chunk, no
@@ -821,7 +845,7 @@ impl Scanner {
                 if let Ok(text) = std::str::from_utf8(&rest[plain..end]) {
                     self.pos
                         .add_continuation_bytes(count_continuation_bytes(text.as_bytes()));
-                    self.whole_string(&rest[..end], key, sink);
+                    self.whole_string(&rest[..end], key, false, sink);
                     return Ok(pos + end + 1);
                 }
             }
@@ -829,10 +853,10 @@ impl Scanner {
         match find_quote_or_backslash(rest) {
             // Fast path: the whole string is in this chunk, without escapes.
             Some(end) if rest[end] == b'"' => {
-                let check = check_run(&rest[..end], false);
+                let check = check_run(&rest[..end], false, self.raw_surrogates);
                 if check.error.is_none() && fits(end) {
                     self.pos.add_continuation_bytes(check.continuation_bytes);
-                    self.whole_string(&rest[..end], key, sink);
+                    self.whole_string(&rest[..end], key, check.wtf8, sink);
                     return Ok(pos + end + 1);
                 }
             }
@@ -875,12 +899,12 @@ impl Scanner {
 
     /// Delivers a string found whole in one chunk, without escapes, as a key or a value.
     #[inline(always)]
-    fn whole_string<S: Sink>(&mut self, text: &[u8], key: bool, sink: &mut S) {
+    fn whole_string<S: Sink>(&mut self, text: &[u8], key: bool, wtf8: bool, sink: &mut S) {
         if key {
-            sink.key(text, false);
+            sink.key(text, wtf8);
             self.state = State::Colon;
         } else {
-            sink.string(text, false);
+            sink.string(text, wtf8);
             self.value_done();
         }
     }
@@ -912,10 +936,11 @@ impl Scanner {
             }
             let len = find_quote_or_backslash(&rest[i..])?;
             let run = &rest[i..i + len];
-            let check = check_run(run, false);
+            let check = check_run(run, false, self.raw_surrogates);
             if check.error.is_some() {
                 return None;
             }
+            wtf8 |= check.wtf8;
             continuation_bytes += check.continuation_bytes;
             out.extend_from_slice(run);
             i += len;
@@ -967,14 +992,14 @@ impl Scanner {
             .opts
             .max_string_bytes
             .map_or(usize::MAX, |m| m.saturating_sub(self.str_raw));
-        let check = check_run(run, at_chunk_end);
+        let check = check_run(run, at_chunk_end, self.raw_surrogates);
         // The first offending byte wins: an invalid sequence counts from the byte that proves
         // it invalid (which wins a tie with the limit, as a held character's bytes are checked
         // before they are counted), a control character from itself (it loses the tie: it is
         // a content byte past the limit).
         let error_first = match check.error {
             Some(RunError::Utf8) => check.detected <= room,
-            Some(RunError::Control(_)) => check.valid < room,
+            Some(RunError::Control(_) | RunError::LoneSurrogate) => check.valid < room,
             None => false,
         };
         if room < len && !error_first {
@@ -985,7 +1010,7 @@ impl Scanner {
             while fit > 0 && fit < check.valid && (run[fit] & 0xC0) == 0x80 {
                 fit -= 1;
             }
-            self.emit_counted(&run[..fit], sink);
+            self.emit_counted(&run[..fit], check.wtf8, sink);
             // Columns count characters that start before the error, so the continuation
             // bytes of a character cut by the limit must not count as characters.
             let cut = count_continuation_bytes(&run[fit..room.min(run.len())]);
@@ -994,9 +1019,12 @@ impl Scanner {
             let kind = ErrorKind::StringTooLong { max_string_bytes };
             return Err(self.error_at(buf, pos + room, kind));
         }
-        self.emit_counted(&run[..check.valid], sink);
+        self.emit_counted(&run[..check.valid], check.wtf8, sink);
         self.str_raw += check.valid;
         match check.error {
+            Some(RunError::LoneSurrogate) => {
+                Err(self.error_at(buf, pos + check.valid, ErrorKind::LoneSurrogate))
+            }
             Some(RunError::Control(b)) => {
                 Err(self.error_at(buf, pos + check.valid, ErrorKind::ControlInString(b)))
             }
@@ -1016,13 +1044,13 @@ impl Scanner {
     }
 
     /// Emits valid text and counts its continuation bytes for column numbers.
-    fn emit_counted<S: Sink>(&mut self, text: &[u8], sink: &mut S) {
+    fn emit_counted<S: Sink>(&mut self, text: &[u8], wtf8: bool, sink: &mut S) {
         if !text.is_empty() {
             if !text.is_ascii() {
                 let n = count_continuation_bytes(text);
                 self.pos.add_continuation_bytes(n);
             }
-            self.emit_text(text, false, sink);
+            self.emit_text(text, wtf8, sink);
         }
     }
 

@@ -106,6 +106,33 @@ pub enum RunError {
     Control(u8),
     /// An invalid UTF-8 sequence starts at this index.
     Utf8,
+    /// A lone surrogate in its WTF-8 form starts at this index, and lone surrogates are
+    /// refused (see [`RawSurrogates::Refuse`]).
+    LoneSurrogate,
+}
+
+/// What a run does with a surrogate code point written in WTF-8 (`ED A0..BF xx`): never valid
+/// UTF-8, it can only come from a Python `str` (encoded with `surrogatepass`), which
+/// `json.loads` reads with the surrogate kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawSurrogates {
+    /// Bytes input: invalid UTF-8.
+    Invalid,
+    /// Text input: kept, as a lone surrogate.
+    Keep,
+    /// Text input, lone surrogates refused: an error of its own.
+    Refuse,
+}
+
+/// Whether `bytes` starts with a surrogate code point in WTF-8 (a complete one, or, if `cut`
+/// allows it, the first bytes of one that end `bytes`).
+#[inline]
+fn starts_with_wtf8_surrogate(bytes: &[u8], cut: bool) -> Option<usize> {
+    match bytes {
+        [0xED, 0xA0..=0xBF, 0x80..=0xBF, ..] => Some(3),
+        [0xED, 0xA0..=0xBF] | [0xED] if cut => Some(bytes.len()),
+        _ => None,
+    }
 }
 
 /// The verdict on one run of raw string bytes (a run holds no `"` and no `\`).
@@ -122,6 +149,9 @@ pub struct RunCheck {
     /// that can never start a character; for a sequence cut short, the byte after it (which
     /// may be just past the run: the `"`, `\` or control character that ended it).
     pub detected: usize,
+    /// Whether the valid prefix holds a lone surrogate (in WTF-8, kept by
+    /// [`RawSurrogates::Keep`]).
+    pub wtf8: bool,
 }
 
 /// Index of the first control character (below 0x20) in `bytes`, and the number of UTF-8
@@ -153,47 +183,82 @@ fn first_control_and_continuations(bytes: &[u8]) -> (Option<usize>, usize) {
 /// Checks a run for control characters and UTF-8 validity.
 ///
 /// `at_chunk_end` says whether the run reaches the end of the chunk; only then may it end in
-/// the middle of a UTF-8 sequence, which the caller keeps until the next chunk.
-pub fn check_run(run: &[u8], at_chunk_end: bool) -> RunCheck {
+/// the middle of a UTF-8 sequence, which the caller keeps until the next chunk. `surrogates`
+/// says what a surrogate in WTF-8 is; [`RunCheck::wtf8`] says whether one was kept.
+pub fn check_run(run: &[u8], at_chunk_end: bool, surrogates: RawSurrogates) -> RunCheck {
     let Some(first) = first_non_printable_ascii(run) else {
         return RunCheck {
             valid: run.len(),
             continuation_bytes: 0,
             error: None,
             detected: run.len(),
+            wtf8: false,
         };
     };
     let (control, continuations) = first_control_and_continuations(&run[first..]);
     let control = control.map(|c| c + first);
     let text_end = control.unwrap_or(run.len());
-    match std::str::from_utf8(&run[first..text_end]) {
-        Ok(_) => RunCheck {
-            valid: text_end,
-            continuation_bytes: continuations,
-            error: control.map(|c| RunError::Control(run[c])),
-            detected: text_end,
-        },
-        Err(e) => {
-            let bad = first + e.valid_up_to();
-            let cut_by_chunk_end = e.error_len().is_none() && control.is_none() && at_chunk_end;
-            let detected = match e.error_len() {
-                // A sequence cut short by the end of the text checked.
-                None => text_end,
-                // A lead byte that can start a character: cut short by the byte after it.
-                Some(n) if matches!(run[bad], 0xC2..=0xF4) => bad + n,
-                Some(_) => bad,
+    let mut start = first;
+    let mut wtf8 = false;
+    loop {
+        let Err(e) = std::str::from_utf8(&run[start..text_end]) else {
+            return RunCheck {
+                valid: text_end,
+                continuation_bytes: continuations,
+                error: control.map(|c| RunError::Control(run[c])),
+                detected: text_end,
+                wtf8,
             };
-            RunCheck {
-                valid: bad,
-                continuation_bytes: count_continuation_bytes(&run[first..bad]),
-                error: if cut_by_chunk_end {
-                    None
-                } else {
-                    Some(RunError::Utf8)
-                },
-                detected,
+        };
+        let bad = start + e.valid_up_to();
+        if surrogates != RawSurrogates::Invalid {
+            let cut = control.is_none() && at_chunk_end;
+            if let Some(len) = starts_with_wtf8_surrogate(&run[bad..text_end], cut) {
+                // Refused once its second byte shows it is one (`ED` alone may start
+                // U+D000..U+D7FF).
+                if surrogates == RawSurrogates::Refuse && len >= 2 {
+                    return RunCheck {
+                        valid: bad,
+                        continuation_bytes: count_continuation_bytes(&run[first..bad]),
+                        error: Some(RunError::LoneSurrogate),
+                        detected: bad,
+                        wtf8,
+                    };
+                }
+                if bad + len == text_end && len < 3 {
+                    // The first bytes of a surrogate, cut by the end of the chunk.
+                    return RunCheck {
+                        valid: bad,
+                        continuation_bytes: count_continuation_bytes(&run[first..bad]),
+                        error: None,
+                        detected: text_end,
+                        wtf8,
+                    };
+                }
+                wtf8 = true;
+                start = bad + len;
+                continue;
             }
         }
+        let cut_by_chunk_end = e.error_len().is_none() && control.is_none() && at_chunk_end;
+        let detected = match e.error_len() {
+            // A sequence cut short by the end of the text checked.
+            None => text_end,
+            // A lead byte that can start a character: cut short by the byte after it.
+            Some(n) if matches!(run[bad], 0xC2..=0xF4) => bad + n,
+            Some(_) => bad,
+        };
+        return RunCheck {
+            valid: bad,
+            continuation_bytes: count_continuation_bytes(&run[first..bad]),
+            error: if cut_by_chunk_end {
+                None
+            } else {
+                Some(RunError::Utf8)
+            },
+            detected,
+            wtf8,
+        };
     }
 }
 

@@ -11,6 +11,8 @@ pub enum Chunk<'a, 'py> {
     Bytes(Bound<'py, PyBytes>),
     Owned(Vec<u8>),
     Text(Cow<'a, str>),
+    /// A `str` holding a lone surrogate, encoded with `surrogatepass` (WTF-8).
+    Wtf8(Bound<'py, PyBytes>),
 }
 
 impl Chunk<'_, '_> {
@@ -19,13 +21,19 @@ impl Chunk<'_, '_> {
             Chunk::Bytes(b) => b.as_bytes(),
             Chunk::Owned(v) => v,
             Chunk::Text(t) => t.as_bytes(),
+            Chunk::Wtf8(b) => b.as_bytes(),
         }
+    }
+
+    /// Whether the bytes are WTF-8 (see [`Scanner::feed_wtf8`](crate::core::scanner::Scanner::feed_wtf8)).
+    pub fn is_wtf8(&self) -> bool {
+        matches!(self, Chunk::Wtf8(_))
     }
 }
 
 /// Reads a chunk. A `str` is read as its UTF-8 form (kept by CPython, no copy); one holding a
-/// lone surrogate has none, and is encoded with `surrogatepass`, so the scanner reports it as
-/// invalid UTF-8 at its exact offset.
+/// lone surrogate has none, and is encoded with `surrogatepass` into WTF-8, whose surrogates
+/// the scanner keeps in string content as `json.loads` does.
 pub fn read_chunk<'a, 'py>(chunk: &'a Bound<'py, PyAny>) -> PyResult<Chunk<'a, 'py>> {
     if let Ok(bytes) = chunk.cast::<PyBytes>() {
         return Ok(Chunk::Bytes(bytes.clone()));
@@ -35,7 +43,7 @@ pub fn read_chunk<'a, 'py>(chunk: &'a Bound<'py, PyAny>) -> PyResult<Chunk<'a, '
             Ok(utf8) => Ok(Chunk::Text(Cow::Borrowed(utf8))),
             Err(_) => {
                 let encoded = text.call_method1("encode", ("utf-8", "surrogatepass"))?;
-                Ok(Chunk::Bytes(encoded.cast_into::<PyBytes>()?))
+                Ok(Chunk::Wtf8(encoded.cast_into::<PyBytes>()?))
             }
         };
     }

@@ -151,15 +151,24 @@ impl Parser {
         self.fail_on_build_error(py)?;
         let data = read_chunk(chunk)?;
         let bytes = data.as_bytes();
+        let wtf8 = data.is_wtf8();
         let result = if bytes.len() >= DETACH_ABOVE && other_threads_run(py) {
             // A big chunk while other threads run: scan it with the GIL released, so that they
             // run meanwhile, then build its values. `bytes` is immutable while we hold `data` (a `bytes` or
             // `str` object, or our own copy of a bytearray), so reading it detached is safe.
             let scanner = &mut self.scanner;
             let mut tape = Tape::for_chunk(bytes);
-            let scanned = py.detach(|| scanner.feed(bytes, &mut tape));
+            let scanned = py.detach(|| {
+                if wtf8 {
+                    scanner.feed_wtf8(bytes, &mut tape)
+                } else {
+                    scanner.feed(bytes, &mut tape)
+                }
+            });
             tape.replay(&mut self.builder.context(py));
             scanned
+        } else if wtf8 {
+            self.scanner.feed_wtf8(bytes, &mut self.builder.context(py))
         } else {
             self.scanner.feed(bytes, &mut self.builder.context(py))
         };

@@ -74,7 +74,8 @@ def integer_too_long(digits: int, limit: int) -> str:
 
 
 LONE_SURROGATE = (
-    "a \\uD800-\\uDFFF escape must be half of a surrogate pair (allow_lone_surrogates=False)"
+    "a lone surrogate (a \\uD800-\\uDFFF escape or character that is not half of a surrogate "
+    "pair) is refused (allow_lone_surrogates=False)"
 )
 AFTER_FINISH = "feed() after finish()"
 

@@ -25,6 +25,7 @@ from deltajson._pure.scanner import (
     E_IDLE,
     ScanError,
     Scanner,
+    chars_within,
     utf8_len,
 )
 
@@ -139,11 +140,10 @@ class Parser:
             raise self._after_finish()
         if isinstance(chunk, str):
             if not self._decoder.getstate()[0]:
-                size = utf8_len(chunk)
-                if self._max_bytes is None or self._consumed + size <= self._max_bytes:
-                    self._scan(chunk, self._consumed)
-                    self._consumed += size
-                    return
+                self._feed_text(chunk)
+                return
+            # After the first bytes of a character: a str never continues it, so this fails
+            # at those bytes, as in the core.
             data = chunk.encode("utf-8", "surrogatepass")
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
             data = bytes(chunk)
@@ -153,11 +153,40 @@ class Parser:
             )
         self._feed_bytes(data)
 
+    def _feed_text(self, text: str) -> None:
+        """Feeds a ``str`` (its lone surrogates are characters, kept in strings as
+        ``json.loads`` keeps them) when no partial character is held."""
+        size = utf8_len(text)
+        limit = self._max_bytes
+        if limit is None or self._consumed + size <= limit:
+            self._scan(text, self._consumed)
+            self._consumed += size
+            return
+        # Past max_bytes: the characters that fit, then the bytes of the next one that do
+        # (held, as the core holds them), then the error.
+        room = limit - self._consumed
+        fit = chars_within(text, room)
+        self._scan(text[:fit], self._consumed)
+        self._consumed += utf8_len(text[:fit])
+        encoded = text[fit].encode("utf-8", "surrogatepass")
+        held = encoded[: limit - self._consumed]
+        if held:
+            self._consumed += len(held)
+            self._check_held(held, text=True)
+        shift = 1 if held else 0
+        pending = encoded[: len(held) + 1]
+        raise self._fail_after_text(
+            m.too_many_bytes(limit), limit, shift, pending, limit - len(held)
+        )
+
     def _feed_bytes(self, data: bytes) -> None:
         over = self._max_bytes is not None and self._consumed + len(data) > self._max_bytes
+        first_past = b""
         if over:
             assert self._max_bytes is not None
-            data = data[: max(0, self._max_bytes - self._consumed)]
+            room = max(0, self._max_bytes - self._consumed)
+            first_past = data[room : room + 1]
+            data = data[:room]
         size = len(data)
         held_before = self._decoder.getstate()[0]
         base = self._consumed - len(held_before)
@@ -186,7 +215,14 @@ class Parser:
         if over:
             assert self._max_bytes is not None
             shift = 1 if held else 0
-            raise self._fail_after_text(m.too_many_bytes(self._max_bytes), self._max_bytes, shift)
+            pending_start = self._max_bytes - len(held)
+            raise self._fail_after_text(
+                m.too_many_bytes(self._max_bytes),
+                self._max_bytes,
+                shift,
+                held + first_past,
+                pending_start,
+            )
 
     def _scan(self, text: str, base: int) -> None:
         try:
@@ -210,7 +246,9 @@ class Parser:
         before_proof = len(bad) if 0xC2 <= bad[0] <= 0xF4 else 0
         if scanner.str_raw + before_proof > limit:
             at = scanner._content_offset() + limit
-            raise self._fail_after_text(m.string_too_long(limit), at, 1 if at > offset else 0)
+            raise self._fail_after_text(
+                m.string_too_long(limit), at, 1 if at > offset else 0, bad, offset
+            )
 
     def _end_high_surrogate(self, byte: int, offset: int) -> None:
         """A non-ASCII byte at ``offset`` ends a pending high surrogate escape: kept alone, or
@@ -227,29 +265,46 @@ class Parser:
         except ScanError as e:
             raise self._to_json_error(e) from None
 
-    def _check_held(self, held: bytes) -> None:
+    def _check_held(self, held: bytes, *, text: bool = False) -> None:
         """Judges the first bytes of a character cut by the end of the chunk, as the Rust core
         does when it sees them: outside string content they are an error at once; inside, they
-        end a pending high surrogate and count against ``max_string_bytes``."""
+        end a pending high surrogate and count against ``max_string_bytes``. From a ``str``
+        (``text``) they may be those of a lone surrogate (WTF-8), refused as soon as its
+        second byte shows it is one, if lone surrogates are."""
         scanner = self._scanner
         start = self._consumed - len(held)
         if scanner.skipping():
             # Outside the value in lenient mode: nothing is judged; note where skipping began.
             scanner.note_skipped(start)
             return
-        invalid = not _is_utf8_prefix(held)
+        surrogate = text and len(held) >= 2 and held[0] == 0xED and held[1] >= 0xA0
+        invalid = not (surrogate or _is_utf8_prefix(held))
         if invalid or not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
             self._scan_foreign(held[0], start)
         if scanner.esc == E_AFTER_HIGH:
             self._end_high_surrogate(held[0], start)
         limit = self._max_string_bytes
+        if surrogate and not scanner.lone_surrogates:
+            if limit is None or scanner.str_raw < limit:
+                raise self._fail_after_text(m.LONE_SURROGATE, start, 0, held, start)
         if limit is not None and scanner.str_raw + len(held) > limit:
             offset = scanner._content_offset() + limit
             shift = 1 if offset > start else 0
-            raise self._fail_after_text(m.string_too_long(limit), offset, shift)
+            raise self._fail_after_text(m.string_too_long(limit), offset, shift, held, start)
 
-    def _fail_after_text(self, msg: str, offset: int, column_shift: int = 0) -> JSONError:
-        e = self._scanner.error_after_text(msg, offset=offset, column_shift=column_shift)
+    def _fail_after_text(
+        self,
+        msg: str,
+        offset: int,
+        column_shift: int = 0,
+        pending: bytes = b"",
+        pending_start: int = 0,
+    ) -> JSONError:
+        """Fails at byte ``offset``, after the text scanned so far; ``pending`` holds the
+        bytes known past that text, from byte ``pending_start`` (the excerpt shows them
+        through ``offset``, as the core does)."""
+        tail = pending[: max(0, offset - pending_start + 1)]
+        e = self._scanner.error_after_text(msg, offset=offset, column_shift=column_shift, tail=tail)
         return self._to_json_error(e)
 
     # ---- reading ----------------------------------------------------------------------------

@@ -56,7 +56,8 @@ E_IDLE, E_BACKSLASH, E_HEX, E_AFTER_HIGH = range(4)
 
 _WS = re.compile(r"[ \t\n\r]*")
 # A run of string content that needs no attention: no quote, backslash, control character or
-# lone surrogate (which only a ``str`` chunk can hold, and which is not UTF-8).
+# lone surrogate (which only a ``str`` chunk can hold: kept, but one at a time, see
+# ``_in_string``; ``_FOREIGN`` is one too).
 _STR_RUN = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]*')
 # A whole string with escapes, up to and including its closing quote: content runs and valid
 # escapes only (anything else is left to the general loop, which reports it at its place).
@@ -670,14 +671,21 @@ class Scanner:
                 if limit is not None and self.str_raw >= limit:
                     raise self._error_at(pos, m.string_too_long(limit))
                 raise self._error_at(pos, m.control_in_string(c))
+            elif self._found_byte is None:
+                # A lone surrogate in a ``str`` chunk, which json.loads keeps: a character of
+                # its own (three bytes in the core's WTF-8), or refused like the escape, at
+                # its place (the limit wins if the string is already full, as for a control
+                # character).
+                if not self.lone_surrogates:
+                    limit = self.max_string_bytes
+                    if limit is not None and self.str_raw >= limit:
+                        raise self._error_at(pos, m.string_too_long(limit))
+                    raise self._error_at(pos, m.LONE_SURROGATE)
+                self._string_run(text, pos, pos + 1)
+                pos += 1
             else:
-                # A lone surrogate in a ``str`` chunk: not encodable as UTF-8. The core sees
-                # its bytes ED A0..BF: ED may start a character, so the second byte proves the
-                # error, and a first byte already past the limit fails on the limit.
-                # (For a foreign byte the parser has already weighed the limit.)
-                limit = self.max_string_bytes
-                if limit is not None and self.str_raw >= limit and self._found_byte is None:
-                    raise self._error_at(pos, m.string_too_long(limit))
+                # A byte that is not text (see ``feed_foreign_byte``): the parser has already
+                # weighed the limit.
                 raise self._error_at(pos, m.INVALID_UTF8)
         return pos
 
@@ -689,7 +697,7 @@ class Scanner:
             room = limit - self.str_raw
             if size > room:
                 # Show the characters that fit, then fail at the first byte past the limit.
-                fit = room if run.isascii() else _chars_within(run, room)
+                fit = room if run.isascii() else chars_within(run, room)
                 self._emit(run[:fit])
                 straddles = utf8_len(run[:fit]) < room
                 raise self._error_at(
@@ -805,18 +813,28 @@ class Scanner:
     def _error_at(self, pos: int, msg: str, *, offset: Optional[int] = None) -> ScanError:
         return self._error_from(self._loc(pos), msg, offset=offset)
 
-    def error_after_text(self, msg: str, *, offset: int, column_shift: int = 0) -> ScanError:
+    def error_after_text(
+        self, msg: str, *, offset: int, column_shift: int = 0, tail: bytes = b""
+    ) -> ScanError:
         """Fails at byte ``offset``, just after all the text scanned so far (bytes that are not
         text yet: the start of an incomplete character). ``column_shift`` counts such a
-        character when the offset falls inside it, as the Rust core does."""
+        character when the offset falls inside it, as the Rust core does; ``tail`` is the
+        raw input after the text, through the byte at ``offset`` (shown in the excerpt)."""
         self._text = ""
         loc = Location("", 0, offset, self.line, self.col + column_shift)
-        return self.fail(self._error_from(loc, msg))
+        return self.fail(self._error_from(loc, msg, tail=tail))
 
     def _error_from(
-        self, loc: Location, msg: str, *, offset: Optional[int] = None, is_eof: bool = False
+        self,
+        loc: Location,
+        msg: str,
+        *,
+        offset: Optional[int] = None,
+        is_eof: bool = False,
+        tail: bytes = b"",
     ) -> ScanError:
         before = loc.text[: loc.at]
+        explicit_offset = offset is not None
         if offset is None:
             offset = loc.base + utf8_len(before)
         newlines = before.count("\n")
@@ -835,13 +853,18 @@ class Scanner:
             # Up to and including the first byte of the offending character, as the core sees
             # it (a character is judged by its first byte).
             recent = self.recent if loc.text is self._text else b""
-            raw = recent + loc.text[: loc.at].encode("utf-8", "surrogatepass")
-            raw += loc.text[loc.at : loc.at + 1].encode("utf-8", "surrogatepass")[:1]
-        excerpt = m.excerpt_of(raw)
+            if explicit_offset:
+                # An offset inside a character (a limit): through the byte at that offset.
+                through = loc.text[: loc.at + 1].encode("utf-8", "surrogatepass")
+                raw = recent + through[: max(0, offset - loc.base + 1)]
+            else:
+                raw = recent + before.encode("utf-8", "surrogatepass")
+                raw += loc.text[loc.at : loc.at + 1].encode("utf-8", "surrogatepass")[:1]
+        excerpt = m.excerpt_of(raw + tail)
         return ScanError(msg, offset, line, column, excerpt, is_eof)
 
 
-def _chars_within(run: str, room: int) -> int:
+def chars_within(run: str, room: int) -> int:
     """How many leading characters of ``run`` fit in ``room`` UTF-8 bytes."""
     size = 0
     for i, ch in enumerate(run):

@@ -2,8 +2,8 @@
 
 use crate::core::error::Expected;
 use crate::core::string::{
-    check_run, content_len, plain_ascii_len, Decoded, Escapes, PendingUtf8, RunCheck, RunError,
-    Utf8Progress,
+    check_run, content_len, plain_ascii_len, Decoded, Escapes, PendingUtf8, RawSurrogates,
+    RunCheck, RunError, Utf8Progress,
 };
 
 fn decode(escape_body: &[u8]) -> Result<(Vec<u8>, bool), Expected> {
@@ -115,41 +115,116 @@ fn content_prefix() {
 
 #[test]
 fn runs() {
-    assert_eq!(check_run(b"plain", false).error, None);
     assert_eq!(
-        check_run(b"a\x01b", false),
+        check_run(b"plain", false, RawSurrogates::Invalid).error,
+        None
+    );
+    assert_eq!(
+        check_run(b"a\x01b", false, RawSurrogates::Invalid),
         RunCheck {
             valid: 1,
             continuation_bytes: 0,
             error: Some(RunError::Control(1)),
             detected: 1,
+            wtf8: false,
         }
     );
     let e = "é".as_bytes();
-    assert_eq!(check_run(e, false).continuation_bytes, 1);
     assert_eq!(
-        check_run(&e[..1], true),
+        check_run(e, false, RawSurrogates::Invalid).continuation_bytes,
+        1
+    );
+    assert_eq!(
+        check_run(&e[..1], true, RawSurrogates::Invalid),
         RunCheck {
             valid: 0,
             continuation_bytes: 0,
             error: None,
             detected: 1,
+            wtf8: false,
         }
     );
-    assert_eq!(check_run(&e[..1], false).error, Some(RunError::Utf8));
-    assert_eq!(check_run(b"ab\xFFcd", true).valid, 2);
-    assert_eq!(check_run(b"ab\xFFcd", true).error, Some(RunError::Utf8));
+    assert_eq!(
+        check_run(&e[..1], false, RawSurrogates::Invalid).error,
+        Some(RunError::Utf8)
+    );
+    assert_eq!(
+        check_run(b"ab\xFFcd", true, RawSurrogates::Invalid).valid,
+        2
+    );
+    assert_eq!(
+        check_run(b"ab\xFFcd", true, RawSurrogates::Invalid).error,
+        Some(RunError::Utf8)
+    );
     // The byte that proves a sequence invalid: the byte itself if it can never start a
     // character, else the first byte that does not continue it.
-    assert_eq!(check_run(b"ab\xFFcd", true).detected, 2);
-    assert_eq!(check_run(b"a\xF0\x9F+", true).detected, 3);
-    assert_eq!(check_run(b"a\xC3(", true).detected, 2);
-    assert_eq!(check_run(b"a\xED\xA0\x80", true).detected, 2);
-    assert_eq!(check_run(b"a\xC3", false).detected, 2);
+    assert_eq!(
+        check_run(b"ab\xFFcd", true, RawSurrogates::Invalid).detected,
+        2
+    );
+    assert_eq!(
+        check_run(b"a\xF0\x9F+", true, RawSurrogates::Invalid).detected,
+        3
+    );
+    assert_eq!(
+        check_run(b"a\xC3(", true, RawSurrogates::Invalid).detected,
+        2
+    );
+    assert_eq!(
+        check_run(b"a\xED\xA0\x80", true, RawSurrogates::Invalid).detected,
+        2
+    );
+    assert_eq!(
+        check_run(b"a\xC3", false, RawSurrogates::Invalid).detected,
+        2
+    );
     // An encoded surrogate is not UTF-8.
-    assert_eq!(check_run(b"\xED\xA0\x80", true).error, Some(RunError::Utf8));
+    assert_eq!(
+        check_run(b"\xED\xA0\x80", true, RawSurrogates::Invalid).error,
+        Some(RunError::Utf8)
+    );
     let long = "x".repeat(40) + "\u{1F600}" + &"y".repeat(40);
-    assert_eq!(check_run(long.as_bytes(), false).continuation_bytes, 3);
+    assert_eq!(
+        check_run(long.as_bytes(), false, RawSurrogates::Invalid).continuation_bytes,
+        3
+    );
+}
+
+#[test]
+fn runs_of_wtf8() {
+    use RawSurrogates::{Keep, Refuse};
+    // A lone surrogate (U+D800, U+DFFF) in WTF-8, kept from text input wherever it is.
+    let run = b"a\xED\xA0\x80b\xC3\xA9\xED\xBF\xBFc";
+    let kept = check_run(run, false, Keep);
+    assert_eq!(kept.valid, run.len());
+    assert_eq!(kept.error, None);
+    assert!(kept.wtf8);
+    // One character each: columns count its first byte only.
+    assert_eq!(kept.continuation_bytes, 5);
+    assert!(!check_run(b"a\xC3\xA9", false, Keep).wtf8);
+    // Refused: an error at its first byte.
+    let refused = check_run(b"ab\xED\xA0\x80", false, Refuse);
+    assert_eq!(
+        (refused.valid, refused.error),
+        (2, Some(RunError::LoneSurrogate))
+    );
+    assert_eq!(refused.detected, 2);
+    // A surrogate cut short, or followed by invalid bytes, is still invalid UTF-8.
+    assert_eq!(
+        check_run(b"\xED\xA0\x41", false, Keep).error,
+        Some(RunError::Utf8)
+    );
+    assert_eq!(check_run(b"\xED\xA0\x80\xFF", false, Keep).valid, 3);
+    assert_eq!(
+        check_run(b"\xED\xA0\x80\xFF", false, Keep).error,
+        Some(RunError::Utf8)
+    );
+    // The first bytes of one, cut by the end of the chunk, wait for the rest.
+    for cut in [&b"x\xED"[..], b"x\xED\xA0"] {
+        let check = check_run(cut, true, Keep);
+        assert_eq!((check.valid, check.error), (1, None));
+        assert_eq!(check_run(cut, false, Keep).error, Some(RunError::Utf8));
+    }
 }
 
 #[test]

@@ -474,3 +474,64 @@ fn a_tape_refers_to_its_chunk_and_copies_only_made_text() {
     }
     assert_eq!(direct, replayed);
 }
+
+/// Feeds `chunks` as WTF-8 text (see `Scanner::feed_wtf8`), then finishes.
+fn parse_wtf8_chunks(opts: &Options, chunks: &[&[u8]]) -> Result<Vec<Value>, crate::core::Error> {
+    let mut scanner = crate::core::Scanner::new(opts.clone());
+    let mut tree = crate::core::TreeBuilder::default();
+    for chunk in chunks {
+        scanner.feed_wtf8(chunk, &mut tree)?;
+    }
+    scanner.finish(&mut tree)?;
+    Ok(tree.values)
+}
+
+#[test]
+fn raw_lone_surrogates_in_text_input_are_kept_in_strings() {
+    // `{"\ud800k": "a\udfffb", "x": "\ud83d\ude00"}` with every surrogate raw, as a Python
+    // `str` encoded with `surrogatepass` holds them (two raw halves stay two code points).
+    let doc: &[u8] =
+        b"{\"\xED\xA0\x80k\": \"a\xED\xBF\xBFb\", \"x\": \"\xED\xA0\xBD\xED\xB8\x80\"}";
+    let expected = vec![Value::Object(vec![
+        (
+            b"\xED\xA0\x80k".to_vec(),
+            Value::String(b"a\xED\xBF\xBFb".to_vec()),
+        ),
+        (
+            b"x".to_vec(),
+            Value::String(b"\xED\xA0\xBD\xED\xB8\x80".to_vec()),
+        ),
+    ])];
+    assert_eq!(parse_wtf8_chunks(&opts(), &[doc]).unwrap(), expected);
+    // Split anywhere a `str` can be split: between characters.
+    let starts: Vec<usize> = (0..doc.len())
+        .filter(|&i| (doc[i] & 0xC0) != 0x80)
+        .collect();
+    for &cut in &starts {
+        let (a, b) = doc.split_at(cut);
+        assert_eq!(
+            parse_wtf8_chunks(&opts(), &[a, b]).unwrap(),
+            expected,
+            "cut at {cut}"
+        );
+    }
+    // Bytes input: invalid UTF-8, at the start of the sequence.
+    let e = parse_values(&opts(), doc).unwrap_err();
+    assert_eq!((e.offset, e.kind), (2, ErrorKind::InvalidUtf8));
+    // Refused on request, at the surrogate itself, with the escape's error.
+    let refuse = Options {
+        lone_surrogates: false,
+        ..opts()
+    };
+    let e = parse_wtf8_chunks(&refuse, &[b"[\"ab\xED\xA0\x80\"]"]).unwrap_err();
+    assert_eq!(
+        (e.offset, e.column, e.kind),
+        (4, 5, ErrorKind::LoneSurrogate)
+    );
+    // Outside a string, not a character JSON knows.
+    let e = parse_wtf8_chunks(&opts(), &[b"[\xED\xA0\x80]"]).unwrap_err();
+    assert_eq!(e.offset, 1);
+    // Columns count a surrogate as one character.
+    let e = parse_wtf8_chunks(&opts(), &[b"[\"\xED\xA0\x80\", x]"]).unwrap_err();
+    assert_eq!((e.offset, e.column), (8, 7));
+}
