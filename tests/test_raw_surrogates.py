@@ -120,3 +120,23 @@ def test_columns_count_a_raw_surrogate_as_one_character(backend: str) -> None:
         deltajson.loads('["\ud800\udfff", x]', backend=backend)  # type: ignore[arg-type]
     # Bytes: [ " (3) (3) " , space x: the x is byte 11 and character 8.
     assert (info.value.offset, info.value.column) == (11, 8)
+
+
+@pytest.mark.parametrize("backend", ["rust", "python"])
+def test_the_typed_layer_fails_where_pydantic_does(backend: str) -> None:
+    """Pydantic refuses a ``str`` with a lone surrogate, so a typed stream fails too, with
+    a validation error and not an encoding error from inside deltajson."""
+    import pydantic
+
+    from deltajson.models import stream_model
+
+    class Reply(pydantic.BaseModel):
+        title: str
+        tags: list[str]
+
+    chunks = ['{"tags": ["x\ud800", ', '"y"], "title": "q', 'r"}']
+    with pytest.raises(pydantic.ValidationError):
+        Reply.model_validate_json("".join(chunks))
+    with pytest.raises(deltajson.SchemaMismatch, match="tags"):
+        for _ in stream_model(chunks, Reply, backend=backend):
+            pass

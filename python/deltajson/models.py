@@ -127,7 +127,9 @@ class _Core(Generic[M]):
     def take(self, chunk: Chunk) -> Any:
         """Feeds a chunk; returns the partial to yield now, or _END when none is due."""
         self.chunks += 1
-        self.bytes += len(chunk.encode()) if isinstance(chunk, str) else len(chunk)
+        self.bytes += (
+            len(chunk.encode("utf-8", "surrogatepass")) if isinstance(chunk, str) else len(chunk)
+        )
         self.last_chunk_at = time.monotonic()
         try:
             self.engine.feed(chunk)

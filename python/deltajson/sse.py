@@ -161,7 +161,9 @@ class _Reader:
         self.held_bytes = 0
 
     def feed(self, chunk: Chunk) -> None:
-        self.bytes += len(chunk.encode()) if isinstance(chunk, str) else len(chunk)
+        self.bytes += (
+            len(chunk.encode("utf-8", "surrogatepass")) if isinstance(chunk, str) else len(chunk)
+        )
         if self.engine is not None:
             self.engine.feed(chunk)
         else:
