@@ -274,6 +274,23 @@ pub fn utf8_sequence_len(lead: u8) -> usize {
     }
 }
 
+/// The byte a one-letter escape (`\\n`, `\\"`, ...) stands for; `None` for `u` and for
+/// anything that is not an escape.
+#[inline]
+pub fn simple_escape(letter: u8) -> Option<u8> {
+    Some(match letter {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0C,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
+}
+
 /// The first bytes of a multi-byte character whose rest has not arrived yet.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PendingUtf8 {
@@ -466,22 +483,12 @@ impl Escapes {
         match self.state {
             EscapeState::Idle => Ok(false),
             EscapeState::Backslash => {
-                let simple = match b {
-                    b'u' => {
-                        self.state = EscapeState::Hex(0);
-                        self.hex = 0;
-                        return Ok(true);
-                    }
-                    b'"' => b'"',
-                    b'\\' => b'\\',
-                    b'/' => b'/',
-                    b'b' => 0x08,
-                    b'f' => 0x0C,
-                    b'n' => b'\n',
-                    b'r' => b'\r',
-                    b't' => b'\t',
-                    _ => return Err(Expected::EscapeChar),
-                };
+                if b == b'u' {
+                    self.state = EscapeState::Hex(0);
+                    self.hex = 0;
+                    return Ok(true);
+                }
+                let simple = simple_escape(b).ok_or(Expected::EscapeChar)?;
                 self.flush_high(out);
                 out.push(u32::from(simple));
                 self.state = EscapeState::Idle;

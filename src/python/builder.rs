@@ -20,7 +20,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::core::{Literal, Sink};
 use crate::python::changes::{OpLog, Selector};
-use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession};
+use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession, MAX_CACHED_VALUE};
 use crate::python::snapshot::{fresh_copies, SnapshotCache};
 
 /// Where `place` puts a value in a list: after the last item, or over it.
@@ -716,7 +716,7 @@ impl Sink for BuildContext<'_, '_> {
         // Short values repeat in structured output (tags, enums, names): the key cache serves
         // them too, so a repeated value is one lookup instead of a new string.
         let BuildContext { py, b, keys } = self;
-        let placed = keys.with_str(*py, text, wtf8, |s| {
+        let placed = keys.with_str(*py, text, wtf8, MAX_CACHED_VALUE, |s| {
             b.add_child(*py, s.as_any(), None, true)
         });
         if let Err(e) = placed {

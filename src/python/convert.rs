@@ -40,6 +40,10 @@ pub fn make_str<'py>(py: Python<'py>, bytes: &[u8], wtf8: bool) -> PyResult<Boun
 
 /// Keys longer than this are not cached.
 const MAX_CACHED_KEY: usize = 64;
+/// String values longer than this are not cached: values that repeat (tags, enum members,
+/// names) are short, and a longer one (a title, a sentence) rarely repeats, so caching it
+/// would cost a hash, a copy and an eviction for nothing.
+pub const MAX_CACHED_VALUE: usize = 16;
 /// Slots in the direct-mapped cache (a power of two).
 const KEY_CACHE_SLOTS: usize = 4096;
 
@@ -139,19 +143,21 @@ impl KeyCacheSession {
         bytes: &[u8],
         wtf8: bool,
     ) -> PyResult<Bound<'py, PyString>> {
-        self.with_str(py, bytes, wtf8, |s| Ok(s.clone()))
+        self.with_str(py, bytes, wtf8, MAX_CACHED_KEY, |s| Ok(s.clone()))
     }
 
     /// Calls `use_it` with the `str` for `bytes`, borrowed from the cache when it is there:
-    /// placing a repeated value then costs no reference-count calls of its own.
+    /// placing a repeated value then costs no reference-count calls of its own. Strings
+    /// longer than `max_cached` bytes are made without the cache.
     pub fn with_str<'py, R>(
         &mut self,
         py: Python<'py>,
         bytes: &[u8],
         wtf8: bool,
+        max_cached: usize,
         use_it: impl FnOnce(&Bound<'py, PyString>) -> PyResult<R>,
     ) -> PyResult<R> {
-        if wtf8 || bytes.len() > MAX_CACHED_KEY {
+        if wtf8 || bytes.len() > max_cached.min(MAX_CACHED_KEY) {
             return use_it(&make_str(py, bytes, wtf8)?);
         }
         // `try_lock`: if the cache is busy (another thread, or a re-entrant feed from a
