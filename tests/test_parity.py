@@ -120,3 +120,35 @@ def test_ops_replay_to_the_snapshot_under_a_dropping_selection(
             assert doc == parser.snapshot()
         seen.append(ops)
     assert seen[0] == seen[1]
+
+
+@given(
+    json_texts(),
+    st.sampled_from(["", " ", " x", "\n  ]", "1", '"', "\n\u00e9"]),
+    st.sampled_from([{}, {"max_depth": 3}, {"max_string_bytes": 4}, {"float_mode": "decimal"}]),
+)
+def test_a_whole_document_in_one_feed_reads_as_in_pieces(
+    case: tuple[Any, str], after: str, options: dict[str, Any]
+) -> None:
+    """One feed of a whole document takes the Rust engine's fast path (recursive descent);
+    what follows it, and ``finish()``, must see the parser exactly where the byte-by-byte
+    path leaves it: the same values, errors, positions and excerpts, on both engines."""
+
+    def outcome(backend: str, chunks: list[str]) -> tuple[Any, ...]:
+        """Snapshots after the document and after what follows, then the end."""
+        parser = deltajson.Parser(backend=backend, **options)
+        seen: list[Any] = []
+        try:
+            for i, chunk in enumerate(chunks):
+                parser.feed(chunk)
+                if i >= len(chunks) - 2:
+                    seen.append(parser.snapshot())
+            return ("value", seen, parser.finish())
+        except deltajson.JSONError as e:
+            return ("error", seen, str(e), e.offset, e.line, e.column, e.is_eof)
+
+    text = case[1]
+    half = len(text) // 2
+    whole = outcome("rust", [text, after])
+    assert whole == outcome("rust", [text[:half], text[half:], after])
+    assert whole == outcome("python", [text, after])

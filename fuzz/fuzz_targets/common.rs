@@ -1,7 +1,7 @@
 //! What the fuzz targets share: options and cut points drawn from the input's first bytes, and
 //! a scan that records events and the error.
 
-use deltajson::core::{Error, EventLog, Options, Scanner};
+use deltajson::core::{Error, EventLog, Options, Scanner, TreeBuilder, TreeValues};
 
 /// Splits fuzz input into (options, cut points, document): byte 0 picks the options, byte 1
 /// the number of cuts, the next bytes their positions (modulo the document's length + 1).
@@ -80,4 +80,29 @@ pub fn assert_chunking_independent(opts: &Options, doc: &[u8], points: &[usize])
         whole_repairs, split_repairs,
         "repairs differ (cuts {points:?})"
     );
+}
+
+/// The fast path of a whole document (`Scanner::feed_whole`, recursive descent) builds what the
+/// events build, and leaves the scanner where a feed leaves it: the same error, excerpt
+/// included, for a byte fed after it, and the same `finish`.
+pub fn assert_descent_agrees(opts: &Options, doc: &[u8]) {
+    let mut fast = Scanner::new(opts.clone());
+    let Some(value) = fast.feed_whole(doc, &mut TreeValues::default()) else {
+        return;
+    };
+    let mut slow = Scanner::new(opts.clone());
+    let mut tree = TreeBuilder::default();
+    if let Err(e) = slow.feed(doc, &mut tree) {
+        panic!("the descent accepted what the scanner rejects: {e}");
+    }
+    assert_eq!(tree.values, vec![value], "the descent built another value");
+    let mut fast_after = fast.clone();
+    let mut slow_after = slow.clone();
+    let mut log = EventLog::default();
+    assert_eq!(
+        fast_after.feed(b" x", &mut log).err(),
+        slow_after.feed(b" x", &mut log).err(),
+        "the descent left the scanner elsewhere"
+    );
+    assert_eq!(fast.finish(&mut log), slow.finish(&mut log));
 }

@@ -3,7 +3,7 @@
 //! nearest f64.
 #![no_main]
 
-use deltajson::core::{Options, Scanner, TreeBuilder, Value};
+use deltajson::core::{Options, Scanner, TreeBuilder, TreeValues, Value};
 use libfuzzer_sys::fuzz_target;
 
 // `number`, `canonical` and `from_serde` mirror the helpers of src/core/tests/table.rs, which
@@ -87,7 +87,24 @@ fuzz_target!(|data: &[u8]| {
         panic!("serde_json accepts what deltajson rejects: {e}");
     }
     assert_eq!(tree.values.len(), 1);
-    if let Some(ours) = canonical(tree.values.pop().unwrap()) {
+    let ours = tree.values.pop().unwrap();
+    // The fast path of a whole document takes every object or array of moderate depth, and
+    // builds the same value.
+    let container = matches!(theirs, serde_json::Value::Array(_) | serde_json::Value::Object(_));
+    if container && depth(&theirs) <= deltajson::core::descent::MAX_DESCENT_DEPTH {
+        let mut fast = Scanner::new(Options::default());
+        let descended = fast.feed_whole(data, &mut TreeValues::default());
+        assert_eq!(descended.as_ref(), Some(&ours), "the descent differs");
+    }
+    if let Some(ours) = canonical(ours) {
         assert_eq!(sorted(ours), sorted(from_serde(&theirs)));
     }
 });
+
+fn depth(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        serde_json::Value::Object(members) => 1 + members.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod codepoints;
+pub mod descent;
 pub mod error;
 pub mod events;
 pub mod number;
@@ -30,13 +31,14 @@ pub mod string;
 pub mod tape;
 pub mod tree;
 
+pub use descent::ValueBuilder;
 pub use error::{Error, ErrorKind, Expected, Found};
 pub use events::{Event, EventLog};
 pub use options::Options;
 pub use scanner::{Container, Repair, RepairKind, Scanner, Status};
 pub use sink::{Literal, Sink};
 pub use tape::Tape;
-pub use tree::{TreeBuilder, Value};
+pub use tree::{TreeBuilder, TreeValues, Value};
 
 #[cfg(test)]
 mod tests;

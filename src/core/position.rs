@@ -7,6 +7,8 @@
 //! among them, which are counted as string runs are validated. A character cut by the end of a
 //! chunk counts from its first byte on.
 
+use crate::core::string::count_continuation_bytes;
+
 /// Where the scanner is in the stream.
 #[derive(Clone, Debug)]
 pub struct Position {
@@ -35,6 +37,21 @@ impl Position {
         self.line += 1;
         self.line_start = offset + 1;
         self.continuation_bytes = 0;
+    }
+
+    /// Records the newlines and continuation bytes of `chunk`, read whole without tracking
+    /// them (its bytes start at `consumed`, which the caller then advances).
+    pub fn advance_over(&mut self, chunk: &[u8]) {
+        // Counted in blocks the compiler vectorises, not with one search per newline.
+        let newlines = chunk.iter().filter(|&&b| b == b'\n').count();
+        match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                self.line += newlines as u64;
+                self.line_start = self.consumed + last as u64 + 1;
+                self.continuation_bytes = count_continuation_bytes(&chunk[last + 1..]) as u64;
+            }
+            None => self.continuation_bytes += count_continuation_bytes(chunk) as u64,
+        }
     }
 
     /// Records continuation bytes consumed on the current line.

@@ -10,14 +10,15 @@
 //! touch one place, the first offending byte wins; at one offset invalid UTF-8 comes first, then
 //! a size limit, then the grammar. After an error the scanner stays failed.
 
+use crate::core::descent::{parse_whole, ValueBuilder};
 use crate::core::error::{excerpt_of, Error, ErrorKind, Expected, Found};
 use crate::core::number::{whole_number, NumState, NumStep};
 use crate::core::options::Options;
 use crate::core::position::{Position, RecentBytes};
 use crate::core::sink::{Literal, Sink};
 use crate::core::string::{
-    check_run, content_len, count_continuation_bytes, find_quote_or_backslash, plain_ascii_len,
-    simple_escape, utf8_sequence_len, Decoded, Escapes, PendingUtf8, RawSurrogates, RunError,
+    check_run, content_len, count_continuation_bytes, decode_closed, find_quote_or_backslash,
+    plain_ascii_len, utf8_sequence_len, Decoded, Escapes, PendingUtf8, RawSurrogates, RunError,
     Utf8Progress,
 };
 
@@ -211,6 +212,41 @@ impl Scanner {
         let result = self.feed_checked(chunk, sink);
         self.raw_surrogates = RawSurrogates::Invalid;
         result
+    }
+
+    /// The fast path of a chunk that holds a whole document: if the scanner is at the start
+    /// of a single-value stream (not `multiple`, not `lenient`) and `chunk` is exactly one
+    /// complete object or array with whitespace around it, reads it by recursive descent into
+    /// `builder` (see [`descent`](crate::core::descent)) and returns it; the scanner is then
+    /// where [`Scanner::feed`] would have left it, without sending any event. Otherwise
+    /// returns `None` and changes nothing: feed the chunk as usual.
+    pub fn feed_whole<B: ValueBuilder>(
+        &mut self,
+        chunk: &[u8],
+        builder: &mut B,
+    ) -> Option<B::Value> {
+        let fresh = self.state == State::Value
+            && self.stack.is_empty()
+            && self.values_done == 0
+            && self.error.is_none()
+            && !self.finished
+            && !self.opts.multiple
+            && !self.opts.lenient;
+        let fits = self
+            .opts
+            .max_bytes
+            .is_none_or(|max| self.pos.consumed + chunk.len() as u64 <= max);
+        if !(fresh && fits) {
+            return None;
+        }
+        let value = parse_whole(chunk, &self.opts, &mut self.scratch, builder);
+        release(&mut self.scratch);
+        let value = value?;
+        self.pos.advance_over(chunk);
+        self.recent.remember(chunk);
+        self.pos.consumed += chunk.len() as u64;
+        self.value_done();
+        Some(value)
     }
 
     fn feed_checked<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
@@ -915,54 +951,15 @@ impl Scanner {
         }
     }
 
-    /// Decodes into `scratch` a string that closes in `rest` (which starts after its opening
-    /// quote), escapes included, with the same decoder as the general loop. Returns the index
-    /// of the closing quote, whether the text holds a lone surrogate (WTF-8) and the raw
-    /// continuation bytes (for columns); `None` when the general loop must take over: the
-    /// string does not close in this chunk, or something in it is invalid (reported there at
-    /// its exact byte), or a lone surrogate is not allowed. Nothing is emitted either way.
+    /// Decodes into `scratch` a string that closes in `rest`, with the chunk's surrogate rule
+    /// (see [`decode_closed`]); nothing is emitted either way.
     fn decode_whole(&mut self, rest: &[u8]) -> Option<(usize, bool, usize)> {
-        let out = &mut self.scratch;
-        out.clear();
-        let mut escapes = Escapes::default();
-        let (mut i, mut wtf8, mut continuation_bytes) = (0, false, 0);
-        loop {
-            if !escapes.is_idle() {
-                let b = *rest.get(i)?;
-                let consumes = escapes.consumes(b);
-                let mut decoded = Decoded::default();
-                escapes.step(b, &mut decoded).ok()?;
-                if decoded.wtf8 && !self.opts.lone_surrogates {
-                    return None;
-                }
-                wtf8 |= decoded.wtf8;
-                out.extend_from_slice(decoded.as_bytes());
-                i += usize::from(consumes);
-                continue;
-            }
-            let len = find_quote_or_backslash(&rest[i..])?;
-            let run = &rest[i..i + len];
-            let check = check_run(run, false, self.raw_surrogates);
-            if check.error.is_some() {
-                return None;
-            }
-            wtf8 |= check.wtf8;
-            continuation_bytes += check.continuation_bytes;
-            out.extend_from_slice(run);
-            i += len;
-            if rest[i] == b'"' {
-                return Some((i, wtf8, continuation_bytes));
-            }
-            // A one-letter escape (most of them: `\"`, `\n`, `\\`) decoded here; `\u` and
-            // anything invalid go through the escape decoder.
-            if let Some(byte) = rest.get(i + 1).and_then(|&b| simple_escape(b)) {
-                out.push(byte);
-                i += 2;
-                continue;
-            }
-            escapes.begin();
-            i += 1;
-        }
+        decode_closed(
+            rest,
+            &mut self.scratch,
+            self.raw_surrogates,
+            self.opts.lone_surrogates,
+        )
     }
 
     fn in_string<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {

@@ -274,6 +274,60 @@ pub fn utf8_sequence_len(lead: u8) -> usize {
     }
 }
 
+/// Decodes into `out` a string that closes in `rest` (which starts after its opening quote),
+/// escapes included, with the same decoder as the scanner's general loop. Returns the index of
+/// the closing quote, whether the text holds a lone surrogate (WTF-8) and the raw continuation
+/// bytes (for columns); `None` when the general loop must take over: the string does not close
+/// in `rest`, or something in it is invalid (reported there at its exact byte), or a lone
+/// surrogate is not allowed (`lone_surrogates`). `surrogates` is as for [`check_run`].
+pub fn decode_closed(
+    rest: &[u8],
+    out: &mut Vec<u8>,
+    surrogates: RawSurrogates,
+    lone_surrogates: bool,
+) -> Option<(usize, bool, usize)> {
+    out.clear();
+    let mut escapes = Escapes::default();
+    let (mut i, mut wtf8, mut continuation_bytes) = (0, false, 0);
+    loop {
+        if !escapes.is_idle() {
+            let b = *rest.get(i)?;
+            let consumes = escapes.consumes(b);
+            let mut decoded = Decoded::default();
+            escapes.step(b, &mut decoded).ok()?;
+            if decoded.wtf8 && !lone_surrogates {
+                return None;
+            }
+            wtf8 |= decoded.wtf8;
+            out.extend_from_slice(decoded.as_bytes());
+            i += usize::from(consumes);
+            continue;
+        }
+        let len = find_quote_or_backslash(&rest[i..])?;
+        let run = &rest[i..i + len];
+        let check = check_run(run, false, surrogates);
+        if check.error.is_some() {
+            return None;
+        }
+        wtf8 |= check.wtf8;
+        continuation_bytes += check.continuation_bytes;
+        out.extend_from_slice(run);
+        i += len;
+        if rest[i] == b'"' {
+            return Some((i, wtf8, continuation_bytes));
+        }
+        // A one-letter escape (most of them: `\"`, `\n`, `\\`) decoded here; `\u` and
+        // anything invalid go through the escape decoder.
+        if let Some(byte) = rest.get(i + 1).and_then(|&b| simple_escape(b)) {
+            out.push(byte);
+            i += 2;
+            continue;
+        }
+        escapes.begin();
+        i += 1;
+    }
+}
+
 /// The byte a one-letter escape (`\\n`, `\\"`, ...) stands for; `None` for `u` and for
 /// anything that is not an escape.
 #[inline]

@@ -1,6 +1,7 @@
 //! A sink that builds plain Rust values: the core's reference builder for `cargo test` and the
 //! fuzz targets (the Python builder lives in `src/python`).
 
+use crate::core::descent::ValueBuilder;
 use crate::core::sink::{Literal, Sink};
 
 /// A JSON value. Numbers keep their text; strings and keys keep their decoded bytes (WTF-8
@@ -81,12 +82,58 @@ impl Sink for TreeBuilder {
         self.attach(Value::Number(String::from_utf8_lossy(text).into_owned()));
     }
     fn literal(&mut self, literal: Literal) {
-        let value = match literal {
-            Literal::True => Value::Bool(true),
-            Literal::False => Value::Bool(false),
-            Literal::Null => Value::Null,
-            other => Value::NonFinite(other),
-        };
-        self.attach(value);
+        self.attach(literal_value(literal));
+    }
+}
+
+fn literal_value(literal: Literal) -> Value {
+    match literal {
+        Literal::True => Value::Bool(true),
+        Literal::False => Value::Bool(false),
+        Literal::Null => Value::Null,
+        other => Value::NonFinite(other),
+    }
+}
+
+/// Builds the same values as [`TreeBuilder`] for the descent of a whole document
+/// ([`Scanner::feed_whole`](crate::core::Scanner::feed_whole)), so that the two readers can be
+/// compared.
+#[derive(Clone, Debug, Default)]
+pub struct TreeValues {
+    items: Vec<Value>,
+}
+
+impl ValueBuilder for TreeValues {
+    type Value = Value;
+    type Key = Vec<u8>;
+    type Object = Vec<(Vec<u8>, Value)>;
+    fn string(&mut self, text: &[u8], _wtf8: bool) -> Option<Value> {
+        Some(Value::String(text.to_vec()))
+    }
+    fn number(&mut self, text: &[u8], _is_integer: bool) -> Option<Value> {
+        Some(Value::Number(String::from_utf8_lossy(text).into_owned()))
+    }
+    fn literal(&mut self, literal: Literal) -> Option<Value> {
+        Some(literal_value(literal))
+    }
+    fn key(&mut self, text: &[u8], _wtf8: bool) -> Option<Vec<u8>> {
+        Some(text.to_vec())
+    }
+    fn begin_object(&mut self) -> Option<Self::Object> {
+        Some(Vec::new())
+    }
+    fn member(&mut self, object: &mut Self::Object, key: Vec<u8>, value: Value) -> Option<()> {
+        object.push((key, value));
+        Some(())
+    }
+    fn end_object(&mut self, object: Self::Object) -> Value {
+        Value::Object(object)
+    }
+    fn push_item(&mut self, value: Value) {
+        self.items.push(value);
+    }
+    fn end_array(&mut self, len: usize) -> Option<Value> {
+        let start = self.items.len().checked_sub(len)?;
+        Some(Value::Array(self.items.split_off(start)))
     }
 }

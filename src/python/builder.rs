@@ -109,6 +109,23 @@ impl PyBuilder {
     }
 
     /// The events interface for one feed.
+    /// Whether a whole document may go straight into the tree (see `Scanner::feed_whole`):
+    /// nothing built yet, nothing recorded, one value.
+    pub fn takes_whole(&self) -> bool {
+        self.root.is_none() && self.frames.is_empty() && !self.multiple && !self.observed()
+    }
+
+    /// The float mode numbers are made with.
+    pub fn float_mode(&self) -> FloatMode {
+        self.float_mode
+    }
+
+    /// Puts a document read whole into the empty tree (see [`PyBuilder::takes_whole`]).
+    pub fn set_whole(&mut self, value: Bound<'_, PyAny>) {
+        self.root = Some(value.unbind());
+        self.dirty = true;
+    }
+
     pub fn context<'a, 'py>(&'a mut self, py: Python<'py>) -> BuildContext<'a, 'py> {
         BuildContext {
             py,

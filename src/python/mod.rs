@@ -13,6 +13,7 @@ mod parser;
 mod reuse;
 mod snapshot;
 mod strings;
+mod whole;
 
 use pyo3::prelude::*;
 

@@ -11,6 +11,7 @@ use crate::python::changes::Selector;
 use crate::python::convert::FloatMode;
 use crate::python::errors::to_py_err;
 use crate::python::input::read_chunk;
+use crate::python::whole::PyValues;
 
 /// Chunks of at least this many bytes are scanned with the GIL released (into a tape of events,
 /// replayed into the builder afterwards) while other Python threads run. Below it the release
@@ -167,6 +168,16 @@ impl Parser {
             });
             tape.replay(&mut self.builder.context(py));
             scanned
+        } else if let Some(value) = (!wtf8 && self.builder.takes_whole())
+            .then(|| {
+                let mut values = PyValues::new(py, self.builder.float_mode());
+                self.scanner.feed_whole(bytes, &mut values)
+            })
+            .flatten()
+        {
+            // The whole document in one chunk, read by descent (the common one-shot call).
+            self.builder.set_whole(value);
+            Ok(())
         } else if wtf8 {
             self.scanner.feed_wtf8(bytes, &mut self.builder.context(py))
         } else {

@@ -1,6 +1,7 @@
 //! Tests of the core: grammar and error tables, and chunking properties.
 
 mod chunking;
+mod descent;
 mod number;
 mod string;
 mod table;
