@@ -443,3 +443,38 @@ def test_loads(backend: str) -> None:
     with pytest.raises(JSONError):
         deltajson.loads("[1, x", backend=backend)
     assert deltajson.loads("", backend=backend) is None
+
+
+def test_per_chunk_calls_take_every_shape_of_call() -> None:
+    """feed() and snapshot() take a fast entry point for their usual calls and PyO3's own
+    wrapper for any other; both give the same answers and the same errors."""
+    if "rust" not in deltajson.BACKENDS:
+        pytest.skip("needs the Rust engine")
+    import inspect
+
+    cls = type(deltajson.Parser(backend="rust"))
+    assert str(inspect.signature(cls.snapshot)) == "(self, /, *, copy=True)"
+    assert str(inspect.signature(cls.feed)) == "(self, chunk, /)"
+    p = deltajson.Parser(backend="rust")
+    p.feed(b'[1, {"a": "x')
+    p.feed(memoryview(b"y"))
+    live = p.snapshot(copy=False)
+    assert p.snapshot() == p.snapshot(copy=True) == live == [1, {"a": "xy"}]
+    assert p.snapshot(**{"copy": False}) is live
+    with pytest.raises(TypeError, match="takes 0 positional arguments"):
+        p.snapshot(True)  # type: ignore[misc]
+    with pytest.raises(TypeError, match="not an instance of 'bool'"):
+        p.snapshot(copy=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'cpy'"):
+        p.snapshot(cpy=True)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        p.feed()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="positional-only arguments passed as keyword"):
+        p.feed(chunk=b"1")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="takes 1 positional arguments but 2 were given"):
+        p.feed(b"1", b"2")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"Parser\.snapshot\(\) takes"):
+        cls.snapshot(p, 1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        cls.feed(object(), b"1")  # not a Parser
+    assert p.snapshot() == [1, {"a": "xy"}]

@@ -8,6 +8,8 @@ mod builder;
 mod changes;
 mod convert;
 mod errors;
+#[cfg(not(feature = "abi3"))]
+mod fastcall;
 mod input;
 mod parser;
 mod reuse;
@@ -21,6 +23,9 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = true)]
 fn _deltajson(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<parser::Parser>()?;
+    // Per-chunk calls without PyO3's general argument parser (not in the stable ABI).
+    #[cfg(not(feature = "abi3"))]
+    fastcall::install(&m.py().get_type::<parser::Parser>())?;
     m.add_class::<reuse::PrefixCache>()?;
     m.add_class::<reuse::Stream>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

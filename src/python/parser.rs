@@ -189,7 +189,7 @@ impl Parser {
 
     /// The current partial value; never mutated by later feeds unless `copy=False`.
     #[pyo3(signature = (*, copy=true))]
-    fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
+    pub(crate) fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
         self.builder.snapshot(py, copy)
     }
 
