@@ -82,30 +82,42 @@ impl Position {
 /// with one copy per chunk.
 #[derive(Clone, Debug, Default)]
 pub struct RecentBytes {
-    bytes: [u8; crate::core::error::EXCERPT_BYTES],
+    /// A ring: the byte at absolute offset `o` (among the last `len`) is at `o % RING`.
+    ring: [u8; RING],
+    /// Bytes written so far, modulo `RING`: where the next one goes.
+    end: usize,
     len: usize,
 }
+
+/// The ring's size: a power of two at least `EXCERPT_BYTES`, so that positions wrap with a
+/// mask and a short chunk costs a few byte stores, not two copies of the window.
+const RING: usize = crate::core::error::EXCERPT_BYTES.next_power_of_two();
 
 impl RecentBytes {
     /// Keeps the tail of `chunk` (and of what came before, if the chunk is short).
     pub fn remember(&mut self, chunk: &[u8]) {
-        let keep = self.bytes.len();
-        if chunk.len() >= keep {
-            self.bytes.copy_from_slice(&chunk[chunk.len() - keep..]);
-            self.len = keep;
-        } else {
-            let stay = (keep - chunk.len()).min(self.len);
-            self.bytes.copy_within(self.len - stay..self.len, 0);
-            self.bytes[stay..stay + chunk.len()].copy_from_slice(chunk);
-            self.len = stay + chunk.len();
+        let keep = crate::core::error::EXCERPT_BYTES;
+        let tail = &chunk[chunk.len().saturating_sub(keep)..];
+        for &b in tail {
+            self.ring[self.end] = b;
+            self.end = (self.end + 1) & (RING - 1);
         }
+        self.len = (self.len + tail.len()).min(keep);
+    }
+
+    /// The remembered bytes, oldest first.
+    fn bytes(&self) -> Vec<u8> {
+        let start = (self.end + RING - self.len) & (RING - 1);
+        (0..self.len)
+            .map(|i| self.ring[(start + i) & (RING - 1)])
+            .collect()
     }
 
     /// The input up to and including absolute offset `through`, as far as it is known:
     /// the remembered bytes (which end at absolute offset `consumed`) followed by `current`.
     pub fn through(&self, consumed: u64, current: &[u8], through: u64) -> Vec<u8> {
         let start = consumed - self.len as u64;
-        let mut all = self.bytes[..self.len].to_vec();
+        let mut all = self.bytes();
         all.extend_from_slice(current);
         let end = (through + 1).saturating_sub(start).min(all.len() as u64);
         all.truncate(end as usize);

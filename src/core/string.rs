@@ -11,6 +11,11 @@ use crate::core::error::Expected;
 /// Position of the first `"` or `\` in `bytes`, if any.
 #[inline]
 pub fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    // A few bytes (the rest of a token-sized chunk): a plain loop, cheaper than setting up
+    // the vector search.
+    if bytes.len() <= 16 {
+        return bytes.iter().position(|&b| b == b'"' || b == b'\\');
+    }
     memchr::memchr2(b'"', b'\\', bytes)
 }
 

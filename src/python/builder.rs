@@ -103,12 +103,17 @@ impl PyBuilder {
         self.frames.capacity() * std::mem::size_of::<Frame>() + self.open.pending.capacity()
     }
 
+    /// Whether a Python error was raised while building (see `take_error`).
+    #[inline]
+    pub fn has_error(&self) -> bool {
+        self.error.is_some()
+    }
+
     /// Takes the error raised while building, if any.
     pub fn take_error(&mut self) -> Option<PyErr> {
         self.error.take()
     }
 
-    /// The events interface for one feed.
     /// Whether a whole document may go straight into the tree (see `Scanner::feed_whole`):
     /// nothing built yet, nothing recorded, one value.
     pub fn takes_whole(&self) -> bool {
@@ -126,6 +131,7 @@ impl PyBuilder {
         self.dirty = true;
     }
 
+    /// The events interface for one feed.
     pub fn context<'a, 'py>(&'a mut self, py: Python<'py>) -> BuildContext<'a, 'py> {
         BuildContext {
             py,
@@ -139,15 +145,20 @@ impl PyBuilder {
     /// The current value; a copy of the open spine unless `copy` is false (then the live tree,
     /// which later feeds keep mutating).
     pub fn snapshot(&mut self, py: Python<'_>, copy: bool) -> PyResult<Py<PyAny>> {
-        // The last snapshot's private copies, found at most once per call.
+        // How deep the last snapshot is private, found at most once per call.
         let mut private = None;
         if self.open_string_is_behind() {
-            let copies = self.snapshots.private_copies(py, &self.frames);
+            let (depth, innermost) = self.snapshots.private_depth(py, &self.frames);
             if let Some(text) = &self.open.text {
-                self.snapshots
-                    .release_open_string(py, &self.frames, &copies, text);
+                self.snapshots.release_open_string(
+                    py,
+                    &self.frames,
+                    depth,
+                    innermost.as_ref(),
+                    text,
+                );
             }
-            private = Some(copies);
+            private = Some(depth);
         }
         self.catch_up_open_string(py)?;
         let Some(root) = &self.root else {
@@ -162,7 +173,7 @@ impl PyBuilder {
                 return Ok(last);
             }
         }
-        let private = private.unwrap_or_else(|| self.snapshots.private_copies(py, &self.frames));
+        let private = private.unwrap_or_else(|| self.snapshots.private_depth(py, &self.frames).0);
         let snapshot = self.snapshots.refresh(py, &self.frames, private)?;
         self.dirty = false;
         Ok(snapshot)

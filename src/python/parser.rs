@@ -62,7 +62,11 @@ fn int_max_str_digits(py: Python<'_>) -> Option<usize> {
 }
 
 impl Parser {
+    #[inline]
     fn fail_on_build_error(&mut self, py: Python<'_>) -> PyResult<()> {
+        if self.build_error.is_none() && !self.builder.has_error() {
+            return Ok(());
+        }
         if let Some(e) = self.builder.take_error() {
             self.build_error = Some(e.clone_ref(py));
             return Err(e);

@@ -58,74 +58,53 @@ impl SnapshotCache {
         self.root.as_ref().map(|root| root.clone_ref(py))
     }
 
-    /// Forgets the last snapshot.
-    pub fn clear(&mut self) {
-        self.root = None;
-        self.levels.clear();
-    }
-
-    /// The copies of the last snapshot that nobody but this cache can reach, outermost first,
-    /// for the levels that still copy the spine's containers `frames`. Found once per
-    /// snapshot and handed to `release_open_string` and `refresh`.
-    pub fn private_copies<'py>(&self, py: Python<'py>, frames: &[Frame]) -> Vec<Bound<'py, PyAny>> {
-        let mut copies = Vec::new();
+    /// How many levels of the last snapshot, from the root, nobody but this cache can reach
+    /// and still copy the spine's containers `frames`, and the innermost of those copies.
+    /// Found once per snapshot, for `release_open_string` and `refresh`.
+    pub fn private_depth<'py>(
+        &self,
+        py: Python<'py>,
+        frames: &[Frame],
+    ) -> (usize, Option<Bound<'py, PyAny>>) {
         let Some(root) = &self.root else {
-            return copies;
+            return (0, None);
         };
         let mut node = root.bind(py).clone();
-        // The root is held by the cache and by `node` just made.
-        let mut holders = 2;
+        let mut depth = 0;
+        let mut innermost = None;
+        // Each copy is held by its holder (the cache for the root, else its parent copy) and
+        // by `node` made here.
         for (level, frame) in self.levels.iter().zip(frames) {
-            let same = match frame {
-                Frame::List { list, dropped } => {
-                    list.as_ptr() == level.live.as_ptr()
-                        && *dropped == level.dropped
-                        && node
-                            .cast::<PyList>()
-                            .is_ok_and(|copy| copy.len() == level.len)
-                }
-                Frame::Dict { dict, .. } => dict.as_ptr() == level.live.as_ptr(),
-            };
-            if !same || !refcount_is(&node, holders) {
+            if !level.copies(frame, &node) || !refcount_is(&node, 2) {
                 break;
             }
-            // The next level's copy, held by this copy and by the `child` made here.
-            let child = match (node.cast::<PyList>(), &level.key) {
-                (Ok(list), _) => list
-                    .len()
-                    .checked_sub(1)
-                    .and_then(|i| list.get_item(i).ok()),
-                (Err(_), Some(key)) => node
-                    .cast::<PyDict>()
-                    .ok()
-                    .and_then(|dict| dict.get_item(key.bind(py)).ok().flatten()),
-                (Err(_), None) => None,
-            };
-            copies.push(node);
+            depth += 1;
+            let child = level.child_of(py, &node);
+            innermost = Some(node);
             match child {
                 Some(child) => node = child,
                 None => break,
             }
-            holders = 2;
         }
-        copies
+        (depth, innermost)
     }
 
     /// Lets go of the open string `text` where the last snapshot holds it, if nobody but this
-    /// cache can reach that snapshot: the string can then grow in place instead of being
-    /// copied whole (see `PyBuilder::flush_open_text`). The next `refresh` puts the grown
-    /// string back.
+    /// cache can reach that snapshot (`depth` and `innermost` from `private_depth`): the
+    /// string can then grow in place instead of being copied whole (see
+    /// `PyBuilder::flush_open_text`). The next `refresh` puts the grown string back.
     pub fn release_open_string(
         &self,
         py: Python<'_>,
         frames: &[Frame],
-        copies: &[Bound<'_, PyAny>],
+        depth: usize,
+        innermost: Option<&Bound<'_, PyAny>>,
         text: &Py<PyString>,
     ) {
-        if copies.len() != frames.len() {
+        if depth != frames.len() {
             return;
         }
-        let (Some(innermost), Some(frame)) = (copies.last(), frames.last()) else {
+        let (Some(innermost), Some(frame)) = (innermost, frames.last()) else {
             return;
         };
         let none = py.None().into_bound(py);
@@ -150,57 +129,125 @@ impl SnapshotCache {
         };
     }
 
-    /// A snapshot of the spine `frames` (not empty): the last one updated in place where
-    /// nobody else can see it (`private`, from `private_copies`), new copies elsewhere. Kept
-    /// as the last snapshot.
-    pub fn refresh<'py>(
+    /// A snapshot of the spine `frames` (not empty): the last one updated in place for its
+    /// first `depth` levels, which nobody else can see (from `private_depth`), new copies
+    /// below. Kept as the last snapshot; its levels are updated in place too (no allocation
+    /// per call in the steady state). On an error no snapshot is kept.
+    pub fn refresh(
         &mut self,
-        py: Python<'py>,
+        py: Python<'_>,
         frames: &[Frame],
-        private: Vec<Bound<'py, PyAny>>,
+        depth: usize,
     ) -> PyResult<Py<PyAny>> {
-        // Dropped before the copies are touched, so a failure leaves no half-updated cache.
-        self.clear();
-        let mut copies: Vec<Bound<'_, PyAny>> = Vec::with_capacity(frames.len());
-        let mut levels = Vec::with_capacity(frames.len());
+        // The old chain is walked as it is updated: `old` is level i's last copy.
+        let mut old = self.root.take().map(|root| root.into_bound(py));
+        let mut parent: Option<(Bound<'_, PyAny>, &Frame)> = None;
+        let mut root = None;
+        self.levels.truncate(frames.len());
         for (i, frame) in frames.iter().enumerate() {
+            let reused = old.take().filter(|_| i < depth);
+            // The next level's old copy, read before this copy changes.
+            if let (Some(copy), Some(level)) = (&reused, self.levels.get(i)) {
+                old = level.child_of(py, copy);
+            }
             let copy = match frame {
                 Frame::List { list, dropped } => {
                     let live = list.bind(py);
-                    let copy = match private.get(i).and_then(|c| c.cast::<PyList>().ok()) {
+                    let copy = match reused.as_ref().and_then(|c| c.cast::<PyList>().ok()) {
                         Some(old) if old.len() <= live.len() => {
                             catch_up(old, live)?;
                             old.clone()
                         }
                         _ => live.get_slice(0, live.len()),
                     };
-                    levels.push(Level {
-                        live: live.clone().into_any().unbind(),
-                        dropped: *dropped,
-                        key: None,
-                        len: copy.len(),
-                    });
+                    let len = copy.len();
+                    self.set_level(py, i, live.as_any(), *dropped, None, len);
                     copy.into_any()
                 }
-                // Dicts are copied afresh: objects are narrow in practice, and a dict offers
-                // no cheap way to find the members added since.
+                // Dicts are copied afresh: objects are narrow in practice, and updating a
+                // small dict in place (refresh the member written, add the new ones) was
+                // measured slower than CPython's copy of it.
                 Frame::Dict { dict, key } => {
-                    levels.push(Level {
-                        live: dict.clone_ref(py).into_any(),
-                        dropped: 0,
-                        key: key.as_ref().map(|k| k.clone_ref(py)),
-                        len: 0,
-                    });
-                    dict.bind(py).copy()?.into_any()
+                    let live = dict.bind(py);
+                    self.set_level(py, i, live.as_any(), 0, key.as_ref(), 0);
+                    live.copy()?.into_any()
                 }
             };
-            copies.push(copy);
+            match &parent {
+                Some((holder, holder_frame)) => link(py, holder, holder_frame, &copy)?,
+                None => root = Some(copy.clone()),
+            }
+            parent = Some((copy, frame));
         }
-        link_copies(py, frames, &copies)?;
-        let root = copies.swap_remove(0).unbind();
+        let root = root.expect("frames is not empty").unbind();
         self.root = Some(root.clone_ref(py));
-        self.levels = levels;
         Ok(root)
+    }
+
+    /// Records level `i` as made from `live` (in place when it was already there, so that
+    /// the steady state allocates nothing and touches few reference counts).
+    fn set_level(
+        &mut self,
+        py: Python<'_>,
+        i: usize,
+        live: &Bound<'_, PyAny>,
+        dropped: usize,
+        key: Option<&Py<PyString>>,
+        len: usize,
+    ) {
+        let key = key.map(|k| k.clone_ref(py));
+        match self.levels.get_mut(i) {
+            Some(level) => {
+                if !level.live.is(live) {
+                    level.live = live.clone().unbind();
+                }
+                level.dropped = dropped;
+                level.key = key;
+                level.len = len;
+            }
+            None => self.levels.push(Level {
+                live: live.clone().unbind(),
+                dropped,
+                key,
+                len,
+            }),
+        }
+    }
+}
+
+impl Level {
+    /// Whether `copy`, this level's copy, still copies the spine's container `frame`.
+    fn copies(&self, frame: &Frame, copy: &Bound<'_, PyAny>) -> bool {
+        match frame {
+            Frame::List { list, dropped } => {
+                list.as_ptr() == self.live.as_ptr()
+                    && *dropped == self.dropped
+                    && copy
+                        .cast::<PyList>()
+                        .is_ok_and(|copy| copy.len() == self.len)
+            }
+            Frame::Dict { dict, .. } => dict.as_ptr() == self.live.as_ptr(),
+        }
+    }
+
+    /// The next level's copy in `copy`, this level's: a list's last item, a dict's member
+    /// under the level's key.
+    fn child_of<'py>(
+        &self,
+        py: Python<'py>,
+        copy: &Bound<'py, PyAny>,
+    ) -> Option<Bound<'py, PyAny>> {
+        match (copy.cast::<PyList>(), &self.key) {
+            (Ok(list), _) => list
+                .len()
+                .checked_sub(1)
+                .and_then(|i| list.get_item(i).ok()),
+            (Err(_), Some(key)) => copy
+                .cast::<PyDict>()
+                .ok()
+                .and_then(|dict| dict.get_item(key.bind(py)).ok().flatten()),
+            (Err(_), None) => None,
+        }
     }
 }
 
@@ -230,19 +277,30 @@ fn link_copies(py: Python<'_>, frames: &[Frame], copies: &[Bound<'_, PyAny>]) ->
         .enumerate()
         .take(frames.len().saturating_sub(1))
     {
-        let child = &copies[i + 1];
-        match frame {
-            Frame::List { .. } => {
-                let list = copies[i].cast::<PyList>()?;
-                if let Some(last) = list.len().checked_sub(1) {
-                    list.set_item(last, child)?;
-                }
+        link(py, &copies[i], frame, &copies[i + 1])?;
+    }
+    Ok(())
+}
+
+/// Makes `holder`, the copy of `frame`'s container, hold `child` (the next level's copy)
+/// where the container holds its open child.
+fn link(
+    py: Python<'_>,
+    holder: &Bound<'_, PyAny>,
+    frame: &Frame,
+    child: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    match frame {
+        Frame::List { .. } => {
+            let list = holder.cast::<PyList>()?;
+            if let Some(last) = list.len().checked_sub(1) {
+                list.set_item(last, child)?;
             }
-            Frame::Dict { key: Some(key), .. } => {
-                copies[i].cast::<PyDict>()?.set_item(key.bind(py), child)?;
-            }
-            Frame::Dict { key: None, .. } => {}
         }
+        Frame::Dict { key: Some(key), .. } => {
+            holder.cast::<PyDict>()?.set_item(key.bind(py), child)?;
+        }
+        Frame::Dict { key: None, .. } => {}
     }
     Ok(())
 }
