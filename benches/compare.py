@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
+import deltajson
 from deltajson import bench
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +30,7 @@ SUBPROCESS_PEERS = {
     "streaming-json-parser native (live view)": "sjp-native",
     "streaming-json-parser pure Python": "sjp-python",
 }
+PEER_LABEL = {folder: name for name, folder in SUBPROCESS_PEERS.items()}
 
 
 def run_worker(
@@ -60,6 +62,17 @@ def worker_main(shape: str, size: str, repeats: int, budget: float) -> None:
         return StreamingJsonParser().feed(d).value
 
     result["whole"] = bench.measure_whole(whole, text.encode(), repeats)
+    if shape == "list" and size == "100KB" and "rust" in deltajson.BACKENDS:
+        # The live-view targets are ratios to this peer: measured in turn with deltajson's
+        # runs here, in one process, so that machine drift hits both alike.
+        rounds = max(9, 3 * repeats)
+        runners = {
+            "deltajson Rust snapshot()": bench.deltajson_stream("rust", True),
+            "deltajson Rust snapshot(copy=False)": bench.deltajson_stream("rust", False),
+            PEER_LABEL[os.path.basename(os.environ.get("PYTHONPATH", ""))]: bench.sjp_stream,
+        }
+        together: dict[str, float] = bench.measure_interleaved(runners, chunks, rounds)
+        result["interleaved"] = {**together, "rounds": rounds}
     print(json.dumps(result))
 
 

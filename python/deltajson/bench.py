@@ -261,6 +261,25 @@ def measure_stream(
     return summary(min(totals), per_chunk, estimated=False)
 
 
+def measure_interleaved(
+    runners: dict[str, StreamRunner], chunks: list[bytes], rounds: int
+) -> dict[str, float]:
+    """Best total milliseconds of each stream runner over ``rounds`` rounds that run every
+    runner once, in turn: on a machine whose speed drifts, each one sees the same fast and
+    slow phases, so the ratios between them are fair where separate runs' are not."""
+    clock = time.perf_counter_ns
+    best = dict.fromkeys(runners, float("inf"))
+    n = len(chunks)
+    for _ in range(rounds):
+        for name, setup in runners.items():
+            step = setup(chunks)
+            start = clock()
+            for i in range(n):
+                step(i)
+            best[name] = min(best[name], clock() - start)
+    return {name: ns / 1e6 for name, ns in best.items()}
+
+
 def measure_reparse(
     parse: Callable[[bytes], Any], chunks: list[bytes], sample_above: int, budget_s: float
 ) -> dict[str, Any]:
@@ -489,12 +508,26 @@ def print_targets(workloads: list[dict[str, Any]], out: Any = sys.stdout) -> Non
                     file=out,
                 )
             for peer in ("streaming-json-parser native (live view)", SJP_IN_PROCESS):
-                r = ratio(w, peer, "deltajson Rust snapshot(copy=False)")
-                if r:
-                    print(
-                        f"  {shape} 100KB: snapshot(copy=False) vs {peer}: {r:.2f}x (aim 1.5x)",
-                        file=out,
-                    )
+                row = w["stream"].get(peer) or {}
+                together = row.get("interleaved")
+                for name, target in (
+                    ("deltajson Rust snapshot(copy=False)", 2.0),
+                    ("deltajson Rust snapshot()", 1.5),
+                ):
+                    if together and name in together:
+                        # Measured in turn with the peer, in one process (see
+                        # measure_interleaved): the figure the target is judged by.
+                        r = together[peer] / together[name]
+                        how = f"interleaved, best of {together['rounds']:.0f}"
+                    else:
+                        r = ratio(w, peer, name)
+                        how = "separate runs"
+                    if r:
+                        print(
+                            f"  {shape} 100KB: {name[len('deltajson Rust ') :]} vs {peer}: "
+                            f"{r:.2f}x ({how}; target >= {target}x)",
+                            file=out,
+                        )
         small, big = by.get((shape, "10KB")), by.get((shape, "1MB"))
         if small and big:
             for name in ("deltajson Rust snapshot()", "deltajson Rust snapshot(copy=False)"):

@@ -14,7 +14,7 @@ use crate::core::number::whole_number;
 use crate::core::options::Options;
 use crate::core::sink::Literal;
 use crate::core::string::{
-    check_run, decode_closed, find_quote_or_backslash, plain_ascii_len, RawSurrogates,
+    decode_closed, find_quote_or_backslash, plain_ascii_len, run_is_text, RawSurrogates,
 };
 
 /// Deepest nesting the descent takes on (each level is a native stack frame); deeper
@@ -162,8 +162,11 @@ impl Descent<'_> {
         }
         let end = plain + find_quote_or_backslash(&rest[plain..])?;
         if rest[end] == b'"' {
-            let check = check_run(&rest[plain..end], false, RawSurrogates::Invalid);
-            return (check.error.is_none() && fits(end)).then_some((pos + end, false, false));
+            return (run_is_text(&rest[plain..end]) && fits(end)).then_some((
+                pos + end,
+                false,
+                false,
+            ));
         }
         let (end, wtf8, _) = decode_closed(
             rest,

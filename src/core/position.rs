@@ -7,7 +7,7 @@
 //! among them, which are counted as string runs are validated. A character cut by the end of a
 //! chunk counts from its first byte on.
 
-use crate::core::string::count_continuation_bytes;
+use crate::core::string::{count_continuation_bytes, count_newlines};
 
 /// Where the scanner is in the stream.
 #[derive(Clone, Debug)]
@@ -42,11 +42,10 @@ impl Position {
     /// Records the newlines and continuation bytes of `chunk`, read whole without tracking
     /// them (its bytes start at `consumed`, which the caller then advances).
     pub fn advance_over(&mut self, chunk: &[u8]) {
-        // Counted in blocks the compiler vectorises, not with one search per newline.
-        let newlines = chunk.iter().filter(|&&b| b == b'\n').count();
         match memchr::memrchr(b'\n', chunk) {
             Some(last) => {
-                self.line += newlines as u64;
+                // Counted in blocks the compiler vectorises, not one search per newline.
+                self.line += count_newlines(&chunk[..=last]) as u64;
                 self.line_start = self.consumed + last as u64 + 1;
                 self.continuation_bytes = count_continuation_bytes(&chunk[last + 1..]) as u64;
             }

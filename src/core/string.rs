@@ -95,13 +95,33 @@ fn first_non_printable_ascii(run: &[u8]) -> Option<usize> {
 /// Number of UTF-8 continuation bytes (characters = bytes - continuation bytes).
 #[inline]
 pub fn count_continuation_bytes(bytes: &[u8]) -> usize {
-    // Summed per 16-byte block with a u8 accumulator, which the compiler vectorises.
+    count_bytes_where(bytes, |c| (c & 0xC0) == 0x80)
+}
+
+/// Number of `\n` bytes.
+#[inline]
+pub fn count_newlines(bytes: &[u8]) -> usize {
+    count_bytes_where(bytes, |c| c == b'\n')
+}
+
+/// Whether a run of raw string bytes (no `"` or `\\`) is valid text: UTF-8 without control
+/// characters. `check_run` without its position bookkeeping, for a reader that counts
+/// columns afterwards (the descent of a whole document).
+#[inline]
+pub fn run_is_text(run: &[u8]) -> bool {
+    count_bytes_where(run, |c| c < 0x20) == 0 && std::str::from_utf8(run).is_ok()
+}
+
+/// Number of bytes that pass `test`, summed per 16-byte block with a u8 accumulator, which
+/// the compiler vectorises (a plain `filter().count()` it does not).
+#[inline(always)]
+fn count_bytes_where(bytes: &[u8], test: impl Fn(u8) -> bool + Copy) -> usize {
     let blocks = bytes.chunks_exact(16);
     let tail = blocks.remainder();
     let counted: usize = blocks
-        .map(|b| usize::from(b.iter().fold(0u8, |n, &c| n + u8::from((c & 0xC0) == 0x80))))
+        .map(|b| usize::from(b.iter().fold(0u8, |n, &c| n + u8::from(test(c)))))
         .sum();
-    counted + tail.iter().filter(|&&b| (b & 0xC0) == 0x80).count()
+    counted + tail.iter().filter(|&&b| test(b)).count()
 }
 
 /// Why a run of raw string bytes is invalid.

@@ -15,6 +15,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
+use pyo3::Borrowed;
 
 use crate::python::parser::Parser;
 
@@ -159,8 +160,10 @@ unsafe fn feed(
         if nargs != 1 || !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) != 0 {
             return delegate(py, &FEED_WRAPPER, slf, args, nargs, kwnames);
         }
-        let parser = Bound::from_borrowed_ptr(py, slf).cast_into::<Parser>()?;
-        let chunk = Bound::from_borrowed_ptr(py, *args);
+        // Borrowed, not owned: no reference counting of the call's own arguments. The class
+        // cannot be subclassed, so the exact type check is the whole check.
+        let parser = Borrowed::from_ptr(py, slf).cast_exact::<Parser>()?;
+        let chunk = Borrowed::from_ptr(py, *args);
         parser.try_borrow_mut()?.feed(py, &chunk)?;
         Ok(ffi::Py_NewRef(ffi::Py_None()))
     }
@@ -199,7 +202,7 @@ unsafe fn snapshot(
         let Some(copy) = copy else {
             return delegate(py, &SNAPSHOT_WRAPPER, slf, args, nargs, kwnames);
         };
-        let parser = Bound::from_borrowed_ptr(py, slf).cast_into::<Parser>()?;
+        let parser = Borrowed::from_ptr(py, slf).cast_exact::<Parser>()?;
         let value = parser.try_borrow_mut()?.snapshot(py, copy)?;
         Ok(value.into_ptr())
     }

@@ -62,11 +62,18 @@ fn int_max_str_digits(py: Python<'_>) -> Option<usize> {
 }
 
 impl Parser {
-    #[inline]
+    /// Raises the Python error a build step met (then on every later call), if any.
+    #[inline(always)]
     fn fail_on_build_error(&mut self, py: Python<'_>) -> PyResult<()> {
         if self.build_error.is_none() && !self.builder.has_error() {
             return Ok(());
         }
+        self.raise_build_error(py)
+    }
+
+    /// The slow half of `fail_on_build_error`, out of line.
+    #[cold]
+    fn raise_build_error(&mut self, py: Python<'_>) -> PyResult<()> {
         if let Some(e) = self.builder.take_error() {
             self.build_error = Some(e.clone_ref(py));
             return Err(e);
