@@ -70,6 +70,7 @@ def worker_main(shape: str, size: str, repeats: int, budget: float) -> None:
             "deltajson Rust snapshot()": bench.deltajson_stream("rust", True),
             "deltajson Rust snapshot(copy=False)": bench.deltajson_stream("rust", False),
             PEER_LABEL[os.path.basename(os.environ.get("PYTHONPATH", ""))]: bench.sjp_stream,
+            bench.FLOOR: bench.floor_stream,
         }
         together: dict[str, float] = bench.measure_interleaved(runners, chunks, rounds)
         result["interleaved"] = {**together, "rounds": rounds}
