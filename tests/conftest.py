@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +38,26 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for path in sorted(ARTIFACTS.glob("*.png")):
         if path.stat().st_mtime >= _STARTED:
             terminalreporter.write_line(f"browser screenshot: {path}")
+
+
+# ---- the browser tests' fixtures (tests/chromium.py launches the browser) -----------------
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    """The demo app, served on loopback for the module's tests."""
+    from deltajson.serve import create_app
+    from test_sse import Server
+
+    with Server(create_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module's tests (which skip themselves without one)."""
+    from chromium import CHROMIUM, launched
+
+    assert CHROMIUM is not None
+    with launched(CHROMIUM) as chromium:
+        yield chromium

@@ -9,39 +9,18 @@ and the ``playwright`` package. Without a browser the tests are skipped, unless
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chromium import launched
+from chromium import CHROMIUM, skip_module_unless_ready
 from conftest import ARTIFACTS
-from deltajson.serve import create_app, recording
-from test_sse import Server
+from deltajson.serve import recording
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-if CHROMIUM is None:
-    if os.environ.get("DELTAJSON_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("chromium is not installed: run scripts/install-browser")
-    pytest.skip("chromium is not installed (scripts/install-browser)", allow_module_level=True)
-
+skip_module_unless_ready(
+    "chromium is not installed: run scripts/install-browser" if CHROMIUM is None else None
+)
 pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with Server(create_app()) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert CHROMIUM is not None
-    with launched(CHROMIUM) as chromium:
-        yield chromium
 
 
 def test_page_shows_partial_values_then_the_final_value(browser: Any, base_url: str) -> None:

@@ -13,45 +13,23 @@ them the tests are skipped, unless ``DELTAJSON_REQUIRE_BROWSER=1`` makes that a 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chromium import launched
+from chromium import CHROMIUM, skip_module_unless_ready
 from conftest import ARTIFACTS
-from deltajson.serve import create_app, react_builds, recording
-from test_sse import Server
+from deltajson.serve import react_builds, recording
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-_MISSING = (
+skip_module_unless_ready(
     "chromium is not installed: run scripts/install-browser"
     if CHROMIUM is None
     else "React is not installed: run scripts/install-js-test-deps"
     if react_builds() is None
     else None
 )
-if _MISSING is not None:
-    if os.environ.get("DELTAJSON_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(_MISSING)
-    pytest.skip(_MISSING, allow_module_level=True)
-
 pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with Server(create_app()) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert CHROMIUM is not None
-    with launched(CHROMIUM) as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -284,17 +284,22 @@ def test_openai_agents_reads_plain_responses_events_too(server: Replay) -> None:
 # --- LiteLLM: its chunks pass through the OpenAI sources -------------------------------------
 
 
+def litellm_request(server: Replay, model: str) -> dict[str, Any]:
+    """The arguments of a streamed LiteLLM call to the replay server's `model`."""
+    return {
+        "model": f"openai/{model}",
+        "api_base": server.url + "/v1",
+        "api_key": "test",
+        "messages": MESSAGES,
+        "stream": True,
+        "max_retries": 0,
+    }
+
+
 def litellm_stream(server: Replay, model: str) -> Any:
     import litellm
 
-    return litellm.completion(
-        model=f"openai/{model}",
-        api_base=server.url + "/v1",
-        api_key="test",
-        messages=MESSAGES,
-        stream=True,
-        max_retries=0,
-    )
+    return litellm.completion(**litellm_request(server, model))
 
 
 def test_litellm_completion_text_through_openai_chat(server: Replay) -> None:
@@ -324,14 +329,7 @@ def test_litellm_acompletion_text_and_tool_calls(server: Replay) -> None:
     import litellm
 
     async def run(model: str, source: Any) -> list[Any]:
-        stream = await litellm.acompletion(
-            model=f"openai/{model}",
-            api_base=server.url + "/v1",
-            api_key="test",
-            messages=MESSAGES,
-            stream=True,
-            max_retries=0,
-        )
+        stream = await litellm.acompletion(**litellm_request(server, model))
         return [delta async for delta in source(stream)]
 
     text = asyncio.run(run("openai_chat_trip", sources.openai_chat))

@@ -420,18 +420,7 @@ impl PyBuilder {
     #[inline(always)]
     fn attach_new(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.dirty = true;
-        match self.frames.last() {
-            Some(Frame::Dict {
-                dict,
-                key: Some(key),
-            }) => dict.bind(py).set_item(key.bind(py), value),
-            Some(Frame::List { list, .. }) => list.bind(py).append(value),
-            Some(Frame::Dict { key: None, .. }) => Ok(()),
-            None => {
-                self.root = Some(value.clone().unbind());
-                Ok(())
-            }
-        }
+        self.place(py, value, Place::New)
     }
 
     /// `add_child` when ops, completed values or a selection are recorded, or a stream of
@@ -608,8 +597,8 @@ impl PyBuilder {
     }
 
     /// Puts `value` in the innermost container — as a new item, or over its last item (the
-    /// open string) — or makes it the root.
-    #[inline]
+    /// open string) — or makes it the root. Inlined: with `place` known, only one arm is left.
+    #[inline(always)]
     fn place(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>, place: Place) -> PyResult<()> {
         match self.frames.last() {
             Some(Frame::List { list, .. }) => {

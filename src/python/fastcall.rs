@@ -59,7 +59,9 @@ fn replace_method(
     def: *mut ffi::PyMethodDef,
 ) -> PyResult<()> {
     let py = parser_type.py();
-    let name_str = name.to_str().expect("method names are ASCII");
+    let name_str = name
+        .to_str()
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     // The descriptor itself (not a bound method), from the class's namespace.
     let original = parser_type.getattr("__dict__")?.get_item(name_str)?;
     // The docstring, with the text signature CPython reads `inspect.signature` from in
@@ -113,7 +115,12 @@ unsafe fn delegate(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> PyResult<*mut ffi::PyObject> {
-    let wrapper = wrapper.get(py).expect("installed with the method");
+    let Some(wrapper) = wrapper.get(py) else {
+        // Unreachable: `replace_method` keeps the wrapper before it installs the entry.
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "deltajson: the method's own wrapper is missing",
+        ));
+    };
     let nkw = if kwnames.is_null() {
         0
     } else {
@@ -143,6 +150,22 @@ unsafe fn delegate(
     }
 }
 
+/// The `Parser` a method was called on, borrowed, not owned: no reference counting of the
+/// call's own arguments. The class cannot be subclassed, so the exact type check is the whole
+/// check (anything else is a `TypeError`).
+///
+/// # Safety
+/// `slf` is a live object and the thread is attached.
+#[inline(always)]
+unsafe fn parser_at<'a, 'py>(
+    py: Python<'py>,
+    slf: *mut ffi::PyObject,
+) -> PyResult<Borrowed<'a, 'py, Parser>> {
+    // SAFETY: as the function's contract says.
+    let object = unsafe { Borrowed::from_ptr(py, slf) };
+    Ok(object.cast_exact::<Parser>()?)
+}
+
 /// `Parser.feed(chunk)`.
 ///
 /// # Safety
@@ -160,11 +183,8 @@ unsafe fn feed(
         if nargs != 1 || !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) != 0 {
             return delegate(py, &FEED_WRAPPER, slf, args, nargs, kwnames);
         }
-        // Borrowed, not owned: no reference counting of the call's own arguments. The class
-        // cannot be subclassed, so the exact type check is the whole check.
-        let parser = Borrowed::from_ptr(py, slf).cast_exact::<Parser>()?;
         let chunk = Borrowed::from_ptr(py, *args);
-        parser.try_borrow_mut()?.feed(py, &chunk)?;
+        parser_at(py, slf)?.try_borrow_mut()?.feed(py, &chunk)?;
         Ok(ffi::Py_NewRef(ffi::Py_None()))
     }
 }
@@ -202,8 +222,7 @@ unsafe fn snapshot(
         let Some(copy) = copy else {
             return delegate(py, &SNAPSHOT_WRAPPER, slf, args, nargs, kwnames);
         };
-        let parser = Borrowed::from_ptr(py, slf).cast_exact::<Parser>()?;
-        let value = parser.try_borrow_mut()?.snapshot(py, copy)?;
+        let value = parser_at(py, slf)?.try_borrow_mut()?.snapshot(py, copy)?;
         Ok(value.into_ptr())
     }
 }

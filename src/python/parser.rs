@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyTuple};
 
-use crate::core::{Options, Scanner, Status, Tape};
+use crate::core::{Error, Options, Scanner, Sink, Status, Tape};
 use crate::python::builder::PyBuilder;
 use crate::python::changes::Selector;
 use crate::python::convert::FloatMode;
@@ -23,6 +23,20 @@ const DETACH_ABOVE: usize = 256 * 1024;
 /// worth the tape (about 6% more instructions on a list of records). A thread started later
 /// waits for the GIL as it would during any call that holds it. If the question cannot be
 /// answered, the answer is yes.
+/// Scans one chunk: a `str` that held a lone surrogate is WTF-8 (see `Scanner::feed_wtf8`).
+fn scan<S: Sink>(
+    scanner: &mut Scanner,
+    bytes: &[u8],
+    wtf8: bool,
+    sink: &mut S,
+) -> Result<(), Error> {
+    if wtf8 {
+        scanner.feed_wtf8(bytes, sink)
+    } else {
+        scanner.feed(bytes, sink)
+    }
+}
+
 fn other_threads_run(py: Python<'_>) -> bool {
     static COUNT: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
     let count = COUNT.get_or_init(py, || {
@@ -81,6 +95,23 @@ impl Parser {
         match &self.build_error {
             Some(e) => Err(e.clone_ref(py)),
             None => Ok(()),
+        }
+    }
+
+    /// Reads `bytes` by descent when it is the whole document of a fresh, unrecorded parser
+    /// (the common one-shot call; see `Scanner::feed_whole`); false leaves everything as it
+    /// was, for the scanner.
+    fn read_whole(&mut self, py: Python<'_>, bytes: &[u8]) -> bool {
+        if !self.builder.takes_whole() {
+            return false;
+        }
+        let mut values = PyValues::new(py, self.builder.float_mode());
+        match self.scanner.feed_whole(bytes, &mut values) {
+            Some(value) => {
+                self.builder.set_whole(value);
+                true
+            }
+            None => false,
         }
     }
 
@@ -170,29 +201,18 @@ impl Parser {
             // `str` object, or our own copy of a bytearray), so reading it detached is safe.
             let scanner = &mut self.scanner;
             let mut tape = Tape::for_chunk(bytes);
-            let scanned = py.detach(|| {
-                if wtf8 {
-                    scanner.feed_wtf8(bytes, &mut tape)
-                } else {
-                    scanner.feed(bytes, &mut tape)
-                }
-            });
+            let scanned = py.detach(|| scan(scanner, bytes, wtf8, &mut tape));
             tape.replay(&mut self.builder.context(py));
             scanned
-        } else if let Some(value) = (!wtf8 && self.builder.takes_whole())
-            .then(|| {
-                let mut values = PyValues::new(py, self.builder.float_mode());
-                self.scanner.feed_whole(bytes, &mut values)
-            })
-            .flatten()
-        {
-            // The whole document in one chunk, read by descent (the common one-shot call).
-            self.builder.set_whole(value);
+        } else if !wtf8 && self.read_whole(py, bytes) {
             Ok(())
-        } else if wtf8 {
-            self.scanner.feed_wtf8(bytes, &mut self.builder.context(py))
         } else {
-            self.scanner.feed(bytes, &mut self.builder.context(py))
+            scan(
+                &mut self.scanner,
+                bytes,
+                wtf8,
+                &mut self.builder.context(py),
+            )
         };
         self.fail_on_build_error(py)?;
         result.map_err(|e| self.raise(py, &e))

@@ -179,7 +179,10 @@ impl SnapshotCache {
             }
             parent = Some((copy, frame));
         }
-        let root = root.expect("frames is not empty").unbind();
+        // `frames` is not empty (the caller's contract), so the loop made a root.
+        let root = root
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("snapshot of no spine"))?
+            .unbind();
         self.root = Some(root.clone_ref(py));
         Ok(root)
     }
@@ -195,20 +198,27 @@ impl SnapshotCache {
         key: Option<&Py<PyString>>,
         len: usize,
     ) {
-        let key = key.map(|k| k.clone_ref(py));
         match self.levels.get_mut(i) {
             Some(level) => {
                 if !level.live.is(live) {
                     level.live = live.clone().unbind();
                 }
+                // The same key as last time (the usual case) is kept, not re-counted.
+                let same_key = match (&level.key, key) {
+                    (Some(old), Some(new)) => old.is(new),
+                    (None, None) => true,
+                    _ => false,
+                };
+                if !same_key {
+                    level.key = key.map(|k| k.clone_ref(py));
+                }
                 level.dropped = dropped;
-                level.key = key;
                 level.len = len;
             }
             None => self.levels.push(Level {
                 live: live.clone().unbind(),
                 dropped,
-                key,
+                key: key.map(|k| k.clone_ref(py)),
                 len,
             }),
         }
