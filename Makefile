@@ -26,7 +26,7 @@ MATRIX_PROFILE ?= dev
 HYPOTHESIS_PROFILE ?= ci
 # Seconds each fuzz target runs in `make fuzz` (`make test` runs a short round).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := chunking serde_agreement lenient
+FUZZ_TARGETS := chunking serde_agreement lenient repair
 # cargo-fuzz needs nightly features: the nightly toolchain if installed, else stable with
 # RUSTC_BOOTSTRAP.
 FUZZ_CARGO := $(shell rustup run nightly cargo --version >/dev/null 2>&1 && echo "cargo +nightly" || echo "RUSTC_BOOTSTRAP=1 cargo")

@@ -104,3 +104,68 @@ def stream(
 def loads_reference(text: Union[str, bytes]) -> Any:
     """What the standard library makes of the whole document."""
     return json.loads(text)
+
+
+def error_fields(e: deltajson.JSONError) -> tuple[Any, ...]:
+    """What both engines must report alike; the excerpt too for grammar errors, whose last
+    character is the offending one (the compat shims read it)."""
+    excerpt = e.excerpt if e.msg.startswith("expected") and not e.is_eof else None
+    return (type(e), e.msg, e.offset, e.lineno, e.colno, excerpt)
+
+
+def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
+    """Everything observable after each feed, then the result of finish()."""
+    if options.get("lenient") or options.get("repair"):
+        options = {**options, "multiple": False}  # they read one value
+    parser = deltajson.Parser(backend=backend, **options)
+    trace: list[Any] = [parser.changes(), parser.done()]
+    for chunk in chunks:
+        try:
+            parser.feed(chunk)
+        except deltajson.JSONError as e:
+            trace.append(("error", *error_fields(e), parser.snapshot()))
+            return trace
+        trace.append(
+            (
+                parser.snapshot(),
+                parser.status,
+                parser.path,
+                parser.offset,
+                parser.line,
+                parser.column,
+                parser.depth,
+                parser.tail,
+                parser.changes(),
+                parser.done(),
+                parser.repairs,
+            )
+        )
+    try:
+        trace.append(("final", parser.finish()))
+    except deltajson.JSONError as e:
+        trace.append(("error", *error_fields(e), parser.snapshot()))
+    return trace
+
+
+def assert_engines_agree(chunks: list[Any], as_text: bool, **options: Any) -> None:
+    """Both engines observe the same after each feed and at the end (the chunks as bytes, or
+    as ``str`` with invalid bytes turned into lone surrogates)."""
+    if as_text:
+        chunks = [c.decode("utf-8", "surrogateescape") for c in chunks]
+    traces = [outcome(b, chunks, **options) for b in deltajson.BACKENDS]
+    for other in traces[1:]:
+        assert repr(other) == repr(traces[0])
+
+
+def assert_chunking_independent(data: bytes, chunks: list[bytes], **options: Any) -> None:
+    """Each engine ends ``chunks`` as it ends ``data`` in one feed: the same error where it
+    is (and what was built before it), or the same value and repairs."""
+    for backend in deltajson.BACKENDS:
+        whole = outcome(backend, [data], **options)
+        pieces = outcome(backend, chunks, **options)
+        if whole[-1][0] == "error" or pieces[-1][0] == "error":
+            assert repr(whole[-1]) == repr(pieces[-1])
+        else:
+            assert strict_equal(whole[-1][1], pieces[-1][1])
+            # The repairs (the last entry of a feed's trace) after all the input.
+            assert whole[-2][-1] == pieces[-2][-1]

@@ -36,6 +36,7 @@ _OPTIONS = (
     "float_mode",
     "lenient",
     "allow_lone_surrogates",
+    "repair",
 )
 
 

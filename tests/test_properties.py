@@ -15,7 +15,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import deltajson
-from helpers import check_snapshots, split, stream, strict_equal
+from helpers import (
+    assert_chunking_independent,
+    assert_engines_agree,
+    check_snapshots,
+    split,
+    stream,
+    strict_equal,
+)
 from strategies import cuts, json_texts
 
 # ---- documents: see strategies.py -------------------------------------------------------
@@ -91,47 +98,6 @@ noise_bytes = st.lists(
 ).map(b"".join)
 
 
-def error_fields(e: deltajson.JSONError) -> tuple[Any, ...]:
-    """What both engines must report alike; the excerpt too for grammar errors, whose last
-    character is the offending one (the compat shims read it)."""
-    excerpt = e.excerpt if e.msg.startswith("expected") and not e.is_eof else None
-    return (type(e), e.msg, e.offset, e.lineno, e.colno, excerpt)
-
-
-def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
-    """Everything observable after each feed, then the result of finish()."""
-    if options.get("lenient"):
-        options = {**options, "multiple": False}
-    parser = deltajson.Parser(backend=backend, **options)
-    trace: list[Any] = [parser.changes(), parser.done()]
-    for chunk in chunks:
-        try:
-            parser.feed(chunk)
-        except deltajson.JSONError as e:
-            trace.append(("error", *error_fields(e), parser.snapshot()))
-            return trace
-        trace.append(
-            (
-                parser.snapshot(),
-                parser.status,
-                parser.path,
-                parser.offset,
-                parser.line,
-                parser.column,
-                parser.depth,
-                parser.tail,
-                parser.changes(),
-                parser.done(),
-                parser.repairs,
-            )
-        )
-    try:
-        trace.append(("final", parser.finish()))
-    except deltajson.JSONError as e:
-        trace.append(("error", *error_fields(e), parser.snapshot()))
-    return trace
-
-
 options = st.fixed_dictionaries(
     {},
     optional={
@@ -151,27 +117,14 @@ options = st.fixed_dictionaries(
 def test_engines_agree_on_any_input(
     data: bytes, cut: list[int], opts: dict[str, Any], as_text: bool
 ) -> None:
-    chunks: list[Any] = split(data, cut)
-    if as_text:
-        # Invalid bytes become lone surrogates, which a str chunk can hold but UTF-8 cannot.
-        chunks = [c.decode("utf-8", "surrogateescape") for c in chunks]
-    traces = [outcome(b, chunks, **opts) for b in deltajson.BACKENDS]
-    for other in traces[1:]:
-        assert repr(other) == repr(traces[0])
+    assert_engines_agree(split(data, cut), as_text, **opts)
 
 
 @given(noise_bytes, cuts, options)
 def test_errors_do_not_depend_on_chunking(
     data: bytes, cut: list[int], opts: dict[str, Any]
 ) -> None:
-    for backend in deltajson.BACKENDS:
-        whole = outcome(backend, [data], **opts)[-1]
-        pieces = outcome(backend, split(data, cut), **opts)[-1]
-        if whole[0] == "error" or pieces[0] == "error":
-            # The error, where it is, and what was built before it.
-            assert repr(whole) == repr(pieces)
-        else:
-            assert strict_equal(whole[1], pieces[1])
+    assert_chunking_independent(data, split(data, cut), **opts)
 
 
 @pytest.mark.parametrize("text", ['{"a": [1, 2.5, "x\\u00e9\\ud83d\\ude00"]}', "[]", '"s"', "0"])

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    if let Some((opts, points, doc)) = common::setup(data, false) {
+    if let Some((opts, points, doc)) = common::setup(data, common::Mode::Strict) {
         common::assert_chunking_independent(&opts, doc, &points);
         common::assert_descent_agrees(&opts, doc);
     }

@@ -1,11 +1,22 @@
 //! What the fuzz targets share: options and cut points drawn from the input's first bytes, and
 //! a scan that records events and the error.
+// Each target uses part of what is here.
+#![allow(dead_code)]
 
 use deltajson::core::{Error, EventLog, Options, Scanner, TreeBuilder, TreeValues};
 
+/// Which grammar a target reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Strict,
+    Lenient,
+    Repair,
+}
+
 /// Splits fuzz input into (options, cut points, document): byte 0 picks the options, byte 1
 /// the number of cuts, the next bytes their positions (modulo the document's length + 1).
-pub fn setup(data: &[u8], lenient: bool) -> Option<(Options, Vec<usize>, &[u8])> {
+pub fn setup(data: &[u8], mode: Mode) -> Option<(Options, Vec<usize>, &[u8])> {
+    let lenient = mode != Mode::Strict;
     let (&flags, rest) = data.split_first()?;
     let (&cuts, rest) = rest.split_first()?;
     let ncuts = usize::from(cuts % 16).min(rest.len());
@@ -15,6 +26,7 @@ pub fn setup(data: &[u8], lenient: bool) -> Option<(Options, Vec<usize>, &[u8])>
         allow_nan: flags & 2 != 0,
         lone_surrogates: flags & 4 == 0,
         lenient,
+        repair: mode == Mode::Repair,
         ..Options::default()
     };
     if flags & 8 != 0 {
@@ -105,4 +117,31 @@ pub fn assert_descent_agrees(opts: &Options, doc: &[u8]) {
         "the descent left the scanner elsewhere"
     );
     assert_eq!(fast.finish(&mut log), slow.finish(&mut log));
+}
+
+/// Valid JSON reads in repair mode as in strict mode, with no repair: an object or an array
+/// (what repair mode, like lenient mode, looks for) that strict mode accepts gives the same
+/// events.
+pub fn assert_valid_json_needs_no_repair(opts: &Options, doc: &[u8], points: &[usize]) {
+    let strict = Options {
+        lenient: false,
+        repair: false,
+        ..opts.clone()
+    };
+    let (strict_log, strict_err, _) = scan(&strict, doc, &[]);
+    let starts_container = doc
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{' || b == b'[');
+    if strict_err.is_some() || !starts_container {
+        return;
+    }
+    let (log, err, repairs) = scan(opts, doc, points);
+    assert_eq!(
+        err.map(|e| e.to_string()),
+        None,
+        "repair mode rejected valid JSON"
+    );
+    assert_eq!(log, strict_log, "repair mode read valid JSON otherwise");
+    assert_eq!(repairs, vec![], "repair mode repaired valid JSON");
 }

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    if let Some((opts, points, doc)) = common::setup(data, true) {
+    if let Some((opts, points, doc)) = common::setup(data, common::Mode::Lenient) {
         common::assert_chunking_independent(&opts, doc, &points);
     }
 });

@@ -39,6 +39,9 @@ TailState = Literal[
     "after_value",
     "string",
     "key_string",
+    "word",
+    "key_word",
+    "comment",
     "number",
     "literal",
     "prose",
@@ -86,6 +89,13 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
         lenient: For LLM output: skip prose and code fences before the first ``{`` or ``[``,
             stop after that value, accept trailing commas; each repair is listed in
             ``repairs``. Not with ``multiple``.
+        repair: Read the broken JSON models write, as it streams (implies ``lenient``):
+            single quotes, unquoted keys and values, ``True``/``False``/``None``, comments,
+            missing commas, raw control characters and stray quotes in strings, numbers
+            such as ``.5`` or ``1_000``, and input cut short (``finish()`` closes it). Each
+            repair is listed in ``repairs``; one that depends on what follows is held (not
+            shown) until the input decides it. Valid JSON reads as without it. Not with
+            ``multiple``.
         allow_lone_surrogates: Keep a lone surrogate, as ``json.loads`` does: a
             ``\\uD800``-``\\uDFFF`` escape that is not half of a surrogate pair, or such a
             character in a ``str`` chunk; ``False`` makes either an error (such a string
@@ -108,6 +118,7 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             float_mode: FloatMode = "float",
             lenient: bool = False,
             allow_lone_surrogates: bool = True,
+            repair: bool = False,
             backend: Optional[Backend] = None,
         ) -> Parser: ...
 
@@ -199,11 +210,14 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             must follow), ``"first_item"`` (after ``[``), ``"first_key"`` (after ``{``),
             ``"key"`` (after ``,`` in an object), ``"colon"``, ``"after_value"``,
             ``"string"``, ``"key_string"``, ``"number"``, ``"literal"``, ``"prose"`` /
-            ``"stopped"`` (lenient mode, before / after the value) or ``"error"``.
+            ``"stopped"`` (lenient mode, before / after the value), ``"word"`` /
+            ``"key_word"`` / ``"comment"`` (repair mode: an unquoted value or key, a comment)
+            or ``"error"``.
             ``pending`` counts the last bytes fed that belong to the unfinished token and are
-            not in ``snapshot()`` yet: a number or literal so far, or the undecoded end of a
-            string (a partial escape, a ``\\uD83D`` waiting for its pair, part of a UTF-8
-            character). A caller that keeps the input can render that token its own way —
+            not in ``snapshot()`` yet: a number, literal or unquoted word so far, the
+            undecoded end of a string (a partial escape, a ``\\uD83D`` waiting for its pair,
+            part of a UTF-8 character), or in repair mode a held closing quote and the
+            whitespace after it. A caller that keeps the input can render that token its own way —
             the compatibility shims do, to reproduce other parsers' rules.
             """
 
@@ -247,6 +261,7 @@ def loads(
     float_mode: FloatMode = "float",
     lenient: bool = False,
     allow_lone_surrogates: bool = True,
+    repair: bool = False,
     backend: Optional[Backend] = None,
 ) -> Any:
     """Parses a whole (possibly truncated) document in one call.
@@ -254,7 +269,8 @@ def loads(
     With ``partial=True`` a document cut short gives its partial value, with the same rules as
     ``Parser.snapshot()``, except that a number at the very end is complete (the input has
     ended, so it cannot continue); invalid JSON still raises. With ``partial=False`` it
-    behaves like ``json.loads``.
+    behaves like ``json.loads``. With ``repair=True`` the broken JSON models write is read
+    (see ``Parser``) and a document cut short is closed where it ends.
 
     Raises:
         JSONError: the text is invalid.
@@ -271,6 +287,7 @@ def loads(
         lenient=lenient,
         allow_lone_surrogates=allow_lone_surrogates,
         backend=backend,
+        **({"repair": True} if repair else {}),
     )
     parser.feed(data)
     try:

@@ -25,6 +25,7 @@ class Parser:
         float_mode: Literal["float", "decimal"] = "float",
         lenient: bool = False,
         allow_lone_surrogates: bool = True,
+        repair: bool = False,
     ) -> Self: ...
     def feed(self, chunk: Union[bytes, bytearray, memoryview, str], /) -> None:
         """Feeds the next chunk; raises ``JSONError`` at the first invalid byte."""
@@ -47,7 +48,7 @@ class Parser:
         """Whether the value at ``path`` exists and is complete."""
     @property
     def repairs(self) -> list[tuple[str, int, int]]:
-        """Lenient-mode repairs: ``(kind, offset, length)``."""
+        """Lenient- and repair-mode repairs: ``(kind, offset, length)``."""
     @property
     def status(self) -> Literal["empty", "partial", "complete", "error"]:
         """Progress of the stream."""
@@ -67,6 +68,9 @@ class Parser:
             "after_value",
             "string",
             "key_string",
+            "word",
+            "key_word",
+            "comment",
             "number",
             "literal",
             "prose",

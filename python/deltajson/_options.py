@@ -13,7 +13,14 @@ LIMIT_MAX = 2**64 - 1
 
 # name -> (smallest value, whether None is allowed)
 _LIMITS = {"max_depth": (1, False), "max_bytes": (0, True), "max_string_bytes": (0, True)}
-_FLAGS = ("partial_strings", "multiple", "allow_nan", "lenient", "allow_lone_surrogates")
+_FLAGS = (
+    "partial_strings",
+    "multiple",
+    "allow_nan",
+    "lenient",
+    "allow_lone_surrogates",
+    "repair",
+)
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -21,8 +28,8 @@ def check_options(options: dict[str, Any]) -> None:
 
     Raises:
         TypeError: a limit that is not an int (bools are not), a flag that is not a bool.
-        ValueError: a limit out of range, an unknown ``float_mode``, ``lenient`` with
-            ``multiple``.
+        ValueError: a limit out of range, an unknown ``float_mode``, ``lenient`` or
+            ``repair`` with ``multiple``.
     """
     for name, (smallest, optional) in _LIMITS.items():
         if name in options:
@@ -34,10 +41,11 @@ def check_options(options: dict[str, Any]) -> None:
     float_mode = options.get("float_mode", "float")
     if float_mode not in ("float", "decimal") or type(float_mode) is not str:
         raise ValueError(f"float_mode must be 'float' or 'decimal', not {float_mode!r}")
-    if options.get("lenient") and options.get("multiple"):
-        raise ValueError(
-            "lenient reads one value (it stops after it); it cannot be combined with multiple"
-        )
+    for name in ("repair", "lenient"):
+        if options.get(name) and options.get("multiple"):
+            raise ValueError(
+                f"{name} reads one value (it stops after it); it cannot be combined with multiple"
+            )
 
 
 def _check_limit(name: str, value: Any, smallest: int, optional: bool) -> None:

@@ -25,6 +25,7 @@ pub mod events;
 pub mod number;
 pub mod options;
 pub mod position;
+pub mod repair;
 pub mod scanner;
 pub mod sink;
 pub mod string;

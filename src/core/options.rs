@@ -22,6 +22,12 @@ pub struct Options {
     /// lone surrogate as `json.loads` does; when false they are an error (jiter's rule, and
     /// what strict UTF-8 consumers need).
     pub lone_surrogates: bool,
+    /// Repair mode: everything `lenient` does, and read the broken JSON that models write
+    /// (single quotes, unquoted keys and values, Python literals, comments, missing commas,
+    /// raw control characters and stray quotes in strings, numbers such as `.5`, and input
+    /// cut short), each repair recorded. A repair that depends on what follows is held until
+    /// it is decided.
+    pub repair: bool,
 }
 
 impl Default for Options {
@@ -35,6 +41,7 @@ impl Default for Options {
             max_int_digits: None,
             lenient: false,
             lone_surrogates: true,
+            repair: false,
         }
     }
 }

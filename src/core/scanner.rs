@@ -15,12 +15,15 @@ use crate::core::error::{excerpt_of, Error, ErrorKind, Expected, Found};
 use crate::core::number::{whole_number, NumState, NumStep};
 use crate::core::options::Options;
 use crate::core::position::{Position, RecentBytes};
+use crate::core::repair::close_is_certain;
 use crate::core::sink::{Literal, Sink};
 use crate::core::string::{
     check_run, content_len, count_continuation_bytes, decode_closed, find_quote_or_backslash,
     plain_ascii_len, utf8_sequence_len, Decoded, Escapes, PendingUtf8, RawSurrogates, RunError,
     Utf8Progress,
 };
+
+mod repair_states;
 
 /// Kind of an open container.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +57,14 @@ enum State {
     Prose,
     /// Lenient mode, after the value: everything is ignored.
     Stopped,
+    /// Repair mode: inside a string (a key or a value, quoted with `quote`).
+    RStr,
+    /// Repair mode: after a quote that may end its string (see `at_string_end`).
+    StrEnd,
+    /// Repair mode: inside an unquoted key or value.
+    Word,
+    /// Repair mode: inside a comment; `resume` is the state it interrupted.
+    Comment,
     /// An error happened; see `Scanner::error`.
     Failed,
 }
@@ -71,6 +82,19 @@ pub enum Status {
     Error,
 }
 
+/// Where a comment is (repair mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CommentKind {
+    /// After its first `/`.
+    Slash,
+    /// A `//` or `#` comment: up to the end of the line.
+    Line,
+    /// Inside `/* */`.
+    Block,
+    /// Inside `/* */`, just after a `*`.
+    BlockStar,
+}
+
 /// An error on its way out of the scanning loop: boxed, so that every step's result fits in
 /// two registers (the loop returns one per token).
 type Fail = Box<Error>;
@@ -84,6 +108,29 @@ pub enum RepairKind {
     TrailingComma,
     /// Text after the complete value was ignored.
     IgnoredSuffix,
+    /// A string or key in single quotes (at its opening quote).
+    SingleQuotes,
+    /// A key without quotes (`{name: "x"}`).
+    UnquotedKey,
+    /// A value without quotes (`{"city": New York}`), read as a string.
+    UnquotedValue,
+    /// `True`, `False` or `None`.
+    PythonLiteral,
+    /// A `//`, `/* */` or `#` comment was skipped.
+    Comment,
+    /// A missing `,` between two members or items (at the second, length 0).
+    MissingComma,
+    /// A raw control character (a newline, a tab) in a string, kept.
+    ControlInString,
+    /// A quote inside a string that is not its end (`"he said "hi""`), kept.
+    InnerQuote,
+    /// An escape JSON lacks: `\'` read as a quote, any other kept with its backslash.
+    InvalidEscape,
+    /// A number written as JSON does not (`.5`, `+1`, `1_000`, `1.`, `1e`), rewritten.
+    NumberFixed,
+    /// The input ended inside the value: what was open is closed (at the end, length 0),
+    /// or a literal cut short is completed (over its bytes).
+    Truncated,
 }
 
 impl RepairKind {
@@ -93,6 +140,17 @@ impl RepairKind {
             RepairKind::SkippedPrefix => "skipped_prefix",
             RepairKind::TrailingComma => "trailing_comma",
             RepairKind::IgnoredSuffix => "ignored_suffix",
+            RepairKind::SingleQuotes => "single_quotes",
+            RepairKind::UnquotedKey => "unquoted_key",
+            RepairKind::UnquotedValue => "unquoted_value",
+            RepairKind::PythonLiteral => "python_literal",
+            RepairKind::Comment => "comment",
+            RepairKind::MissingComma => "missing_comma",
+            RepairKind::ControlInString => "control_in_string",
+            RepairKind::InnerQuote => "inner_quote",
+            RepairKind::InvalidEscape => "invalid_escape",
+            RepairKind::NumberFixed => "number_fixed",
+            RepairKind::Truncated => "truncated",
         }
     }
 }
@@ -144,11 +202,28 @@ pub struct Scanner {
     prose_start: Option<u64>,
     suffix_start: Option<u64>,
     last_comma: u64,
+    // Repair mode.
+    /// The open string's quote (`"`, or `'` in repair mode).
+    quote: u8,
+    /// Where a held quote is, and the whitespace after it.
+    quote_at: u64,
+    held_ws: Vec<u8>,
+    /// The open unquoted value (a key goes to `key_buf`), and where it began.
+    word: Vec<u8>,
+    word_start: u64,
+    word_wtf8: bool,
+    /// The word's bytes so far are a prefix of a literal (not counted as a string's).
+    word_may_be_literal: bool,
+    comment: CommentKind,
+    comment_start: u64,
+    resume: State,
 }
 
 impl Scanner {
     /// A scanner at the start of a stream.
-    pub fn new(opts: Options) -> Scanner {
+    pub fn new(mut opts: Options) -> Scanner {
+        // Repair mode does all that lenient mode does.
+        opts.lenient |= opts.repair;
         let state = if opts.lenient {
             State::Prose
         } else {
@@ -181,6 +256,16 @@ impl Scanner {
             prose_start: None,
             suffix_start: None,
             last_comma: 0,
+            quote: b'"',
+            quote_at: 0,
+            held_ws: Vec::new(),
+            word: Vec::new(),
+            word_start: 0,
+            word_wtf8: false,
+            word_may_be_literal: false,
+            comment: CommentKind::Line,
+            comment_start: 0,
+            resume: State::Value,
         }
     }
 
@@ -290,6 +375,11 @@ impl Scanner {
         if self.finished {
             return Ok(());
         }
+        if self.opts.repair {
+            if let Err(e) = self.finish_repair(sink) {
+                return Err(self.fail(*e));
+            }
+        }
         if self.state == State::Number && self.num.is_complete() {
             if let Err(e) = self.complete_number(&[], 0, 0, sink) {
                 return Err(self.fail(*e));
@@ -309,6 +399,8 @@ impl Scanner {
             State::Str => Some(self.escapes.expected_at_end()),
             State::Number => Some(self.num.expected()),
             State::Literal => Some(Expected::Literal(self.lit)),
+            // Repair mode only, which has closed them above.
+            State::RStr | State::StrEnd | State::Word | State::Comment => Some(Expected::Value),
             State::Failed => None,
         };
         match expected {
@@ -336,6 +428,8 @@ impl Scanner {
             + self.key_buf.capacity()
             + self.num_buf.capacity()
             + self.scratch.capacity()
+            + self.held_ws.capacity()
+            + self.word.capacity()
     }
 
     /// Overall progress.
@@ -353,13 +447,22 @@ impl Scanner {
 
     /// Whether a top-level value has begun and is not complete.
     pub fn in_value(&self) -> bool {
-        !self.stack.is_empty() || matches!(self.state, State::Str | State::Number | State::Literal)
+        !self.stack.is_empty()
+            || matches!(
+                self.state,
+                State::Str
+                    | State::Number
+                    | State::Literal
+                    | State::RStr
+                    | State::StrEnd
+                    | State::Word
+            )
     }
 
     /// Whether a string value, number or literal is being read.
     pub fn scalar_in_progress(&self) -> bool {
         match self.state {
-            State::Str => !self.str_is_key,
+            State::Str | State::RStr | State::StrEnd | State::Word => !self.str_is_key,
             State::Number | State::Literal => true,
             _ => false,
         }
@@ -367,8 +470,14 @@ impl Scanner {
 
     /// Whether the innermost object has a complete key whose value has not begun.
     pub fn key_pending(&self) -> bool {
-        self.state == State::Colon
-            || (self.state == State::Value && self.stack.last() == Some(&Container::Object))
+        // A comment interrupts a state without changing where the grammar is.
+        let state = if self.state == State::Comment {
+            self.resume
+        } else {
+            self.state
+        };
+        state == State::Colon
+            || (state == State::Value && self.stack.last() == Some(&Container::Object))
     }
 
     /// What the scanner is in the middle of, named for the Python API (`Parser.tail`).
@@ -380,8 +489,11 @@ impl Scanner {
             State::ObjectKey => "key",
             State::Colon => "colon",
             State::AfterValue => "after_value",
-            State::Str if self.str_is_key => "key_string",
-            State::Str => "string",
+            State::Str | State::RStr | State::StrEnd if self.str_is_key => "key_string",
+            State::Str | State::RStr | State::StrEnd => "string",
+            State::Word if self.str_is_key => "key_word",
+            State::Word => "word",
+            State::Comment => "comment",
             State::Number => "number",
             State::Literal => "literal",
             State::Prose => "prose",
@@ -398,7 +510,9 @@ impl Scanner {
         match self.state {
             State::Number => self.pos.consumed - self.num_start,
             State::Literal => self.lit_matched as u64,
-            State::Str => (self.held.len() + self.escapes.pending_len()) as u64,
+            State::Str | State::RStr => (self.held.len() + self.escapes.pending_len()) as u64,
+            State::StrEnd => 1 + self.held_ws.len() as u64,
+            State::Word => self.pos.consumed - self.word_start,
             _ => 0,
         }
     }
@@ -470,6 +584,10 @@ impl Scanner {
                 State::Literal => self.in_literal(buf, pos, sink)?,
                 State::Prose => self.in_prose(buf, pos),
                 State::Stopped => self.in_suffix(buf, pos),
+                State::RStr => self.in_repair_string(buf, pos, sink)?,
+                State::StrEnd => self.at_string_end(buf, pos, sink)?,
+                State::Word => self.in_word(buf, pos, sink)?,
+                State::Comment => self.in_comment(buf, pos)?,
                 State::Failed => break,
             };
         }
@@ -531,9 +649,15 @@ impl Scanner {
                 self.state = State::ArrayFirst;
                 Ok(pos + 1)
             }
+            // Repair mode reads words whole (`true` and `True`, `null` and `None`, `NaN`).
+            b't' | b'f' | b'n' | b'N' | b'I' if self.opts.repair => {
+                self.repair_token(buf, pos, false, sink)
+            }
             b'-' | b'0'..=b'9' => {
                 // Fast path: the number ends inside this chunk (nothing is held over).
-                if let Some((len, is_integer)) = whole_number(&buf[pos..]) {
+                let number = whole_number(&buf[pos..])
+                    .filter(|&(len, _)| !self.number_continues_as_word(buf.get(pos + len)));
+                if let Some((len, is_integer)) = number {
                     let text = &buf[pos..pos + len];
                     if let (true, Some(limit)) = (is_integer, self.opts.max_int_digits) {
                         let digits = len - usize::from(b == b'-');
@@ -570,6 +694,7 @@ impl Scanner {
             }
             b'N' if self.opts.allow_nan => self.begin_literal(buf, pos, Literal::NaN, sink),
             b'I' if self.opts.allow_nan => self.begin_literal(buf, pos, Literal::Infinity, sink),
+            _ if self.opts.repair => self.repair_token(buf, pos, false, sink),
             _ => {
                 let expected = if self.state == State::ArrayFirst {
                     Expected::ValueOrArrayEnd
@@ -600,6 +725,7 @@ impl Scanner {
                 self.repair(RepairKind::TrailingComma, self.last_comma, 1);
                 Ok(self.close(pos, sink))
             }
+            Some(_) if self.opts.repair => self.repair_token(buf, pos, true, sink),
             Some(_) => {
                 let expected = if self.state == State::ObjectFirst {
                     Expected::KeyOrObjectEnd
@@ -619,6 +745,7 @@ impl Scanner {
                 self.state = State::Value;
                 self.at_value(buf, pos + 1, sink)
             }
+            Some(b'/' | b'#') if self.opts.repair => self.begin_comment(buf, pos),
             Some(_) => Err(self.unexpected(buf, pos, Expected::Colon)),
         }
     }
@@ -641,6 +768,9 @@ impl Scanner {
             }
             (Some(Container::Array), b']') | (Some(Container::Object), b'}') => {
                 Ok(self.close(pos, sink))
+            }
+            (Some(&container), _) if self.opts.repair => {
+                self.repair_after_value(buf, pos, container, sink)
             }
             (Some(_), _) => Err(self.unexpected(buf, pos, self.expected_after_value())),
             (None, _) if self.opts.multiple => self.begin_value(buf, pos, sink),
@@ -820,9 +950,15 @@ impl Scanner {
                     self.num = next;
                     pos += 1;
                 }
+                NumStep::End if self.number_continues_as_word(buf.get(pos)) => {
+                    return self.number_becomes_word(buf, seg_start, pos, sink);
+                }
                 NumStep::End => {
                     self.complete_number(buf, seg_start, pos, sink)?;
                     return Ok(pos);
+                }
+                NumStep::Invalid(_) if self.opts.repair => {
+                    return self.number_becomes_word(buf, seg_start, pos, sink);
                 }
                 NumStep::Invalid(expected) => return Err(self.unexpected(buf, pos, expected)),
                 NumStep::NegInfinity => {
@@ -871,7 +1007,12 @@ impl Scanner {
     fn begin_string<S: Sink>(&mut self, buf: &[u8], pos: usize, key: bool, sink: &mut S) -> Step {
         let rest = &buf[pos..];
         let max_string_bytes = self.opts.max_string_bytes;
-        let fits = |len: usize| max_string_bytes.is_none_or(|max| len <= max);
+        // Repair mode takes a string whole only if what follows its quote proves it ends.
+        let repair = self.opts.repair;
+        let fits = |len: usize| {
+            max_string_bytes.is_none_or(|max| len <= max)
+                && (!repair || close_is_certain(rest, len))
+        };
         // Fastest path: short printable ASCII, closed in this chunk (most keys and values).
         let plain = plain_ascii_len(rest);
         if rest.get(plain) == Some(&b'"') && fits(plain) {
@@ -925,9 +1066,24 @@ impl Scanner {
             None => {}
         }
         // Slow path: the general loop reports any error at its exact byte.
+        self.open_string(key, b'"', sink);
+        if self.opts.repair {
+            self.in_repair_string(buf, pos, sink)
+        } else {
+            self.in_string(buf, pos, sink)
+        }
+    }
+
+    /// Starts the general loop of a string (in repair mode, quoted with `quote`).
+    fn open_string<S: Sink>(&mut self, key: bool, quote: u8, sink: &mut S) {
         self.str_is_key = key;
         self.str_raw = 0;
-        self.state = State::Str;
+        self.state = if self.opts.repair {
+            State::RStr
+        } else {
+            State::Str
+        };
+        self.quote = quote;
         self.escapes = Escapes::default();
         self.held.clear();
         if key {
@@ -936,7 +1092,6 @@ impl Scanner {
         } else {
             sink.begin_string();
         }
-        self.in_string(buf, pos, sink)
     }
 
     /// Delivers a string found whole in one chunk, without escapes, as a key or a value.
@@ -1130,6 +1285,10 @@ impl Scanner {
         if self.str_is_key {
             self.key_buf.extend_from_slice(text);
             self.key_wtf8 |= wtf8;
+        } else if self.state == State::Word {
+            // An unquoted value is judged when it ends (repair mode).
+            self.word.extend_from_slice(text);
+            self.word_wtf8 |= wtf8;
         } else {
             sink.string_piece(text, wtf8);
         }

@@ -602,6 +602,26 @@ impl Escapes {
         }
     }
 
+    /// Whether the escape in progress is just after its `\\`.
+    #[inline]
+    pub fn after_backslash(&self) -> bool {
+        self.state == EscapeState::Backslash
+    }
+
+    /// Repair mode: ends an escape whose letter `b` JSON lacks (`after_backslash()`), as
+    /// text: `\\'` is a quote (models escape it in single-quoted strings), and any other
+    /// keeps its backslash. Returns whether `b` was consumed (otherwise it is content).
+    pub fn repair_unknown(&mut self, b: u8, out: &mut Decoded) -> bool {
+        self.state = EscapeState::Idle;
+        self.flush_high(out);
+        if b == b'\'' {
+            out.push(u32::from(b'\''));
+            return true;
+        }
+        out.push(u32::from(b'\\'));
+        false
+    }
+
     /// Writes out a held high surrogate as a lone one (the string ended or went on without
     /// its partner).
     pub fn flush_high(&mut self, out: &mut Decoded) {

@@ -138,7 +138,7 @@ impl Parser {
 #[pymethods]
 impl Parser {
     #[new]
-    #[pyo3(signature = (*, partial_strings=true, multiple=false, max_depth=1024, max_bytes=None, max_string_bytes=None, allow_nan=false, float_mode="float", lenient=false, allow_lone_surrogates=true))]
+    #[pyo3(signature = (*, partial_strings=true, multiple=false, max_depth=1024, max_bytes=None, max_string_bytes=None, allow_nan=false, float_mode="float", lenient=false, allow_lone_surrogates=true, repair=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -151,6 +151,7 @@ impl Parser {
         float_mode: &str,
         lenient: bool,
         allow_lone_surrogates: bool,
+        repair: bool,
     ) -> PyResult<Self> {
         let float_mode = match float_mode {
             "float" => FloatMode::Float,
@@ -164,10 +165,11 @@ impl Parser {
         if max_depth == 0 {
             return Err(PyValueError::new_err("max_depth must be at least 1"));
         }
-        if lenient && multiple {
-            return Err(PyValueError::new_err(
-                "lenient reads one value (it stops after it); it cannot be combined with multiple",
-            ));
+        if (lenient || repair) && multiple {
+            let option = if repair { "repair" } else { "lenient" };
+            return Err(PyValueError::new_err(format!(
+                "{option} reads one value (it stops after it); it cannot be combined with multiple"
+            )));
         }
         let opts = Options {
             multiple,
@@ -176,8 +178,9 @@ impl Parser {
             max_bytes,
             max_string_bytes,
             max_int_digits: int_max_str_digits(py),
-            lenient,
+            lenient: lenient || repair,
             lone_surrogates: allow_lone_surrogates,
+            repair,
         };
         Ok(Parser {
             scanner: Scanner::new(opts),
@@ -295,8 +298,8 @@ impl Parser {
         self.builder.exists(py, path)
     }
 
-    /// Repairs made in lenient mode: `(kind, offset, length)` with kind `"skipped_prefix"`,
-    /// `"trailing_comma"` or `"ignored_suffix"`.
+    /// Repairs made in lenient or repair mode: `(kind, offset, length)`, kinds as named by
+    /// `RepairKind::name` (`"skipped_prefix"`, `"trailing_comma"`, `"single_quotes"`, ...).
     #[getter]
     fn repairs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let items = self

@@ -18,16 +18,8 @@ from deltajson._errors import IncompleteJSONError, JSONError
 from deltajson._options import check_options
 from deltajson._pure import messages as m
 from deltajson._pure.builder import Builder, parse_pattern
-from deltajson._pure.scanner import (
-    E_AFTER_HIGH,
-    E_BACKSLASH,
-    E_HEX,
-    E_IDLE,
-    ScanError,
-    Scanner,
-    chars_within,
-    utf8_len,
-)
+from deltajson._pure.scanner import ScanError, Scanner, chars_within, utf8_len
+from deltajson._pure.states import E_AFTER_HIGH, E_BACKSLASH, E_HEX, E_IDLE
 
 Chunk = Union[bytes, bytearray, memoryview, str]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,6 +84,7 @@ class Parser:
         float_mode: str = "float",
         lenient: bool = False,
         allow_lone_surrogates: bool = True,
+        repair: bool = False,
     ) -> None:
         check_options(
             {
@@ -104,6 +97,7 @@ class Parser:
                 "float_mode": float_mode,
                 "lenient": lenient,
                 "allow_lone_surrogates": allow_lone_surrogates,
+                "repair": repair,
             }
         )
         self._partial_strings = partial_strings
@@ -123,6 +117,7 @@ class Parser:
             max_int_digits=_int_max_str_digits(),
             lenient=lenient,
             lone_surrogates=allow_lone_surrogates,
+            repair=repair,
         )
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._consumed = 0
@@ -199,6 +194,7 @@ class Parser:
                 joined = held_before + data
                 self._scan(joined[: e.start].decode("utf-8"), base)
                 if not self._scanner.skipping():
+                    self._repair_text_at(base + e.start)
                     self._string_limit_before(joined[e.start : e.end], base + e.start)
                     self._scan_foreign(joined[e.start], base + e.start)
                     raise AssertionError("a foreign byte is always rejected") from e
@@ -229,6 +225,19 @@ class Parser:
             self._scanner.feed_text(text, base)
         except ScanError as e:
             raise self._to_json_error(e) from None
+
+    def _repair_text_at(self, offset: int) -> None:
+        """Repair mode, before bytes that are not ASCII (and not text yet) at ``offset``: the
+        core reads them as string content where a held quote or a backslash turns out to be
+        text, or where they begin an unquoted word, so the scanner goes there first."""
+        scanner = self._scanner
+        if not scanner.repair:
+            return
+        try:
+            scanner.settle_held_quote()
+            scanner.start_word_for_held(offset)
+        except ScanError as e:
+            raise self._to_json_error(scanner.fail(e)) from None
 
     def _string_limit_before(self, bad: bytes, offset: int) -> None:
         """Fails on ``max_string_bytes`` if the bytes of an invalid sequence that come before
@@ -273,11 +282,13 @@ class Parser:
         second byte shows it is one, if lone surrogates are."""
         scanner = self._scanner
         start = self._consumed - len(held)
+        surrogate = text and len(held) >= 2 and held[0] == 0xED and held[1] >= 0xA0
+        if surrogate or _is_utf8_prefix(held):
+            self._repair_text_at(start)
         if scanner.skipping():
             # Outside the value in lenient mode: nothing is judged; note where skipping began.
             scanner.note_skipped(start)
             return
-        surrogate = text and len(held) >= 2 and held[0] == 0xED and held[1] >= 0xA0
         invalid = not (surrogate or _is_utf8_prefix(held))
         if invalid or not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
             self._scan_foreign(held[0], start)
@@ -400,7 +411,7 @@ class Parser:
             return ("error", 0)
         state = s.tail_state()
         pending = s.pending_chars()
-        if state in ("string", "key_string"):
+        if state in ("string", "key_string", "word", "key_word"):
             pending += len(self._decoder.getstate()[0])
         return (state, pending)
 

@@ -14,26 +14,48 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
 from deltajson._pure import messages as m
-
-# Grammar states (as ``State`` in scanner.rs).
-(
-    VALUE,
+from deltajson._pure.repair import RepairStates, close_is_certain
+from deltajson._pure.states import (
+    AFTER_VALUE,
+    ARRAY,
     ARRAY_FIRST,
+    C_BLOCK,
+    C_BLOCK_STAR,
+    COLON,
+    COMMENT,
+    COMPLETE_NUMBER,
+    E_AFTER_HIGH,
+    E_BACKSLASH,
+    E_HEX,
+    E_IDLE,
+    FAILED,
+    LITERAL,
+    N_DOT,
+    N_EXP,
+    N_EXP_DIGITS,
+    N_EXP_SIGN,
+    N_FRAC,
+    N_INT,
+    N_MINUS,
+    N_ZERO,
+    NUMBER,
+    OBJECT,
     OBJECT_FIRST,
     OBJECT_KEY,
-    COLON,
-    AFTER_VALUE,
-    STR,
-    NUMBER,
-    LITERAL,
     PROSE,
+    R_STR,
+    SIMPLE_ESCAPES,
     STOPPED,
-    FAILED,
-) = range(12)
-OBJECT, ARRAY = 0, 1
+    STR,
+    STR_END,
+    VALUE,
+    WORD,
+    Location,
+)
+
 # Names of the states in ``Parser.tail`` (strings are "string" or "key_string").
 _TAIL_NAMES = {
     VALUE: "value",
@@ -47,13 +69,9 @@ _TAIL_NAMES = {
     PROSE: "prose",
     STOPPED: "stopped",
     FAILED: "error",
+    COMMENT: "comment",
 }
-# Number states (number.rs).
-N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXP_SIGN, N_EXP_DIGITS = range(8)
-_COMPLETE_NUMBER = (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)
-# Escape states (string.rs).
-E_IDLE, E_BACKSLASH, E_HEX, E_AFTER_HIGH = range(4)
-
+_STRING_STATES = (STR, R_STR, STR_END)
 _WS = re.compile(r"[ \t\n\r]*")
 # A run of string content that needs no attention: no quote, backslash, control character or
 # lone surrogate (which only a ``str`` chunk can hold: kept, but one at a time, see
@@ -66,16 +84,6 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _NUMBER_CONTINUES = frozenset(".eE0123456789")
 _DIGITS = frozenset("0123456789")
-_SIMPLE_ESCAPES = {
-    '"': '"',
-    "\\": "\\",
-    "/": "/",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-}
 _HEX = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
 _LITERALS = {"t": "true", "f": "false", "n": "null"}
 # Stands for a byte that is not text (see ``feed_foreign_byte``): a lone surrogate, which no
@@ -106,17 +114,7 @@ class ScanError(Exception):
         self.is_eof = is_eof
 
 
-class Location(NamedTuple):
-    """Where a character is: its chunk, its index there, and where the chunk began."""
-
-    text: str
-    at: int  # index in text
-    base: int  # byte offset of text[0]
-    line: int  # line at text[0]
-    col: int  # characters before text[0] on that line
-
-
-class Scanner:
+class Scanner(RepairStates):
     """Incremental JSON scanner over text chunks; calls ``sink`` for every event."""
 
     def __init__(
@@ -130,8 +128,11 @@ class Scanner:
         max_int_digits: Optional[int],
         lenient: bool = False,
         lone_surrogates: bool = True,
+        repair: bool = False,
     ) -> None:
         self.sink = sink
+        self.repair = repair
+        lenient = lenient or repair
         self.lone_surrogates = lone_surrogates
         self.multiple = multiple
         self.allow_nan = allow_nan
@@ -164,6 +165,16 @@ class Scanner:
         self.num_start: Optional[Location] = None
         self.lit_word = ""
         self.lit_matched = 0
+        # Repair mode: the open string's quote, a held quote and the whitespace after it, the
+        # open word, the open comment and the state it interrupted.
+        self.quote = '"'
+        self.quote_loc = None
+        self.held_ws = ""
+        self.word_parts: list[str] = []
+        self.word_may_be_literal = False
+        self.comment = 0
+        self.comment_loc = None
+        self.resume = VALUE
         # Position at the start of the current chunk.
         self.line = 1
         self.col = 0
@@ -175,26 +186,30 @@ class Scanner:
     # ---- queries ----------------------------------------------------------------------------
 
     def in_value(self) -> bool:
-        return bool(self.stack) or self.state in (STR, NUMBER, LITERAL)
+        return bool(self.stack) or self.state in (STR, NUMBER, LITERAL, R_STR, STR_END, WORD)
 
     def scalar_in_progress(self) -> bool:
-        if self.state == STR:
+        if self.state in _STRING_STATES or self.state == WORD:
             return not self.str_is_key
         return self.state in (NUMBER, LITERAL)
 
     def key_pending(self) -> bool:
-        return self.state == COLON or (
-            self.state == VALUE and bool(self.stack) and self.stack[-1] == OBJECT
-        )
+        # A comment interrupts a state without changing where the grammar is.
+        st = self.resume if self.state == COMMENT else self.state
+        return st == COLON or (st == VALUE and bool(self.stack) and self.stack[-1] == OBJECT)
 
     def in_string(self) -> bool:
-        return self.state == STR
+        """Whether string content (or an unquoted word) is being read: where the parser's
+        held bytes of a cut character are content."""
+        return self.state == STR or self.state == R_STR or self.state == WORD
 
     def tail_state(self) -> str:
         """What the scanner is in the middle of (``Scanner::tail_state`` in scanner.rs)."""
         st = self.state
-        if st == STR:
+        if st in _STRING_STATES:
             return "key_string" if self.str_is_key else "string"
+        if st == WORD:
+            return "key_word" if self.str_is_key else "word"
         return _TAIL_NAMES[st]
 
     def pending_chars(self) -> int:
@@ -206,9 +221,13 @@ class Scanner:
             return sum(map(len, self.num_parts))
         if st == LITERAL:
             return self.lit_matched
-        if st == STR:
+        if st == STR or st == R_STR:
             escape = {E_IDLE: 0, E_AFTER_HIGH: 0, E_BACKSLASH: 1, E_HEX: 2 + self.hex_count}
             return (6 if self.high else 0) + escape[self.esc]
+        if st == STR_END:
+            return 1 + len(self.held_ws)
+        if st == WORD:
+            return utf8_len("".join(self.key_parts if self.str_is_key else self.word_parts))
         return 0
 
     # ---- feeding ----------------------------------------------------------------------------
@@ -242,6 +261,14 @@ class Scanner:
                     pos = self._in_prose(text, pos)
                 elif st == STOPPED:
                     pos = self._in_suffix(text, pos)
+                elif st == R_STR:
+                    pos = self._in_repair_string(text, pos)
+                elif st == STR_END:
+                    pos = self._at_string_end(text, pos)
+                elif st == WORD:
+                    pos = self._in_word(text, pos)
+                elif st == COMMENT:
+                    pos = self._in_comment(text, pos)
                 else:
                     break
         except ScanError as e:
@@ -261,8 +288,9 @@ class Scanner:
             self._found_byte = None
 
     def skipping(self) -> bool:
-        """Whether bytes are being skipped unread (lenient mode, around the value)."""
-        return self.state == PROSE or self.state == STOPPED
+        """Whether bytes are being skipped unread (lenient mode, around the value; repair
+        mode, in a comment)."""
+        return self.state == PROSE or self.state == STOPPED or self.in_comment_body()
 
     def skip_raw(self, data: bytes, base: int) -> None:
         """Skips bytes that are not text while ``skipping()``: the Rust core does not check
@@ -270,6 +298,8 @@ class Scanner:
         not continue a character."""
         if data:
             self.note_skipped(base)
+            if self.state == COMMENT:
+                self.comment = C_BLOCK if self.comment == C_BLOCK_STAR else self.comment
             self.col += sum(1 for b in data if (b & 0xC0) != 0x80)
             self.recent = (self.recent + data)[-m.EXCERPT_BYTES :]
 
@@ -298,8 +328,11 @@ class Scanner:
         if self.finished:
             return
         self._text = ""
+        self._base = end_offset  # where ``recent`` ends
         try:
-            if self.state == NUMBER and self.num in _COMPLETE_NUMBER:
+            if self.repair:
+                self._finish_repair(end_offset)
+            if self.state == NUMBER and self.num in COMPLETE_NUMBER:
                 self._complete_number("", 0, 0)
             expected = self._expected_at_end()
             if expected is not None:
@@ -334,7 +367,9 @@ class Scanner:
             return {E_BACKSLASH: m.ESCAPE_CHAR, E_HEX: m.HEX_DIGIT}.get(self.esc, m.STRING_END)
         if st == NUMBER:
             return m.EXPONENT_START if self.num == N_EXP else m.DIGIT
-        return m.literal(self.lit_word)
+        if st == LITERAL:
+            return m.literal(self.lit_word)
+        return m.VALUE  # repair mode's states, closed by _finish_repair
 
     def fail(self, e: ScanError) -> ScanError:
         self.state = FAILED
@@ -371,6 +406,8 @@ class Scanner:
             return self._begin_string(text, pos + 1, False)
         if c == "-" or c in _DIGITS:
             return self._begin_number(text, pos)
+        if self.repair:
+            return self._repair_token(text, pos, False)
         word = _LITERALS.get(c) or (_NAN_LITERALS.get(c) if self.allow_nan else None)
         if word is not None:
             if text.startswith(word, pos):
@@ -397,6 +434,8 @@ class Scanner:
         if c == "}" and self._trailing_comma_allowed(OBJECT):
             self._trailing_comma_repair()
             return self._close(pos)
+        if self.repair:
+            return self._repair_token(text, pos, True)
         raise self._unexpected(pos, m.KEY_OR_OBJECT_END if self.state == OBJECT_FIRST else m.KEY)
 
     def _at_colon(self, text: str, pos: int) -> int:
@@ -407,6 +446,8 @@ class Scanner:
         if text[pos] == ":":
             self.state = VALUE
             return pos + 1
+        if self.repair and text[pos] in "/#":
+            return self._begin_comment(text, pos)
         raise self._unexpected(pos, m.COLON)
 
     def _after_value(self, text: str, pos: int) -> int:
@@ -425,6 +466,8 @@ class Scanner:
                 return pos + 1
             if (c == "]" and top == ARRAY) or (c == "}" and top == OBJECT):
                 return self._close(pos)
+            if self.repair:
+                return self._repair_after_value(text, pos, top)
             raise self._unexpected(pos, self._expected_after_value())
         if self.multiple:
             return self._begin_value(text, pos)
@@ -525,7 +568,11 @@ class Scanner:
         match = _NUMBER.match(text, pos)
         if match is not None:
             end = match.end()
-            if end < len(text) and text[end] not in _NUMBER_CONTINUES:
+            if (
+                end < len(text)
+                and text[end] not in _NUMBER_CONTINUES
+                and not self._number_continues_as_word(text, end)
+            ):
                 # The whole number is here and the next character ends it.
                 self.num = N_INT if match.lastindex == 1 else N_FRAC
                 self.num_start = self._loc(pos)
@@ -553,7 +600,7 @@ class Scanner:
                     self.state = LITERAL
                     return self._in_literal(text, pos + 1)
                 else:
-                    raise self._unexpected(pos, m.DIGIT)
+                    return self._bad_number(text, pos, seg_start, m.DIGIT)
             elif st == N_INT and digit:
                 nxt = N_INT
             elif (st == N_ZERO or st == N_INT) and c == ".":
@@ -562,7 +609,7 @@ class Scanner:
                 nxt = N_EXP
             elif st == N_DOT:
                 if not digit:
-                    raise self._unexpected(pos, m.DIGIT)
+                    return self._bad_number(text, pos, seg_start, m.DIGIT)
                 nxt = N_FRAC
             elif st == N_FRAC and digit:
                 nxt = N_FRAC
@@ -572,21 +619,30 @@ class Scanner:
                 elif digit:
                     nxt = N_EXP_DIGITS
                 else:
-                    raise self._unexpected(pos, m.EXPONENT_START)
+                    return self._bad_number(text, pos, seg_start, m.EXPONENT_START)
             elif st == N_EXP_SIGN:
                 if not digit:
-                    raise self._unexpected(pos, m.DIGIT)
+                    return self._bad_number(text, pos, seg_start, m.DIGIT)
                 nxt = N_EXP_DIGITS
             elif st == N_EXP_DIGITS and digit:
                 nxt = N_EXP_DIGITS
             else:
                 # A complete number followed by a byte that cannot continue it.
+                if self._number_continues_as_word(text, pos):
+                    return self._number_becomes_word(text, seg_start, pos)
                 self._complete_number(text, seg_start, pos)
                 return pos
             self.num = nxt
             pos += 1
         self.num_parts.append(text[seg_start:])
         return pos
+
+    def _bad_number(self, text: str, pos: int, seg_start: int, expected: str) -> int:
+        """A byte no number can hold: in repair mode the number reads on as a word (``1e``,
+        ``1.2.3``), otherwise an error."""
+        if self.repair:
+            return self._number_becomes_word(text, seg_start, pos)
+        raise self._unexpected(pos, expected)
 
     def _complete_number(self, text: str, start: int, end: int) -> None:
         if self.num_parts:
@@ -612,9 +668,13 @@ class Scanner:
         self.str_start = self._loc(pos)
         end = _STR_RUN.match(text, pos).end()  # type: ignore[union-attr]
         limit = self.max_string_bytes
+        # Repair mode takes a string whole only if what follows its quote proves it ends.
+        certain = not self.repair
         if end < len(text) and text[end] == '"':
             whole = text[pos:end]
-            if limit is None or utf8_len(whole) <= limit:
+            if (limit is None or utf8_len(whole) <= limit) and (
+                certain or close_is_certain(text, end)
+            ):
                 return self._whole_string(whole, key, end + 1)
         elif end < len(text) and text[end] == "\\":
             # With escapes, closed in this chunk: decoded in one go (as the core does), so the
@@ -622,19 +682,30 @@ class Scanner:
             closed = _ESCAPED_STR.match(text, pos)
             if closed is not None:
                 raw = text[pos : closed.end() - 1]
-                if limit is None or utf8_len(raw) <= limit:
+                fits = limit is None or utf8_len(raw) <= limit
+                if fits and (certain or close_is_certain(text, closed.end() - 1)):
                     decoded: str = json.loads(f'"{raw}"')
                     # A surrogate here came from an escape and is lone (pairs are joined).
                     if self.lone_surrogates or _SURROGATE.search(decoded) is None:
                         return self._whole_string(decoded, key, closed.end())
-        self.state = STR
+        self._open_string(key, '"', pos)
+        if self.repair:
+            return self._in_repair_string(text, pos)
+        return self._in_string(text, pos)
+
+    def _open_string(self, key: bool, quote: str, pos: int) -> None:
+        """Starts the general loop of a string (in repair mode, quoted with ``quote``)."""
+        self.str_is_key = key
+        self.str_raw = 0
+        self.str_start = self._loc(pos)
+        self.state = R_STR if self.repair else STR
+        self.quote = quote
         self.esc = E_IDLE
         self.high = 0
         if key:
             self.key_parts = []
         else:
             self.sink.begin_string()
-        return self._in_string(text, pos)
 
     def _whole_string(self, decoded: str, key: bool, after: int) -> int:
         """Delivers a string found whole in one chunk; returns the index after its quote."""
@@ -671,23 +742,25 @@ class Scanner:
                 if limit is not None and self.str_raw >= limit:
                     raise self._error_at(pos, m.string_too_long(limit))
                 raise self._error_at(pos, m.control_in_string(c))
-            elif self._found_byte is None:
-                # A lone surrogate in a ``str`` chunk, which json.loads keeps: a character of
-                # its own (three bytes in the core's WTF-8), or refused like the escape, at
-                # its place (the limit wins if the string is already full, as for a control
-                # character).
-                if not self.lone_surrogates:
-                    limit = self.max_string_bytes
-                    if limit is not None and self.str_raw >= limit:
-                        raise self._error_at(pos, m.string_too_long(limit))
-                    raise self._error_at(pos, m.LONE_SURROGATE)
-                self._string_run(text, pos, pos + 1)
-                pos += 1
             else:
-                # A byte that is not text (see ``feed_foreign_byte``): the parser has already
-                # weighed the limit.
-                raise self._error_at(pos, m.INVALID_UTF8)
+                pos = self._string_surrogate(text, pos)
         return pos
+
+    def _string_surrogate(self, text: str, pos: int) -> int:
+        """A surrogate in string content: a byte that is not text (see
+        ``feed_foreign_byte``; the parser has already weighed the limit), an error; or a lone
+        surrogate of a ``str`` chunk, which json.loads keeps: a character of its own (three
+        bytes in the core's WTF-8), or refused like the escape, at its place (the limit wins
+        if the string is already full, as for a control character)."""
+        if self._found_byte is not None:
+            raise self._error_at(pos, m.INVALID_UTF8)
+        if not self.lone_surrogates:
+            limit = self.max_string_bytes
+            if limit is not None and self.str_raw >= limit:
+                raise self._error_at(pos, m.string_too_long(limit))
+            raise self._error_at(pos, m.LONE_SURROGATE)
+        self._string_run(text, pos, pos + 1)
+        return pos + 1
 
     def _string_run(self, text: str, pos: int, end: int) -> None:
         run = text[pos:end]
@@ -711,7 +784,23 @@ class Scanner:
     def _content_offset(self) -> int:
         start = self.str_start
         assert start is not None
-        return start.base + utf8_len(start.text[: start.at])
+        return self._offset_of(start)
+
+    @staticmethod
+    def _offset_of(loc: Optional[Location]) -> int:
+        """Byte offset of the character at ``loc``."""
+        assert loc is not None
+        return loc.base + utf8_len(loc.text[: loc.at])
+
+    def excerpt_through(self, offset: int) -> str:
+        """The excerpt of an error at ``offset``, a byte before the current chunk: the recent
+        bytes (which end where that chunk begins) through it."""
+        keep = len(self.recent) - max(0, self._base - offset - 1)
+        return m.excerpt_of(self.recent[: max(0, keep)])
+
+    def _content_end_offset(self) -> int:
+        """Byte offset just after the text scanned last."""
+        return self._base + utf8_len(self._text)
 
     def _count_string_char(self, pos: int) -> None:
         limit = self.max_string_bytes
@@ -732,7 +821,7 @@ class Scanner:
                 self.hex = 0
                 self.hex_count = 0
                 return pos + 1
-            simple = _SIMPLE_ESCAPES.get(c)
+            simple = SIMPLE_ESCAPES.get(c)
             if simple is None:
                 raise self._unexpected(pos, m.ESCAPE_CHAR)
             self._flush_high(pos)
@@ -788,6 +877,8 @@ class Scanner:
             return
         if self.str_is_key:
             self.key_parts.append(piece)
+        elif self.state == WORD:
+            self.word_parts.append(piece)  # an unquoted value is judged when it ends
         else:
             self.sink.string_piece(piece)
 
