@@ -115,8 +115,6 @@ def error_fields(e: deltajson.JSONError) -> tuple[Any, ...]:
 
 def outcome(backend: str, chunks: list[Any], **options: Any) -> list[Any]:
     """Everything observable after each feed, then the result of finish()."""
-    if options.get("lenient") or options.get("repair"):
-        options = {**options, "multiple": False}  # they read one value
     parser = deltajson.Parser(backend=backend, **options)
     trace: list[Any] = [parser.changes(), parser.done()]
     for chunk in chunks:

@@ -146,6 +146,21 @@ def test_parse_lenient_reads_a_fenced_reply(tmp_path: Path) -> None:
     assert (code, lines) == (0, [{"a": [1, 2]}])
 
 
+def test_parse_repair_reads_broken_json_and_lists_each_repair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "Here:\n{name: 'Ada', langs: [Python, Rust,], ok: True // done\n"
+    code, lines = run_parse(tmp_path, text, "--format", "final", "--repair")
+    assert (code, lines) == (0, [{"name": "Ada", "langs": ["Python", "Rust"], "ok": True}])
+    reported = capsys.readouterr().err.splitlines()
+    kinds = [line.split(": ")[2].split(" ")[0] for line in reported]
+    parser = deltajson.Parser(repair=True)
+    parser.feed(text)
+    parser.finish()
+    assert kinds == [kind for kind, _, _ in parser.repairs]
+    assert reported[1].endswith("unquoted_key at byte 7 (4 bytes)")
+
+
 def test_parse_reports_invalid_json_in_one_line_after_what_it_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -93,9 +93,19 @@ def test_still_strict_inside_the_value(backend: str) -> None:
         deltajson.loads("no JSON at all", partial=False, lenient=True, backend=backend)  # type: ignore[arg-type]
 
 
-def test_lenient_reads_one_value(backend: str) -> None:
-    with pytest.raises(ValueError, match="multiple"):
-        deltajson.Parser(lenient=True, multiple=True, backend=backend)  # type: ignore[arg-type]
+def test_lenient_reads_one_value_or_with_multiple_each_one(backend: str) -> None:
+    reply = 'First:\n```json\n{"v": 1}\n```\nThen:\n```json\n[2]\n```\nDone.'
+    assert deltajson.loads(reply, lenient=True, backend=backend) == {"v": 1}  # type: ignore[arg-type]
+    parser = deltajson.Parser(lenient=True, multiple=True, backend=backend)  # type: ignore[arg-type]
+    parser.feed(reply)
+    assert parser.finish() == [{"v": 1}, [2]]
+    first, second = offset_of(reply, "{"), offset_of(reply, "[")
+    end = offset_of(reply, "```", second)
+    assert parser.repairs == [
+        ("skipped_prefix", 0, first),
+        ("skipped_prefix", first + 9, second - first - 9),  # from the fence after the value
+        ("ignored_suffix", end, len(reply) - end),
+    ]
 
 
 @given(

@@ -64,6 +64,15 @@ class _Writer:
             return [" /* note */ ", " // note\n", " # note\n"][pick - 4]
         return ["", " ", "\n  ", "\t"][pick]
 
+    def after_value(self) -> str:
+        """Between a value and the comma or bracket after it: a comment needs a space before
+        it there (``"x"/`` and ``n/a`` are text), and only ``//`` or ``/* */`` end a word."""
+        pick = self.choose(6)
+        if pick >= 4:
+            self.kinds.add("comment")
+            return [" // note\n", " /* note */"][pick - 4]
+        return ["", " ", "", " "][pick]
+
     def value(self, v: Any) -> str:
         if isinstance(v, dict):
             return self.members([self.key_then_colon(k) + self.gap() for k in v], v)
@@ -153,10 +162,10 @@ class _Writer:
                 else:
                     out.append("," + self.gap())
             out.append(part)
+            out.append(self.after_value())
         if parts and self.choose(4) == 0:
             self.kinds.add("trailing_comma")
             out.append(",")
-        out.append(" " if self.choose(2) else "")
         out.append(close)
         return "".join(out)
 
@@ -234,6 +243,25 @@ def test_input_cut_short_is_closed_where_it_ends(
         assert grows_into(last[0], end[1]), (prefix, last[0], end[1])
 
 
+@given(
+    st.lists(broken_texts(), min_size=1, max_size=4),
+    st.sampled_from(["", "\n", ",\n", " and then ", "\n```\n\n```json\n"]),
+    cuts,
+)
+def test_several_values_with_no_array_around_them(
+    docs: list[tuple[Any, str, set[str]]], sep: str, cut: list[int]
+) -> None:
+    # With multiple=True they are one list from the first value on: a snapshot never
+    # changes type (a single-value parser reads the first and ignores the rest).
+    text = sep.join(t for _, t, _ in docs)
+    for backend in deltajson.BACKENDS:
+        snapshots, final, _ = stream(split(text, cut), backend, repair=True, multiple=True)
+        assert strict_equal(final, [v for v, _, _ in docs])
+        check_snapshots([s for s in snapshots if s is not None], final)
+    single = deltajson.loads(text, repair=True)
+    assert strict_equal(single, docs[0][0])
+
+
 # ---- noise: both engines, any chunking, the same result or the same error ----------------
 
 repair_noise = st.lists(
@@ -248,6 +276,7 @@ repair_noise = st.lists(
 repair_options = st.fixed_dictionaries(
     {"repair": st.just(True)},
     optional={
+        "multiple": st.booleans(),
         "allow_nan": st.booleans(),
         "partial_strings": st.booleans(),
         "max_depth": st.integers(1, 4),
@@ -334,6 +363,16 @@ CASES = [
             ("number_fixed", 20, 2),
             ("number_fixed", 24, 4),
             ("number_fixed", 30, 3),
+        ],
+    ),
+    (
+        '{"ok": True // yes\n, "n": n/a /* none */}',
+        {"ok": True, "n": "n/a"},
+        [
+            ("python_literal", 7, 4),
+            ("comment", 12, 6),
+            ("unquoted_value", 26, 3),
+            ("comment", 30, 10),
         ],
     ),
     (
@@ -437,7 +476,33 @@ def test_limits_hold_in_every_repair(backend: str) -> None:
 
 def test_loads_and_options(backend: str) -> None:
     assert deltajson.loads("{a: 1", repair=True, backend=backend) == {"a": 1}  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="repair reads one value"):
-        deltajson.Parser(repair=True, multiple=True, backend=backend)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="repair must be a bool"):
         deltajson.Parser(repair=1, backend=backend)  # type: ignore[arg-type]
+
+
+def test_the_typed_layer_reads_broken_json(backend: str) -> None:
+    pydantic = pytest.importorskip("pydantic")
+
+    class Task(pydantic.BaseModel):
+        title: str
+        done: bool
+
+    class Plan(pydantic.BaseModel):
+        goal: str
+        tasks: list[Task]
+
+    reply = "Sure:\n{goal: 'Ship', tasks: [{title: Write tests, done: True}, {'title': 'Rel"
+    chunks = [reply[i : i + 7] for i in range(0, len(reply), 7)]
+    stream = deltajson.stream_model(chunks, Plan, repair=True, backend=backend)
+    partials = []
+    # Cut short: the second task never got its `done`, so the final value is refused, with
+    # what was read kept on the error.
+    with pytest.raises(deltajson.SchemaMismatch) as info:
+        for partial in stream:
+            partials.append(partial)
+    assert partials[-1].tasks[0] == Task(title="Write tests", done=True)
+    assert str(info.value).startswith("tasks/1/done: Field required")
+    assert partials[-1].tasks[1].title == "Rel"
+    whole = reply + "', done: False}]}"
+    final = deltajson.stream_model([whole], Plan, repair=True, backend=backend).get_final()
+    assert final.tasks[1] == Task(title="Rel", done=False)

@@ -22,7 +22,7 @@ pub fn setup(data: &[u8], mode: Mode) -> Option<(Options, Vec<usize>, &[u8])> {
     let ncuts = usize::from(cuts % 16).min(rest.len());
     let (cut_bytes, doc) = rest.split_at(ncuts);
     let mut opts = Options {
-        multiple: !lenient && flags & 1 != 0,
+        multiple: flags & 1 != 0,
         allow_nan: flags & 2 != 0,
         lone_surrogates: flags & 4 == 0,
         lenient,
@@ -123,6 +123,11 @@ pub fn assert_descent_agrees(opts: &Options, doc: &[u8]) {
 /// (what repair mode, like lenient mode, looks for) that strict mode accepts gives the same
 /// events.
 pub fn assert_valid_json_needs_no_repair(opts: &Options, doc: &[u8], points: &[usize]) {
+    // One value: with `multiple`, repair mode skips what is not an object or an array.
+    let opts = &Options {
+        multiple: false,
+        ..opts.clone()
+    };
     let strict = Options {
         lenient: false,
         repair: false,

@@ -90,7 +90,10 @@ fuzz_target!(|data: &[u8]| {
     let ours = tree.values.pop().unwrap();
     // The fast path of a whole document takes every object or array of moderate depth, and
     // builds the same value.
-    let container = matches!(theirs, serde_json::Value::Array(_) | serde_json::Value::Object(_));
+    let container = matches!(
+        theirs,
+        serde_json::Value::Array(_) | serde_json::Value::Object(_)
+    );
     if container && depth(&theirs) <= deltajson::core::descent::MAX_DESCENT_DEPTH {
         let mut fast = Scanner::new(Options::default());
         let descended = fast.feed_whole(data, &mut TreeValues::default());

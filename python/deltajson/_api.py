@@ -88,14 +88,16 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
         float_mode: ``"float"`` (like ``json.loads``) or ``"decimal"`` (``decimal.Decimal``).
         lenient: For LLM output: skip prose and code fences before the first ``{`` or ``[``,
             stop after that value, accept trailing commas; each repair is listed in
-            ``repairs``. Not with ``multiple``.
+            ``repairs``. With ``multiple``, read every object or array found that way (the
+            text between them skipped too) into the list of values.
         repair: Read the broken JSON models write, as it streams (implies ``lenient``):
             single quotes, unquoted keys and values, ``True``/``False``/``None``, comments,
             missing commas, raw control characters and stray quotes in strings, numbers
             such as ``.5`` or ``1_000``, and input cut short (``finish()`` closes it). Each
             repair is listed in ``repairs``; one that depends on what follows is held (not
-            shown) until the input decides it. Valid JSON reads as without it. Not with
-            ``multiple``.
+            shown) until the input decides it. Valid JSON reads as without it. With
+            ``multiple``, several values with no array around them (``{...}\n{...}``) are
+            read as a list from the first (a snapshot never changes type).
         allow_lone_surrogates: Keep a lone surrogate, as ``json.loads`` does: a
             ``\\uD800``-``\\uDFFF`` escape that is not half of a surrogate pair, or such a
             character in a ``str`` chunk; ``False`` makes either an error (such a string

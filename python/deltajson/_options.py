@@ -28,8 +28,7 @@ def check_options(options: dict[str, Any]) -> None:
 
     Raises:
         TypeError: a limit that is not an int (bools are not), a flag that is not a bool.
-        ValueError: a limit out of range, an unknown ``float_mode``, ``lenient`` or
-            ``repair`` with ``multiple``.
+        ValueError: a limit out of range, an unknown ``float_mode``.
     """
     for name, (smallest, optional) in _LIMITS.items():
         if name in options:
@@ -41,11 +40,6 @@ def check_options(options: dict[str, Any]) -> None:
     float_mode = options.get("float_mode", "float")
     if float_mode not in ("float", "decimal") or type(float_mode) is not str:
         raise ValueError(f"float_mode must be 'float' or 'decimal', not {float_mode!r}")
-    for name in ("repair", "lenient"):
-        if options.get(name) and options.get("multiple"):
-            raise ValueError(
-                f"{name} reads one value (it stops after it); it cannot be combined with multiple"
-            )
 
 
 def _check_limit(name: str, value: Any, smallest: int, optional: bool) -> None:

@@ -99,7 +99,9 @@ def run_parse(args: argparse.Namespace, out: IO[str]) -> int:
     if args.format == "items" and args.path is None:
         args.path = "$[*]"  # each item of a top-level array, or each value with --multiple
     deltajson.parse_path(args.path or "$")  # a bad path is a usage error before any read
-    parser = deltajson.Parser(multiple=args.multiple, lenient=args.lenient, backend=args.backend)
+    parser = deltajson.Parser(
+        multiple=args.multiple, lenient=args.lenient, repair=args.repair, backend=args.backend
+    )
     printer = _Printer(args, parser, out)
     source = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
     try:
@@ -110,10 +112,19 @@ def run_parse(args: argparse.Namespace, out: IO[str]) -> int:
                 out.flush()
         printer.at_end(parser.finish())
     except deltajson.JSONError as e:
+        _report_repairs(args, parser)
         printer.pending()  # what was read before the error is printed, then the error
         sys.stderr.write(f"deltajson: {args.file}: {e}\n")
         return 1
+    _report_repairs(args, parser)
     return 0
+
+
+def _report_repairs(args: argparse.Namespace, parser: deltajson.Parser) -> None:
+    """With --repair, every repair made, one line each on stderr: never silent."""
+    if args.repair:
+        for kind, offset, length in parser.repairs:
+            sys.stderr.write(f"deltajson: {args.file}: {kind} at byte {offset} ({length} bytes)\n")
 
 
 # ---- demo, bench, serve --------------------------------------------------------------------
@@ -203,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--multiple", action="store_true", help="a stream of values (JSON Lines)")
     parse.add_argument(
         "--lenient", action="store_true", help="skip prose and fences around the value"
+    )
+    parse.add_argument(
+        "--repair",
+        action="store_true",
+        help="read broken JSON as models write it (implies --lenient; repairs go to stderr)",
     )
     parse.add_argument("--backend", choices=BACKENDS, default=None, help="engine")
 

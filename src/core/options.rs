@@ -16,7 +16,8 @@ pub struct Options {
     /// Largest number of digits of an integer (CPython refuses to convert longer ones).
     pub max_int_digits: Option<usize>,
     /// LLM quirks: skip text before the first `{`/`[`, stop after the value, accept trailing
-    /// commas; every repair is recorded. Meant for one value (not with `multiple`).
+    /// commas; every repair is recorded. With `multiple`, each value is an object or an array
+    /// found that way (the text between values is skipped too).
     pub lenient: bool,
     /// Accept `\uD800`-`\uDFFF` escapes that are not half of a surrogate pair, keeping the
     /// lone surrogate as `json.loads` does; when false they are an error (jiter's rule, and

@@ -214,6 +214,8 @@ pub struct Scanner {
     word_wtf8: bool,
     /// The word's bytes so far are a prefix of a literal (not counted as a string's).
     word_may_be_literal: bool,
+    /// The chunk ended with ` /` in a value word: the next byte says if it starts a comment.
+    word_slash: bool,
     comment: CommentKind,
     comment_start: u64,
     resume: State,
@@ -263,6 +265,7 @@ impl Scanner {
             word_start: 0,
             word_wtf8: false,
             word_may_be_literal: false,
+            word_slash: false,
             comment: CommentKind::Line,
             comment_start: 0,
             resume: State::Value,
@@ -389,6 +392,11 @@ impl Scanner {
             State::AfterValue if self.stack.is_empty() => None,
             State::Value if self.stack.is_empty() && self.opts.multiple => None,
             State::Stopped => None,
+            // Several values (`multiple`): the text after the last one is ignored.
+            State::Prose if self.opts.multiple => {
+                self.suffix_start = self.prose_start.take();
+                None
+            }
             State::Prose => Some(Expected::Value),
             State::Value => Some(Expected::Value),
             State::ArrayFirst => Some(Expected::ValueOrArrayEnd),
@@ -813,7 +821,12 @@ impl Scanner {
         if self.stack.is_empty() {
             self.values_done += 1;
             if self.opts.lenient {
-                self.state = State::Stopped;
+                // One value, or (`multiple`) the next one after prose, fences and commas.
+                self.state = if self.opts.multiple {
+                    State::Prose
+                } else {
+                    State::Stopped
+                };
             }
         }
     }

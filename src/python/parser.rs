@@ -165,12 +165,6 @@ impl Parser {
         if max_depth == 0 {
             return Err(PyValueError::new_err("max_depth must be at least 1"));
         }
-        if (lenient || repair) && multiple {
-            let option = if repair { "repair" } else { "lenient" };
-            return Err(PyValueError::new_err(format!(
-                "{option} reads one value (it stops after it); it cannot be combined with multiple"
-            )));
-        }
         let opts = Options {
             multiple,
             allow_nan,

@@ -51,7 +51,7 @@ _NOT_WS = re.compile(r"[^ \t\n\r]")
 _LINE_END = re.compile(r"[\n\r]")
 # Runs of an unquoted value / key that need no attention: no byte that ends or refuses it, no
 # control character (a tab ends a word), no surrogate (judged one at a time).
-_VALUE_WORD_RUN = re.compile('[^,}\\]\\n\\r"\\x00-\\x1f\\ud800-\\udfff]*')
+_VALUE_WORD_RUN = re.compile('[^,}\\]\\n\\r"/\\x00-\\x1f\\ud800-\\udfff]*')
 _KEY_WORD_RUN = re.compile('[^:,{}\\[\\]"\\x00-\\x1f\\ud800-\\udfff]*')
 _KEY_WORD_REFUSED = frozenset(',{}[]"')
 # String runs of repair mode, per quote.
@@ -165,6 +165,8 @@ class RepairStates:
         held_ws: str
         word_parts: list[str]
         word_may_be_literal: bool
+        word_slash: bool
+        slash_loc: Optional[Location]
         comment: int
         comment_loc: Optional[Location]
         resume: int
@@ -369,6 +371,7 @@ class RepairStates:
         self.key_parts = []
         self.word_parts = []
         self.word_may_be_literal = not key
+        self.word_slash = False
         self.str_start = self._loc(pos)
         self.state = WORD
         return self._in_word(text, pos)
@@ -381,6 +384,7 @@ class RepairStates:
         self.esc = E_IDLE
         self.word_parts = [word]
         self.word_may_be_literal = False
+        self.word_slash = False
         self.str_start = self.num_start
         self.state = WORD
         return self._in_word(text, pos)
@@ -389,6 +393,17 @@ class RepairStates:
         return self.repair and pos < len(text) and text[pos] in _NUMBER_WORD
 
     def _in_word(self, text: str, pos: int) -> int:
+        if self.word_slash and pos < len(text):
+            self.word_slash = False
+            if text[pos] in "/*":
+                # The `` /`` that ended the last chunk starts a comment: it is not the word's.
+                self.word_parts[-1] = self.word_parts[-1][:-1]
+                self._end_word(False)
+                self.comment_loc = self.slash_loc
+                self.resume = self.state
+                self.comment = C_SLASH
+                self.state = COMMENT
+                return self._in_comment(text, pos)
         if self.word_may_be_literal:
             pos = self._literal_prefix(text, pos)
         key = self.str_is_key
@@ -403,6 +418,19 @@ class RepairStates:
                 if pos == n:
                     return pos
             c = text[pos]
+            if c == "/" and not key:
+                # ``True // note``: a comment after a space ends the word; ``n/a`` is text.
+                after_space = bool(self.word_parts) and self.word_parts[-1].endswith(" ")
+                if after_space and pos + 1 < n and text[pos + 1] in "/*":
+                    self._end_word(False)
+                    return self._begin_comment(text, pos)
+                self._string_run(text, pos, pos + 1)
+                if after_space and pos + 1 == n:
+                    # Decided by the next chunk's first character.
+                    self.word_slash = True
+                    self.slash_loc = self._loc(pos)
+                pos += 1
+                continue
             if c == "\t" or c in ends:
                 self._end_word(False)
                 return pos

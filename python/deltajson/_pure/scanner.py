@@ -172,6 +172,8 @@ class Scanner(RepairStates):
         self.held_ws = ""
         self.word_parts: list[str] = []
         self.word_may_be_literal = False
+        self.word_slash = False  # the chunk ended with " /" in a value word
+        self.slash_loc = None
         self.comment = 0
         self.comment_loc = None
         self.resume = VALUE
@@ -349,6 +351,10 @@ class Scanner(RepairStates):
             return None
         if st == STOPPED:
             return None
+        if st == PROSE and self.multiple:
+            # Several values: the text after the last one is ignored.
+            self.suffix_start, self.prose_start = self.prose_start, None
+            return None
         if st == PROSE:
             return m.VALUE
         if st == VALUE:
@@ -496,7 +502,8 @@ class Scanner(RepairStates):
         if not self.stack:
             self.values_done += 1
             if self.lenient:
-                self.state = STOPPED
+                # One value, or (``multiple``) the next one after prose, fences and commas.
+                self.state = PROSE if self.multiple else STOPPED
 
     # ---- lenient mode -----------------------------------------------------------------------
 

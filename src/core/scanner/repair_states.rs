@@ -247,6 +247,7 @@ impl Scanner {
         self.word.clear();
         self.word_wtf8 = false;
         self.word_may_be_literal = !key;
+        self.word_slash = false;
         self.word_start = self.pos.consumed + pos as u64;
         self.state = State::Word;
         self.in_word(buf, pos, sink)
@@ -269,6 +270,7 @@ impl Scanner {
         self.word = word;
         self.word_wtf8 = false;
         self.word_may_be_literal = false;
+        self.word_slash = false;
         self.word_start = self.num_start;
         self.state = State::Word;
         self.in_word(buf, pos, sink)
@@ -282,6 +284,19 @@ impl Scanner {
 
     pub(super) fn in_word<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {
         let key = self.str_is_key;
+        if self.word_slash && pos < buf.len() {
+            self.word_slash = false;
+            if matches!(buf[pos], b'/' | b'*') {
+                // The ` /` that ended the last chunk starts a comment: it is not the word's.
+                self.word.pop();
+                self.end_word(buf, false, sink)?;
+                self.comment_start = self.pos.consumed - 1;
+                self.resume = self.state;
+                self.comment = CommentKind::Slash;
+                self.state = State::Comment;
+                return self.in_comment(buf, pos);
+            }
+        }
         if self.word_may_be_literal {
             pos = self.literal_prefix(buf, pos)?;
         }
@@ -297,7 +312,7 @@ impl Scanner {
                     || if key {
                         ends_word_key(b) || refused_in_key(b)
                     } else {
-                        ends_word_value(b)
+                        ends_word_value(b) || b == b'/'
                     }
             });
             let Some(len) = stop else {
@@ -305,6 +320,25 @@ impl Scanner {
             };
             pos = self.string_run(buf, pos, len, false, sink)?;
             let b = buf[pos];
+            if b == b'/' {
+                // `True // note`: a comment after a space ends the word; `n/a` is text.
+                let after_space = self.word.last() == Some(&b' ');
+                match buf.get(pos + 1) {
+                    Some(b'/' | b'*') if after_space => {
+                        self.end_word(buf, false, sink)?;
+                        return self.begin_comment(buf, pos);
+                    }
+                    None if after_space => {
+                        // Decided by the next chunk's first byte.
+                        self.word_slash = true;
+                        return self.string_run(buf, pos, 1, true, sink);
+                    }
+                    _ => {
+                        pos = self.string_run(buf, pos, 1, false, sink)?;
+                        continue;
+                    }
+                }
+            }
             let ends = b == b'\t'
                 || if key {
                     ends_word_key(b)

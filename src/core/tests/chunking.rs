@@ -147,16 +147,17 @@ proptest! {
 
     #[test]
     fn any_bytes_any_chunking_same_events_and_error(
-        input in prop::collection::vec(prop::sample::select(b"[]{}:,\"\\ \n0123456789-+.eEtruefalsnNIy\xC3\xA9\xF0\x9F\x98\x80\xFFu\x01`H".to_vec()), 0..40),
+        input in prop::collection::vec(prop::sample::select(b"[]{}:,\"\\ \n0123456789-+.eEtruefalsnNIy\xC3\xA9\xF0\x9F\x98\x80\xFFu\x01`H'/*#T_\t".to_vec()), 0..40),
         cuts in prop::collection::vec(any::<usize>(), 0..10),
         multiple in any::<bool>(),
         allow_nan in any::<bool>(),
         max_string_bytes in prop::option::of(0usize..6),
         lenient in any::<bool>(),
         lone_surrogates in any::<bool>(),
+        repair in any::<bool>(),
     ) {
-        let multiple = multiple && !lenient;
-        let opts = Options { multiple, allow_nan, max_string_bytes, lenient, lone_surrogates, max_depth: 4, ..Options::default() };
+        let lenient = lenient || repair;
+        let opts = Options { multiple, allow_nan, max_string_bytes, lenient, lone_surrogates, repair, max_depth: 4, ..Options::default() };
         let (whole, whole_end) = scan_chunks(&opts, [input.as_slice()]);
         let (pieces, pieces_end) = scan_chunks(&opts, split(&input, &cuts));
         prop_assert_eq!(whole, pieces);

@@ -3,6 +3,7 @@
 mod chunking;
 mod descent;
 mod number;
+mod repair;
 mod string;
 mod table;
 
