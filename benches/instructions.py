@@ -46,7 +46,14 @@ WORKLOADS = {
 #: The one-shot contenders, in table order; the first peer named is the ratios' reference.
 WHOLE = ["deltajson-feed", "deltajson-loads", "jiter", "orjson", "json"]
 #: The token-stream contenders.
-STREAM = ["deltajson-snapshot", "deltajson-live", "deltajson-snapshot-kept", "sjp-native", "floor"]
+STREAM = [
+    "deltajson-snapshot",
+    "deltajson-live",
+    "deltajson-snapshot-kept",
+    "deltajson-repair",
+    "sjp-native",
+    "floor",
+]
 LABELS = {
     "deltajson-feed": "deltajson Parser().feed(doc); finish()",
     "deltajson-loads": "deltajson.loads(doc, partial=False)",
@@ -56,6 +63,7 @@ LABELS = {
     "deltajson-snapshot": "deltajson feed + snapshot()",
     "deltajson-live": "deltajson feed + snapshot(copy=False)",
     "deltajson-snapshot-kept": "deltajson feed + snapshot(), each kept until the next",
+    "deltajson-repair": "deltajson Parser(repair=True) feed + snapshot()",
     "sjp-native": "streaming-json-parser native, feed().value",
     "floor": "floor: list.append + len() per chunk",
 }
@@ -95,15 +103,18 @@ def whole_runner(contender: str) -> Callable[[bytes], Any]:
 
 def stream_runner(contender: str) -> Callable[[list[bytes]], Any]:
     """One pass over the chunks with a fresh parser, reading the value after each chunk."""
-    if contender in ("deltajson-snapshot", "deltajson-live"):
+    if contender in ("deltajson-snapshot", "deltajson-live", "deltajson-repair"):
         from deltajson import Parser
 
-        copy = contender == "deltajson-snapshot"
+        copy = contender != "deltajson-live"
+        # repair=True on the same valid document: what repair mode costs where nothing needs
+        # repairing (each string's end waits for the next byte, literals are read as words).
+        options = {"repair": True} if contender == "deltajson-repair" else {}
 
         def stream(chunks: list[bytes]) -> Any:
             # Read, render, drop, as benches/compare.py's harness does: the last snapshot
             # is let go before the next is asked for, so snapshot() may update it in place.
-            p = Parser()
+            p = Parser(**options)
             feed, snapshot = p.feed, p.snapshot
             for c in chunks:
                 feed(c)

@@ -161,7 +161,7 @@ def token_chunks(text: str, seed: int = bench.BENCH_SEED) -> list[str]:
 # ---- the contenders ---------------------------------------------------------------------
 
 
-#: deltajson's options here (a dict: it type-checks whether or not the stubs name repair).
+#: deltajson's options here: repair mode on the Rust engine.
 REPAIR: dict[str, Any] = {"repair": True, "backend": "rust"}
 
 
