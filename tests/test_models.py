@@ -186,6 +186,17 @@ def test_fail_fast_on_the_chunk_that_completes_the_bad_value() -> None:
     assert e.partial.tasks[0].title == "ok" and e.raw == "".join(chunks[:3])
 
 
+def test_a_failed_final_validation_keeps_what_was_read() -> None:
+    # A required field never written is found when the root closes: the error still carries
+    # the partial value read, nothing lost.
+    doc = '{"title": "ship", "tags": ["a"]}'
+    with pytest.raises(SchemaMismatch, match="estimate_hours") as info:
+        list(stream_model([doc[:12], doc[12:]], Task))
+    assert info.value.partial.title == "ship"
+    assert info.value.partial.tags == ["a"]
+    assert info.value.raw == doc
+
+
 def test_custom_validators_and_constraints_run_on_complete_values_only() -> None:
     # A prefix longer than max_length is only checked when the title completes.
     long_title = '{"title": "' + "w" * 60

@@ -133,6 +133,9 @@ class ModelEngine:
         self.live = live
         self.stack: list[_Open] = []
         self.final: Any = _MISSING
+        #: The root's partial view once its container closed: what a failed final validation
+        #: still shows (``partial``), nothing read being lost.
+        self._closed_view: Any = None
         #: Top-level fields complete so far (names), in completion order.
         self.completed_fields: list[str] = []
         #: Completed ``(path, value)`` since the last ``take_events()``; recorded only once
@@ -330,6 +333,7 @@ class ModelEngine:
             loc = (*parent.loc, path[-1])
             shown = value
         if parent is None:  # the root container
+            self._closed_view = shown
             self._finished(value)
             return
         key = path[-1]
@@ -544,7 +548,7 @@ class ModelEngine:
         if self.final is not _MISSING:
             return self.final
         if not self.stack:
-            return None
+            return self._closed_view
         self._show_open_string()
         root = self.stack[0].view
         return root if self.live else self._copy_spine()
