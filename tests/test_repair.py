@@ -218,9 +218,7 @@ def test_byte_at_a_time(doc: tuple[Any, str, set[str]]) -> None:
 def test_valid_json_reads_as_in_strict_mode_with_no_repair(
     doc: tuple[Any, str], cut: list[int]
 ) -> None:
-    value, text = doc
-    if not isinstance(value, (list, dict)):
-        text = f"[{text}]"  # repair mode, like lenient, reads an array or an object
+    _, text = doc  # a scalar too: the whole document is then that value, not prose
     for backend in deltajson.BACKENDS:
         snapshots, final, parser = stream(split(text, cut), backend, repair=True)
         assert strict_equal(final, json.loads(text))
@@ -299,6 +297,22 @@ def test_results_do_not_depend_on_chunking(
     data: bytes, cut: list[int], opts: dict[str, Any]
 ) -> None:
     assert_chunking_independent(data, split(data, cut), **opts)
+
+
+@pytest.mark.parametrize(
+    ("data", "options"),
+    [
+        # Found by the fuzz target: a " /" cut by the end of a chunk is held, not counted.
+        (b'{"a": ;0 //r ', {"max_string_bytes": 3}),
+        (b'{"a": ab /y}', {"max_string_bytes": 3}),
+        (b'{"x": true}', {"max_string_bytes": 1}),  # a literal is no string
+        (b'{"a": "x"  \n, b: \xc3\xa9t\xc3\xa9}', {"max_string_bytes": 2}),
+    ],
+)
+def test_every_cut_of_these(data: bytes, options: dict[str, Any]) -> None:
+    for cut in range(len(data) + 1):
+        assert_chunking_independent(data, [data[:cut], data[cut:]], repair=True, **options)
+        assert_engines_agree([data[:cut], data[cut:]], False, repair=True, **options)
 
 
 # ---- what each kind of repair does, where it is reported ---------------------------------
@@ -406,6 +420,28 @@ def test_each_repair_kind(text: str, expected: Any, repairs: list[Any], backend:
         assert strict_equal(final, expected)
         assert parser.repairs == repairs
         check_snapshots(snapshots, final)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42", 42),
+        (' "hi {there} [1]" ', "hi {there} [1]"),
+        ("null", None),
+        ('"caf\\u00e9"', "café"),
+        ('42 is the answer: {"a": 1}', {"a": 1}),
+        ('"Sure" {"a": 1}', {"a": 1}),
+    ],
+)
+def test_a_document_that_is_a_scalar_is_valid_json(text: str, expected: Any, backend: str) -> None:
+    # Not skipped as prose: read as in strict mode, with no repair; prose before a `{` or `[`
+    # is still prose.
+    data = text.encode()
+    for chunks in ([data], [data[i : i + 1] for i in range(len(data))]):
+        _, final, parser = stream(chunks, backend, repair=True)
+        assert strict_equal(final, expected)
+        prose = [("skipped_prefix", 0, text.rindex("{"))] if isinstance(expected, dict) else []
+        assert parser.repairs == prose
 
 
 def test_a_held_quote_is_not_shown_until_the_input_decides(backend: str) -> None:

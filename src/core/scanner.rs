@@ -219,6 +219,9 @@ pub struct Scanner {
     comment: CommentKind,
     comment_start: u64,
     resume: State,
+    /// Repair mode, one value: the text before any `{`/`[` read strictly, in case the whole
+    /// document is a scalar (see `ScalarCandidate`).
+    candidate: Option<Box<repair_states::ScalarCandidate>>,
 }
 
 impl Scanner {
@@ -231,6 +234,7 @@ impl Scanner {
         } else {
             State::Value
         };
+        let candidate = repair_states::ScalarCandidate::for_options(&opts);
         Scanner {
             opts,
             state,
@@ -269,6 +273,7 @@ impl Scanner {
             comment: CommentKind::Line,
             comment_start: 0,
             resume: State::Value,
+            candidate,
         }
     }
 
@@ -379,6 +384,7 @@ impl Scanner {
             return Ok(());
         }
         if self.opts.repair {
+            self.finish_candidate(sink);
             if let Err(e) = self.finish_repair(sink) {
                 return Err(self.fail(*e));
             }
@@ -438,6 +444,7 @@ impl Scanner {
             + self.scratch.capacity()
             + self.held_ws.capacity()
             + self.word.capacity()
+            + self.candidate.as_ref().map_or(0, |c| c.heap_size())
     }
 
     /// Overall progress.
@@ -867,19 +874,32 @@ impl Scanner {
 
     /// Skips text before the value up to the first `{` or `[`: LLMs wrap JSON in prose and in
     /// Markdown code fences, which in practice hold no bracket before the JSON.
-    fn in_prose(&mut self, buf: &[u8], pos: usize) -> usize {
-        let (end, visible) = self.skip_text(buf, pos, true);
-        if self.prose_start.is_none() {
-            self.prose_start = visible;
-        }
-        if end < buf.len() {
+    fn in_prose(&mut self, buf: &[u8], mut pos: usize) -> usize {
+        loop {
+            let (end, visible) = self.skip_text(buf, pos, true);
+            if self.prose_start.is_none() {
+                self.prose_start = visible;
+            }
+            self.feed_candidate(&buf[pos..end]);
+            if end == buf.len() {
+                return end;
+            }
+            if self.candidate_in_string() {
+                // A bracket inside a string that may be the whole document (repair mode):
+                // text, not the start of the value.
+                self.feed_candidate(&buf[end..end + 1]);
+                self.prose_start = self.prose_start.or(Some(self.pos.consumed + end as u64));
+                pos = end + 1;
+                continue;
+            }
+            self.candidate = None;
             if let Some(start) = self.prose_start.take() {
                 let here = self.pos.consumed + end as u64;
                 self.repair(RepairKind::SkippedPrefix, start, here - start);
             }
             self.state = State::Value;
+            return end;
         }
-        end
     }
 
     /// Ignores everything after the value (a closing fence, prose), noting where it began.

@@ -18,8 +18,16 @@ from deltajson._errors import IncompleteJSONError, JSONError
 from deltajson._options import check_options
 from deltajson._pure import messages as m
 from deltajson._pure.builder import Builder, parse_pattern
-from deltajson._pure.scanner import ScanError, Scanner, chars_within, utf8_len
-from deltajson._pure.states import E_AFTER_HIGH, E_BACKSLASH, E_HEX, E_IDLE
+from deltajson._pure.scanner import Scanner
+from deltajson._pure.states import (
+    E_AFTER_HIGH,
+    E_BACKSLASH,
+    E_HEX,
+    E_IDLE,
+    ScanError,
+    chars_within,
+    utf8_len,
+)
 
 Chunk = Union[bytes, bytearray, memoryview, str]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -290,6 +298,11 @@ class Parser:
             scanner.note_skipped(start)
             return
         invalid = not (surrogate or _is_utf8_prefix(held))
+        if invalid and scanner.in_string():
+            # Held although already invalid (the decoder waits for more): as for a decoding
+            # error, the limit wins if the bytes before the one proving it invalid pass it.
+            proof = next(i for i in range(1, len(held) + 1) if not _is_utf8_prefix(held[:i]))
+            self._string_limit_before(held[: max(1, proof - 1)], start)
         if invalid or not scanner.in_string() or scanner.esc in (E_BACKSLASH, E_HEX):
             self._scan_foreign(held[0], start)
         if scanner.esc == E_AFTER_HIGH:

@@ -34,10 +34,12 @@ from deltajson._pure.states import (
     R_STR,
     SIMPLE_ESCAPES,
     STOPPED,
+    STR,
     STR_END,
     VALUE,
     WORD,
     Location,
+    ScanError,
 )
 
 _WORD_VALUE_ENDS = frozenset(',}]\n\r"')
@@ -72,9 +74,6 @@ _LITERAL_WORDS = {
 }
 _NAN_WORDS = {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity"}
 _ALL_LITERAL_WORDS = (*_LITERAL_WORDS, *_NAN_WORDS)
-
-if TYPE_CHECKING:
-    from deltajson._pure.scanner import ScanError
 
 
 def starts_word(c: str) -> bool:
@@ -131,6 +130,64 @@ def classify_word(word: str, allow_nan: bool, at_end: bool) -> tuple[str, Any, b
     return "text", word, True
 
 
+class ScalarCandidate:
+    """The text before any ``{``/``[`` read by a strict scanner, its events kept, in case the
+    whole document is a scalar (``ScalarCandidate`` in repair_states.rs)."""
+
+    def __init__(self, **options: Any) -> None:
+        from deltajson._pure.scanner import Scanner  # (scanner.py imports this module)
+
+        self.events: list[tuple[str, Any]] = []
+        self.scanner = Scanner(self, multiple=False, **options)
+        self.base = 0
+
+    @classmethod
+    def for_options(cls, wanted: bool, **options: Any) -> Optional[ScalarCandidate]:
+        return cls(**options) if wanted else None
+
+    def feed(self, text: str) -> bool:
+        """Reads ``text``; False at its first error (then the candidate is dropped)."""
+        try:
+            self.scanner.feed_text(text, self.base)
+        except ScanError:
+            return False
+        self.base += len(text.encode("utf-8", "surrogatepass"))
+        return True
+
+    def in_string(self) -> bool:
+        return self.scanner.state == STR
+
+    def finish(self) -> bool:
+        try:
+            self.scanner.finish(self.base)
+        except ScanError:
+            return False
+        return True
+
+    def replay(self, sink: Any) -> None:
+        for name, args in self.events:
+            getattr(sink, name)(*args)
+
+    # The sink of the strict scanner: only scalars come (a bracket ends the prose).
+    def string(self, text: str) -> None:
+        self.events.append(("string", (text,)))
+
+    def begin_string(self) -> None:
+        self.events.append(("begin_string", ()))
+
+    def string_piece(self, text: str) -> None:
+        self.events.append(("string_piece", (text,)))
+
+    def end_string(self) -> None:
+        self.events.append(("end_string", ()))
+
+    def number(self, text: str, is_integer: bool) -> None:
+        self.events.append(("number", (text, is_integer)))
+
+    def literal(self, word: str) -> None:
+        self.events.append(("literal", (word,)))
+
+
 class RepairStates:
     """The repair-mode states, mixed into ``Scanner`` (whose attributes they use)."""
 
@@ -170,6 +227,8 @@ class RepairStates:
         comment: int
         comment_loc: Optional[Location]
         resume: int
+        candidate: Optional[ScalarCandidate]
+        prose_start: Optional[int]
 
         def _loc(self, index: int) -> Location: ...
         def _loc_offset(self, index: int) -> int: ...
@@ -395,9 +454,10 @@ class RepairStates:
     def _in_word(self, text: str, pos: int) -> int:
         if self.word_slash and pos < len(text):
             self.word_slash = False
-            if text[pos] in "/*":
-                # The `` /`` that ended the last chunk starts a comment: it is not the word's.
-                self.word_parts[-1] = self.word_parts[-1][:-1]
+            if text[pos] not in "/*":
+                self._slash_is_text()
+            else:
+                # The `` /`` that ended the last chunk starts a comment.
                 self._end_word(False)
                 self.comment_loc = self.slash_loc
                 self.resume = self.state
@@ -424,11 +484,12 @@ class RepairStates:
                 if after_space and pos + 1 < n and text[pos + 1] in "/*":
                     self._end_word(False)
                     return self._begin_comment(text, pos)
-                self._string_run(text, pos, pos + 1)
                 if after_space and pos + 1 == n:
-                    # Decided by the next chunk's first character.
+                    # Decided by the next chunk's first character: held, not counted yet.
                     self.word_slash = True
                     self.slash_loc = self._loc(pos)
+                    return n
+                self._string_run(text, pos, pos + 1)
                 pos += 1
                 continue
             if c == "\t" or c in ends:
@@ -438,6 +499,15 @@ class RepairStates:
                 raise self._unexpected(pos, m.COLON if key else self._expected_after_value())
             pos = self._string_surrogate(text, pos)
         return pos
+
+    def _slash_is_text(self) -> None:
+        """The held `` /`` turned out to be text of the word (``slash_is_text``)."""
+        limit = self.max_string_bytes
+        if limit is not None and self.str_raw >= limit:
+            assert self.slash_loc is not None
+            raise self._error_from(self.slash_loc, m.string_too_long(limit))
+        self.str_raw += 1
+        self.word_parts.append("/")
 
     def _literal_prefix(self, text: str, pos: int) -> int:
         """Reads a value word while it may still be a literal, uncounted (``literal_prefix``
@@ -557,6 +627,28 @@ class RepairStates:
             e.excerpt = self.excerpt_through(e.offset)
         return e
 
+    # ---- a document that is a scalar --------------------------------------------------------
+
+    def feed_candidate(self, text: str) -> None:
+        """Feeds prose to the scalar candidate, dropping it at its first error."""
+        candidate = self.candidate
+        if candidate is not None and text and not candidate.feed(text):
+            self.candidate = None
+
+    def candidate_in_string(self) -> bool:
+        return self.candidate is not None and self.candidate.in_string()
+
+    def finish_candidate(self) -> None:
+        """At the end of input with no ``{``/``[`` found: if the text read is one scalar, it
+        is the value (no repair: it is valid JSON)."""
+        candidate, self.candidate = self.candidate, None
+        if candidate is None or self.state != PROSE or not candidate.finish():
+            return
+        candidate.replay(self.sink)
+        self.prose_start = None
+        self.values_done += 1
+        self.state = STOPPED
+
     # ---- the end of input -------------------------------------------------------------------
 
     def _finish_repair(self, end_offset: int) -> None:
@@ -584,6 +676,9 @@ class RepairStates:
                 self.sink.end_string()
                 self._value_done()
         elif st == WORD:
+            if self.word_slash:
+                self.word_slash = False
+                self._slash_is_text()  # a held " /" starts no comment
             if self.str_is_key:
                 cut = True
                 self.key_parts = []

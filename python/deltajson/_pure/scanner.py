@@ -17,7 +17,7 @@ import re
 from typing import Any, Optional
 
 from deltajson._pure import messages as m
-from deltajson._pure.repair import RepairStates, close_is_certain
+from deltajson._pure.repair import RepairStates, ScalarCandidate, close_is_certain
 from deltajson._pure.states import (
     AFTER_VALUE,
     ARRAY,
@@ -54,6 +54,9 @@ from deltajson._pure.states import (
     VALUE,
     WORD,
     Location,
+    ScanError,
+    chars_within,
+    utf8_len,
 )
 
 # Names of the states in ``Parser.tail`` (strings are "string" or "key_string").
@@ -80,6 +83,10 @@ _STR_RUN = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]*')
 # A whole string with escapes, up to and including its closing quote: content runs and valid
 # escapes only (anything else is left to the general loop, which reports it at its place).
 _ESCAPED_STR = re.compile(r'(?:[^"\\\x00-\x1f\ud800-\udfff]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+# The same, where the lone surrogates of a ``str`` chunk are kept: the core takes a string
+# holding them whole too (its WTF-8 run is checked in one go).
+_STR_RUN_KEEP = re.compile(r'[^"\\\x00-\x1f]*')
+_ESCAPED_STR_KEEP = re.compile(r'(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _NUMBER_CONTINUES = frozenset(".eE0123456789")
@@ -92,26 +99,6 @@ _FOREIGN = "\udfff"
 _NAN_LITERALS = {"N": "NaN", "I": "Infinity"}
 _PROSE_END = re.compile(r"[{\[]")
 _NOT_WS = re.compile(r"[^ \t\n\r]")
-
-
-def utf8_len(text: str) -> int:
-    """Length of ``text`` in UTF-8 bytes (a lone surrogate counts its three WTF-8 bytes)."""
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-
-
-class ScanError(Exception):
-    """A located error; the parser turns it into ``JSONError``."""
-
-    def __init__(
-        self, msg: str, offset: int, line: int, column: int, excerpt: str, is_eof: bool
-    ) -> None:
-        super().__init__(msg)
-        self.msg = msg
-        self.offset = offset
-        self.line = line
-        self.column = column
-        self.excerpt = excerpt
-        self.is_eof = is_eof
 
 
 class Scanner(RepairStates):
@@ -174,6 +161,16 @@ class Scanner(RepairStates):
         self.word_may_be_literal = False
         self.word_slash = False  # the chunk ended with " /" in a value word
         self.slash_loc = None
+        # One value: the text before any "{" or "[" read strictly, in case the whole document
+        # is a scalar (see ScalarCandidate in repair.py).
+        self.candidate = ScalarCandidate.for_options(
+            repair and not multiple,
+            allow_nan=allow_nan,
+            max_depth=max_depth,
+            max_string_bytes=max_string_bytes,
+            max_int_digits=max_int_digits,
+            lone_surrogates=lone_surrogates,
+        )
         self.comment = 0
         self.comment_loc = None
         self.resume = VALUE
@@ -229,7 +226,8 @@ class Scanner(RepairStates):
         if st == STR_END:
             return 1 + len(self.held_ws)
         if st == WORD:
-            return utf8_len("".join(self.key_parts if self.str_is_key else self.word_parts))
+            word = "".join(self.key_parts if self.str_is_key else self.word_parts)
+            return utf8_len(word) + self.word_slash  # a held " /" too
         return 0
 
     # ---- feeding ----------------------------------------------------------------------------
@@ -300,6 +298,7 @@ class Scanner(RepairStates):
         not continue a character."""
         if data:
             self.note_skipped(base)
+            self.candidate = None  # not text: strict JSON would refuse it
             if self.state == COMMENT:
                 self.comment = C_BLOCK if self.comment == C_BLOCK_STAR else self.comment
             self.col += sum(1 for b in data if (b & 0xC0) != 0x80)
@@ -333,6 +332,7 @@ class Scanner(RepairStates):
         self._base = end_offset  # where ``recent`` ends
         try:
             if self.repair:
+                self.finish_candidate()
                 self._finish_repair(end_offset)
             if self.state == NUMBER and self.num in COMPLETE_NUMBER:
                 self._complete_number("", 0, 0)
@@ -527,21 +527,32 @@ class Scanner(RepairStates):
 
     def _in_prose(self, text: str, pos: int) -> int:
         """Skips text before the value up to the first ``{`` or ``[`` (see scanner.rs)."""
-        match = _PROSE_END.search(text, pos)
-        end = match.start() if match is not None else len(text)
-        if self.prose_start is None:
-            visible = _NOT_WS.search(text, pos, end)
-            if visible is not None:
-                self.prose_start = self._loc_offset(visible.start())
-        if match is None:
+        while True:
+            match = _PROSE_END.search(text, pos)
+            end = match.start() if match is not None else len(text)
+            if self.prose_start is None:
+                visible = _NOT_WS.search(text, pos, end)
+                if visible is not None:
+                    self.prose_start = self._loc_offset(visible.start())
+            self.feed_candidate(text[pos:end])
+            if match is None:
+                return end
+            if self.candidate_in_string():
+                # A bracket inside a string that may be the whole document (repair mode):
+                # text, not the start of the value.
+                self.feed_candidate(text[end])
+                if self.prose_start is None:
+                    self.prose_start = self._loc_offset(end)
+                pos = end + 1
+                continue
+            self.candidate = None
+            if self.prose_start is not None:
+                self.repair_list.append(
+                    ("skipped_prefix", self.prose_start, self._loc_offset(end) - self.prose_start)
+                )
+                self.prose_start = None
+            self.state = VALUE
             return end
-        if self.prose_start is not None:
-            self.repair_list.append(
-                ("skipped_prefix", self.prose_start, self._loc_offset(end) - self.prose_start)
-            )
-            self.prose_start = None
-        self.state = VALUE
-        return end
 
     def _in_suffix(self, text: str, pos: int) -> int:
         """Ignores everything after the value, noting where it began."""
@@ -673,7 +684,8 @@ class Scanner(RepairStates):
         self.str_is_key = key
         self.str_raw = 0
         self.str_start = self._loc(pos)
-        end = _STR_RUN.match(text, pos).end()  # type: ignore[union-attr]
+        keep = self.lone_surrogates and self._found_byte is None
+        end = (_STR_RUN_KEEP if keep else _STR_RUN).match(text, pos).end()  # type: ignore[union-attr]
         limit = self.max_string_bytes
         # Repair mode takes a string whole only if what follows its quote proves it ends.
         certain = not self.repair
@@ -686,7 +698,7 @@ class Scanner(RepairStates):
         elif end < len(text) and text[end] == "\\":
             # With escapes, closed in this chunk: decoded in one go (as the core does), so the
             # sink gets it whole. json.loads decodes escapes exactly by our rules.
-            closed = _ESCAPED_STR.match(text, pos)
+            closed = (_ESCAPED_STR_KEEP if keep else _ESCAPED_STR).match(text, pos)
             if closed is not None:
                 raw = text[pos : closed.end() - 1]
                 fits = limit is None or utf8_len(raw) <= limit
@@ -960,13 +972,3 @@ class Scanner(RepairStates):
                 raw += loc.text[loc.at : loc.at + 1].encode("utf-8", "surrogatepass")[:1]
         excerpt = m.excerpt_of(raw + tail)
         return ScanError(msg, offset, line, column, excerpt, is_eof)
-
-
-def chars_within(run: str, room: int) -> int:
-    """How many leading characters of ``run`` fit in ``room`` UTF-8 bytes."""
-    size = 0
-    for i, ch in enumerate(run):
-        size += utf8_len(ch)
-        if size > room:
-            return i
-    return len(run)

@@ -1,5 +1,6 @@
 """Names shared by the pure-Python scanner and its repair mode: grammar, number, escape and
-comment states (as the enums of ``src/core``), and where a character is."""
+comment states (as the enums of ``src/core``), where a character is, the located error, and
+UTF-8 sizes of text."""
 
 from __future__ import annotations
 
@@ -53,3 +54,33 @@ class Location(NamedTuple):
     base: int  # byte offset of text[0]
     line: int  # line at text[0]
     col: int  # characters before text[0] on that line
+
+
+def utf8_len(text: str) -> int:
+    """Length of ``text`` in UTF-8 bytes (a lone surrogate counts its three WTF-8 bytes)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+class ScanError(Exception):
+    """A located error; the parser turns it into ``JSONError``."""
+
+    def __init__(
+        self, msg: str, offset: int, line: int, column: int, excerpt: str, is_eof: bool
+    ) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.offset = offset
+        self.line = line
+        self.column = column
+        self.excerpt = excerpt
+        self.is_eof = is_eof
+
+
+def chars_within(run: str, room: int) -> int:
+    """How many leading characters of ``run`` fit in ``room`` UTF-8 bytes."""
+    size = 0
+    for i, ch in enumerate(run):
+        size += utf8_len(ch)
+        if size > room:
+            return i
+    return len(run)

@@ -11,6 +11,8 @@
 
 use super::{CommentKind, Container, Fail, RepairKind, Scanner, State, Step};
 use crate::core::error::{ErrorKind, Expected, Found};
+use crate::core::events::{Event, EventLog};
+use crate::core::options::Options;
 use crate::core::repair::{
     classify_word, closes_string, continues_number_word, ends_word_key, ends_word_value,
     may_be_literal, refused_in_key, starts_next_item, starts_word, Word,
@@ -18,7 +20,87 @@ use crate::core::repair::{
 use crate::core::sink::Sink;
 use crate::core::string::{count_continuation_bytes, simple_escape, Decoded};
 
+/// Repair mode reads one value found after prose, so a document that is a scalar (`42`,
+/// `"text"`, `true`) would be skipped as prose, yet it is valid JSON, which must read as in
+/// strict mode. The text before any `{`/`[` is therefore also read by a strict scanner, its
+/// events kept: if the input ends there and that text is one scalar, it is the value. The
+/// candidate is dropped as soon as the text cannot be one (its first invalid byte), so it
+/// holds at most one scalar's events.
+#[derive(Clone, Debug)]
+pub(super) struct ScalarCandidate {
+    scanner: Scanner,
+    log: EventLog,
+}
+
+impl ScalarCandidate {
+    /// A candidate for a repair-mode parser of one value; `None` otherwise.
+    pub(super) fn for_options(opts: &Options) -> Option<Box<ScalarCandidate>> {
+        if !opts.repair || opts.multiple {
+            return None;
+        }
+        let strict = Options {
+            lenient: false,
+            repair: false,
+            max_bytes: None,
+            ..opts.clone()
+        };
+        Some(Box::new(ScalarCandidate {
+            scanner: Scanner::new(strict),
+            log: EventLog::default(),
+        }))
+    }
+
+    pub(super) fn heap_size(&self) -> usize {
+        std::mem::size_of::<ScalarCandidate>() + self.scanner.heap_size()
+    }
+}
+
 impl Scanner {
+    /// Feeds prose to the scalar candidate, dropping it at its first error.
+    pub(super) fn feed_candidate(&mut self, bytes: &[u8]) {
+        let raw_surrogates = self.raw_surrogates;
+        if let Some(candidate) = self.candidate.as_mut() {
+            let ScalarCandidate { scanner, log } = &mut **candidate;
+            scanner.raw_surrogates = raw_surrogates;
+            if scanner.feed_checked(bytes, log).is_err() {
+                self.candidate = None;
+            }
+        }
+    }
+
+    /// Whether the scalar candidate is inside a string.
+    pub(super) fn candidate_in_string(&self) -> bool {
+        self.candidate
+            .as_ref()
+            .is_some_and(|c| c.scanner.state == State::Str)
+    }
+
+    /// At the end of input with no `{`/`[` found: if the text read is one scalar, it is the
+    /// value (no repair: it is valid JSON).
+    pub(super) fn finish_candidate<S: Sink>(&mut self, sink: &mut S) {
+        let Some(mut candidate) = self.candidate.take() else {
+            return;
+        };
+        let ScalarCandidate { scanner, log } = &mut *candidate;
+        if self.state != State::Prose || scanner.finish(log).is_err() {
+            return;
+        }
+        for event in &log.events {
+            match event {
+                Event::BeginString => sink.begin_string(),
+                Event::Text(text) => sink.string_piece(text, std::str::from_utf8(text).is_err()),
+                Event::EndString => sink.end_string(),
+                Event::Number(text, is_integer) => sink.number(text.as_bytes(), *is_integer),
+                Event::Literal(literal) => sink.literal(*literal),
+                // A `{` or `[` outside a string ends the prose, so no container gets here.
+                _ => {}
+            }
+        }
+        self.prose_start = None;
+        self.values_done += 1;
+        self.state = State::Stopped;
+    }
+
     /// A key or value position got a byte strict JSON has nothing for there: a
     /// single-quoted string, a comment, or an unquoted word; anything else stays an error.
     pub(super) fn repair_token<S: Sink>(
@@ -287,8 +369,7 @@ impl Scanner {
         if self.word_slash && pos < buf.len() {
             self.word_slash = false;
             if matches!(buf[pos], b'/' | b'*') {
-                // The ` /` that ended the last chunk starts a comment: it is not the word's.
-                self.word.pop();
+                // The ` /` that ended the last chunk starts a comment.
                 self.end_word(buf, false, sink)?;
                 self.comment_start = self.pos.consumed - 1;
                 self.resume = self.state;
@@ -296,6 +377,7 @@ impl Scanner {
                 self.state = State::Comment;
                 return self.in_comment(buf, pos);
             }
+            self.slash_is_text(buf)?;
         }
         if self.word_may_be_literal {
             pos = self.literal_prefix(buf, pos)?;
@@ -329,9 +411,9 @@ impl Scanner {
                         return self.begin_comment(buf, pos);
                     }
                     None if after_space => {
-                        // Decided by the next chunk's first byte.
+                        // Decided by the next chunk's first byte: held, not counted yet.
                         self.word_slash = true;
-                        return self.string_run(buf, pos, 1, true, sink);
+                        return Ok(pos + 1);
                     }
                     _ => {
                         pos = self.string_run(buf, pos, 1, false, sink)?;
@@ -357,6 +439,21 @@ impl Scanner {
             return Ok(pos);
         }
         Ok(pos)
+    }
+
+    /// The held ` /` at the end of the last chunk turned out to be text of the word (it is
+    /// the byte just before this chunk).
+    fn slash_is_text(&mut self, buf: &[u8]) -> Result<(), Fail> {
+        if let Some(max_string_bytes) = self.opts.max_string_bytes {
+            if self.str_raw >= max_string_bytes {
+                let offset = self.pos.consumed - 1;
+                let kind = ErrorKind::StringTooLong { max_string_bytes };
+                return Err(self.error_at_offset(buf, offset, 0, kind));
+            }
+        }
+        self.str_raw += 1;
+        self.word.push(b'/');
+        Ok(())
     }
 
     /// Reads the bytes of a value word while it may still be a literal (`true`, `None`,
@@ -575,8 +672,12 @@ impl Scanner {
                 }
             }
             State::Word => {
-                // A character cut by the end of input is dropped, as in a string.
+                // A character cut by the end of input is dropped, as in a string; a held ` /`
+                // starts no comment.
                 self.held.clear();
+                if std::mem::take(&mut self.word_slash) {
+                    self.slash_is_text(&[])?;
+                }
                 if self.str_is_key {
                     cut = true;
                     super::release(&mut self.key_buf);

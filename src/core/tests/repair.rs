@@ -106,6 +106,29 @@ fn valid_json_needs_no_repair() {
 }
 
 #[test]
+fn a_document_that_is_a_scalar_is_its_value() {
+    for (input, meant) in [
+        ("42", "42"),
+        (r#" "a {b}" "#, r#""a {b}""#),
+        ("true", "true"),
+    ] {
+        for size in [1, 2, input.len()] {
+            let (values, found) = read(input, size);
+            assert_eq!(
+                canonical(values),
+                vec![json(meant)],
+                "{input} in chunks of {size}"
+            );
+            assert_eq!(found, vec![], "{input}");
+        }
+    }
+    // Prose before a bracket is still prose.
+    let (values, found) = read(r#"42 is it: {"a": 1}"#, 3);
+    assert_eq!(canonical(values), vec![json(r#"{"a": 1}"#)]);
+    assert_eq!(found, vec![(RepairKind::SkippedPrefix, 0, 10)]);
+}
+
+#[test]
 fn hopeless_input_fails_at_its_byte() {
     for (input, offset) in [(r#"{"a": }"#, 6), ("[1, 2 / 3]", 6), ("{a: 1, b}", 8)] {
         let mut scanner = Scanner::new(repair());
