@@ -102,7 +102,8 @@ type Fail = Box<Error>;
 /// What lenient mode repaired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RepairKind {
-    /// Text before the value (prose, a code fence) was skipped.
+    /// Text before the value (prose, a code fence; with `multiple`, between values) was
+    /// skipped.
     SkippedPrefix,
     /// A `,` right before `]` or `}` was ignored.
     TrailingComma,
