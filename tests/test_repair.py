@@ -307,6 +307,9 @@ def test_results_do_not_depend_on_chunking(
         (b'{"a": ab /y}', {"max_string_bytes": 3}),
         (b'{"x": true}', {"max_string_bytes": 1}),  # a literal is no string
         (b'{"a": "x"  \n, b: \xc3\xa9t\xc3\xa9}', {"max_string_bytes": 2}),
+        # Bytes the decoder holds although already invalid, where a word begins.
+        (b"[\xed\xa0\x80]", {"max_string_bytes": 0}),
+        (b'{"a": \xed\xa0\x80}', {}),
     ],
 )
 def test_every_cut_of_these(data: bytes, options: dict[str, Any]) -> None:

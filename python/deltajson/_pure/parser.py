@@ -291,8 +291,7 @@ class Parser:
         scanner = self._scanner
         start = self._consumed - len(held)
         surrogate = text and len(held) >= 2 and held[0] == 0xED and held[1] >= 0xA0
-        if surrogate or _is_utf8_prefix(held):
-            self._repair_text_at(start)
+        self._repair_text_at(start)
         if scanner.skipping():
             # Outside the value in lenient mode: nothing is judged; note where skipping began.
             scanner.note_skipped(start)
