@@ -165,18 +165,6 @@ def token_chunks(text: str, seed: int = bench.BENCH_SEED) -> list[str]:
 REPAIR: dict[str, Any] = {"repair": True, "backend": "rust"}
 
 
-def deltajson_stream(chunks: list[bytes]) -> Callable[[int], Any]:
-    """deltajson: ``feed(chunk); snapshot()``."""
-    parser = deltajson.Parser(**REPAIR)
-    feed, snapshot = parser.feed, parser.snapshot
-
-    def step(i: int) -> Any:
-        feed(chunks[i])
-        return snapshot()
-
-    return step
-
-
 def json_repair_buffer(buffer: bytes) -> Any:
     """json_repair on the buffer so far (decoded: it takes str; the decode is <1% of it)."""
     import json_repair
@@ -255,7 +243,7 @@ def growing_buffer(
     check(label, doc, expected, chunks, out)
     contenders: dict[str, Callable[[], dict[str, Any]]] = {
         "deltajson feed(chunk); snapshot()": lambda: bench.measure_stream(
-            deltajson_stream, chunks, 1, budget
+            bench.deltajson_stream("rust", True, repair=True), chunks, 1, budget
         ),
         "json_repair.loads(buffer)": lambda: bench.measure_reparse(
             json_repair_buffer, chunks, sample_above, budget

@@ -116,12 +116,12 @@ StreamRunner = Callable[[list[bytes]], Callable[[int], Any]]
 SJP_IN_PROCESS = "streaming-json-parser (live view)"
 
 
-def deltajson_stream(backend: str, copy: bool) -> StreamRunner:
-    """Feed each chunk, then ``snapshot(copy=copy)``."""
+def deltajson_stream(backend: str, copy: bool, **options: Any) -> StreamRunner:
+    """Feed each chunk, then ``snapshot(copy=copy)``; ``options`` go to the parser."""
     import deltajson
 
     def setup(chunks: list[bytes]) -> Callable[[int], Any]:
-        parser = deltajson.Parser(backend=backend)  # type: ignore[arg-type]
+        parser = deltajson.Parser(backend=backend, **options)  # type: ignore[arg-type]
         feed, snapshot = parser.feed, parser.snapshot
 
         def step(i: int) -> Any:

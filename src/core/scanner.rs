@@ -390,6 +390,10 @@ impl Scanner {
                 return Err(self.fail(*e));
             }
         }
+        if self.state == State::Prose && self.opts.multiple {
+            // Several values (lenient): the text after the last one is ignored.
+            self.suffix_start = self.prose_start.take();
+        }
         if self.state == State::Number && self.num.is_complete() {
             if let Err(e) = self.complete_number(&[], 0, 0, sink) {
                 return Err(self.fail(*e));
@@ -399,11 +403,7 @@ impl Scanner {
             State::AfterValue if self.stack.is_empty() => None,
             State::Value if self.stack.is_empty() && self.opts.multiple => None,
             State::Stopped => None,
-            // Several values (`multiple`): the text after the last one is ignored.
-            State::Prose if self.opts.multiple => {
-                self.suffix_start = self.prose_start.take();
-                None
-            }
+            State::Prose if self.opts.multiple => None,
             State::Prose => Some(Expected::Value),
             State::Value => Some(Expected::Value),
             State::ArrayFirst => Some(Expected::ValueOrArrayEnd),

@@ -139,7 +139,6 @@ class ScalarCandidate:
 
         self.events: list[tuple[str, Any]] = []
         self.scanner = Scanner(self, multiple=False, **options)
-        self.base = 0
 
     @classmethod
     def for_options(cls, wanted: bool, **options: Any) -> Optional[ScalarCandidate]:
@@ -148,10 +147,9 @@ class ScalarCandidate:
     def feed(self, text: str) -> bool:
         """Reads ``text``; False at its first error (then the candidate is dropped)."""
         try:
-            self.scanner.feed_text(text, self.base)
+            self.scanner.feed_text(text, 0)  # its errors are dropped, never located
         except ScanError:
             return False
-        self.base += len(text.encode("utf-8", "surrogatepass"))
         return True
 
     def in_string(self) -> bool:
@@ -159,7 +157,7 @@ class ScalarCandidate:
 
     def finish(self) -> bool:
         try:
-            self.scanner.finish(self.base)
+            self.scanner.finish(0)
         except ScanError:
             return False
         return True
@@ -247,6 +245,7 @@ class RepairStates:
         def _at_value(self, text: str, pos: int) -> int: ...
         def _open_string(self, key: bool, quote: str, pos: int) -> None: ...
         def _string_run(self, text: str, pos: int, end: int) -> None: ...
+        def _content_run(self, text: str, pos: int, run: re.Pattern[str]) -> int: ...
         def _string_surrogate(self, text: str, pos: int) -> int: ...
         def _count_string_char(self, pos: int) -> None: ...
         def _escape_char(self, text: str, pos: int) -> int: ...
@@ -305,12 +304,9 @@ class RepairStates:
             if self.esc != E_IDLE:
                 pos = self._repair_escape_char(text, pos)
                 continue
-            end = run.match(text, pos).end()  # type: ignore[union-attr]
-            if end > pos:
-                self._string_run(text, pos, end)
-                pos = end
-                if pos == n:
-                    return pos
+            pos = self._content_run(text, pos, run)
+            if pos == n:
+                return pos
             c = text[pos]
             if c == quote:
                 self._hold_quote(pos)
@@ -471,12 +467,9 @@ class RepairStates:
         ends = _WORD_KEY_ENDS if key else _WORD_VALUE_ENDS
         n = len(text)
         while pos < n:
-            end = run.match(text, pos).end()  # type: ignore[union-attr]
-            if end > pos:
-                self._string_run(text, pos, end)
-                pos = end
-                if pos == n:
-                    return pos
+            pos = self._content_run(text, pos, run)
+            if pos == n:
+                return pos
             c = text[pos]
             if c == "/" and not key:
                 # ``True // note``: a comment after a space ends the word; ``n/a`` is text.

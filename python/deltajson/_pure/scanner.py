@@ -334,6 +334,9 @@ class Scanner(RepairStates):
             if self.repair:
                 self.finish_candidate()
                 self._finish_repair(end_offset)
+            if self.state == PROSE and self.multiple:
+                # Several values (lenient): the text after the last one is ignored.
+                self.suffix_start, self.prose_start = self.prose_start, None
             if self.state == NUMBER and self.num in COMPLETE_NUMBER:
                 self._complete_number("", 0, 0)
             expected = self._expected_at_end()
@@ -352,8 +355,6 @@ class Scanner(RepairStates):
         if st == STOPPED:
             return None
         if st == PROSE and self.multiple:
-            # Several values: the text after the last one is ignored.
-            self.suffix_start, self.prose_start = self.prose_start, None
             return None
         if st == PROSE:
             return m.VALUE
@@ -742,12 +743,9 @@ class Scanner(RepairStates):
             if self.esc != E_IDLE:
                 pos = self._escape_char(text, pos)
                 continue
-            end = _STR_RUN.match(text, pos).end()  # type: ignore[union-attr]
-            if end > pos:
-                self._string_run(text, pos, end)
-                pos = end
-                if pos == n:
-                    return pos
+            pos = self._content_run(text, pos, _STR_RUN)
+            if pos == n:
+                return pos
             c = text[pos]
             if c == '"':
                 self._end_string()
@@ -780,6 +778,14 @@ class Scanner(RepairStates):
             raise self._error_at(pos, m.LONE_SURROGATE)
         self._string_run(text, pos, pos + 1)
         return pos + 1
+
+    def _content_run(self, text: str, pos: int, run: re.Pattern[str]) -> int:
+        """Takes the run of content ``run`` matches at ``pos`` (checked against the limit and
+        emitted); returns where it ends."""
+        end = run.match(text, pos).end()  # type: ignore[union-attr]
+        if end > pos:
+            self._string_run(text, pos, end)
+        return end
 
     def _string_run(self, text: str, pos: int, end: int) -> None:
         run = text[pos:end]
