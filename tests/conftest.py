@@ -44,13 +44,25 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    """The demo app, served on loopback for the module's tests."""
+def gates() -> Any:
+    """The gates of the module's demo server (``tests/gate.py``): a test arms one to release
+    the next stream step by step."""
+    from gate import Gates
+
+    return Gates()
+
+
+@pytest.fixture(scope="module")
+def base_url(gates: Any) -> Iterator[str]:
+    """The demo app, served on loopback for the module's tests, its streams gated on demand."""
     from deltajson.serve import create_app
     from test_sse import Server
 
-    with Server(create_app()) as url:
-        yield url
+    with Server(create_app(source=gates.source)) as url:
+        try:
+            yield url
+        finally:
+            gates.open_all()  # no source left waiting when the server stops
 
 
 @pytest.fixture(scope="module")

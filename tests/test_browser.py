@@ -16,6 +16,7 @@ import pytest
 from chromium import CHROMIUM, skip_module_unless_ready
 from conftest import ARTIFACTS
 from deltajson.serve import recording
+from gate import into_the_summary
 
 skip_module_unless_ready(
     "chromium is not installed: run scripts/install-browser" if CHROMIUM is None else None
@@ -23,12 +24,17 @@ skip_module_unless_ready(
 pytest.importorskip("playwright.sync_api")
 
 
-def test_page_shows_partial_values_then_the_final_value(browser: Any, base_url: str) -> None:
+def test_page_shows_partial_values_then_the_final_value(
+    browser: Any, base_url: str, gates: Any
+) -> None:
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base_url}/?recording=trip_plan&delay=15&autostart")
-    # Mid-stream: the title is there, the status says streaming, the bar is part-way.
+    gate = gates.arm()
+    gate.through(into_the_summary(recording("trip_plan")))
+    page.goto(f"{base_url}/?recording=trip_plan&autostart")
+    # Mid-stream (the stream waits there until the gate opens): the title is there, the
+    # status says streaming, the bar is part-way, the other fields are still to come.
     page.wait_for_selector("[data-path='/title'].done", timeout=10_000)
     assert page.locator("body").get_attribute("data-state") == "streaming"
     assert page.text_content("#status").startswith("streaming")
@@ -39,6 +45,7 @@ def test_page_shows_partial_values_then_the_final_value(browser: Any, base_url: 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo-partial.png"), full_page=True)
     # The end: everything rendered, marked done.
+    gate.open()
     page.wait_for_selector("body[data-state='complete']", timeout=30_000)
     view = page.text_content("#view")
     final = json.loads(recording("trip_plan"))

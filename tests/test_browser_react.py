@@ -21,6 +21,7 @@ import pytest
 from chromium import CHROMIUM, skip_module_unless_ready
 from conftest import ARTIFACTS
 from deltajson.serve import react_builds, recording
+from gate import into_the_summary
 
 skip_module_unless_ready(
     "chromium is not installed: run scripts/install-browser"
@@ -64,9 +65,14 @@ def open_page(browser: Any, base_url: str) -> Iterator[Any]:
         page.close()
 
 
-def test_react_page_shows_partial_values_then_the_final_value(open_page: Any) -> None:
-    page, problems = open_page("/react?recording=trip_plan&delay=8&autostart")
+def test_react_page_shows_partial_values_then_the_final_value(open_page: Any, gates: Any) -> None:
+    gate = gates.arm()
+    gate.through(into_the_summary(recording("trip_plan")))
+    page, problems = open_page("/react?recording=trip_plan&autostart")
+    # The stream waits inside the summary until the gate opens: this state is reached
+    # whatever the machine's speed.
     page.wait_for_selector("[data-path='/title'].done", timeout=10_000)
+    page.wait_for_selector("[data-path='/summary'].pending", timeout=10_000)
     assert page.locator("body").get_attribute("data-state") == "streaming"
     assert page.text_content("#status").startswith("streaming")
     progress = float(page.eval_on_selector("#progress", "e => e.value"))
@@ -75,6 +81,7 @@ def test_react_page_shows_partial_values_then_the_final_value(open_page: Any) ->
     assert page.locator(".field.pending").count() > 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "react-partial.png"), full_page=True)
+    gate.open()
     page.wait_for_selector("body[data-state='complete']", timeout=30_000)
     view = page.text_content("#view")
     final = json.loads(recording("trip_plan"))
@@ -97,15 +104,18 @@ def test_react_page_shows_errors_and_keeps_the_partial(open_page: Any) -> None:
     assert problems == []
 
 
-def test_react_page_abort_stops_the_stream(open_page: Any) -> None:
-    page, problems = open_page("/react?recording=trip_plan&delay=30&autostart")
+def test_react_page_abort_stops_the_stream(open_page: Any, gates: Any) -> None:
+    gate = gates.arm()
+    gate.through(into_the_summary(recording("trip_plan")))
+    page, problems = open_page("/react?recording=trip_plan&autostart")
     page.wait_for_selector("[data-path='/summary']", timeout=10_000)
     page.click("#abort")
     page.wait_for_selector("body[data-state='idle']", timeout=5_000)
     assert page.text_content("#status").startswith("aborted")
     shown = page.text_content("#view")
     assert "Three days in Lisbon" in shown
-    page.wait_for_timeout(300)  # no update after the abort
+    gate.open()  # what the server would still send must not reach the page
+    page.wait_for_timeout(300)
     assert page.text_content("#view") == shown
     assert page.locator("body").get_attribute("data-state") == "idle"
     page.screenshot(path=str(ARTIFACTS / "react-aborted.png"), full_page=True)

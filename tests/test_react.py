@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
 from deltajson.serve import create_app
+from gate import Gates
 from test_sse import Server
 
 JS = Path(__file__).resolve().parent / "js"
@@ -75,10 +76,14 @@ def js_tools() -> None:
 class StreamProbe:
     """ASGI middleware over the demo app. A ``/stream/...?tag=T`` request is recorded under
     ``T``: the events sent (name and number of ops), whether the client disconnected, and
-    whether the response has finished; ``GET /_probe/streams/T`` answers with the record."""
+    whether the response has finished; ``GET /_probe/streams/T`` answers with the record.
+    A ``/stream/...?gate=G`` request streams only as far as its gate (``tests/gate.py``) lets
+    it: ``POST /_probe/gates/G?through=N`` lets it reach character ``N`` of the recording,
+    ``POST /_probe/gates/G?open`` lets it run to the end."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, gates: Gates) -> None:
         self.app = app
+        self.gates = gates
         self.streams: dict[str, dict[str, Any]] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -87,6 +92,15 @@ class StreamProbe:
             record = self.streams.get(path.rsplit("/", 1)[1])
             answer = JSONResponse(record) if record else JSONResponse({}, status_code=404)
             await answer(scope, receive, send)
+            return
+        if scope["type"] == "http" and path.startswith("/_probe/gates/"):
+            gate = self.gates[path.rsplit("/", 1)[1]]
+            query = parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True)
+            if "open" in query:
+                gate.open()
+            if "through" in query:
+                gate.through(int(query["through"][0]))
+            await JSONResponse({"sent": gate.sent})(scope, receive, send)
             return
         tag = parse_qs(scope.get("query_string", b"").decode()).get("tag")
         if scope["type"] != "http" or not path.startswith("/stream/") or not tag:
@@ -121,8 +135,12 @@ class StreamProbe:
 
 @pytest.fixture(scope="module")
 def probed_url() -> Iterator[str]:
-    with Server(StreamProbe(create_app())) as url:
-        yield url
+    gates = Gates()
+    with Server(StreamProbe(create_app(source=gates.source), gates)) as url:
+        try:
+            yield url
+        finally:
+            gates.open_all()
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

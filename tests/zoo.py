@@ -16,6 +16,7 @@ from typing import Annotated, Any, Generic, Literal, NamedTuple, Optional, TypeV
 
 import annotated_types
 import pydantic
+from annotated_types import MinLen
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -24,6 +25,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Discriminator,
+    EmailStr,
     Field,
     PlainValidator,
     RootModel,
@@ -35,6 +37,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 T = TypeVar("T")
@@ -413,9 +416,123 @@ class Specials(BaseModel):
     frozen: frozenset[str] = frozenset()
 
 
+# ---- real-world shapes (Instructor's docs, OpenAI's cookbook, pydantic-ai, LangChain) -------
+
+
+class Step(BaseModel):
+    """A factory that takes the validated data (Pydantic 2.10+), nested in a list."""
+
+    name: str
+    slug: str = Field(default_factory=lambda data: data["name"].lower().replace(" ", "-"))
+
+
+class Recipe(BaseModel):
+    title: str
+    servings: int = 2
+    portions: int = Field(default_factory=lambda data: data["servings"] * 2)
+    steps: list[Step] = []
+
+
+def _no_spam(value: str) -> str:
+    if "spam" in value:
+        raise PydanticCustomError("spam", "{word!r} looks like spam", {"word": value})
+    return value
+
+
+class Contact(BaseModel):
+    """``EmailStr`` (a custom-typed error with a ``ctx``) and a ``PydanticCustomError``."""
+
+    name: Annotated[str, AfterValidator(_no_spam)]
+    email: EmailStr
+
+
+class Directory(BaseModel):
+    team: str
+    contacts: list[Contact]
+    owner: Optional[Contact] = None
+
+
+class Success(BaseModel):
+    """pydantic-ai's output union: ``Union[Success, InvalidRequest]`` at the root."""
+
+    sql_query: Annotated[str, MinLen(1)]
+    explanation: str = ""
+
+
+class InvalidRequest(BaseModel):
+    error_message: str
+
+
+SqlOutput = Union[Success, InvalidRequest]
+
+
+class SearchTool(BaseModel):
+    """A strict tool's arguments (OpenAI ``strict: true`` tools set ``additionalProperties:
+    false``): ``extra="forbid"``."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: str
+    limit: int = 10
+    filters: list[str] = []
+
+
+class Idea(BaseModel):
+    title: str
+    score: float = Field(ge=0, le=10)
+
+
+class Brainstorm(BaseModel):
+    """An item list where one item may fail its schema."""
+
+    topic: str
+    ideas: list[Idea]
+
+
 #: (model, documents Pydantic accepts, documents it rejects) — checked, not assumed: the
-#: test asserts each list is what its name says, with Pydantic.
-ZOO: list[tuple[type[BaseModel], list[str], list[str]]] = [
+#: test asserts each list is what its name says, with Pydantic. A model is a class or, where
+#: users stream one, a type expression (a union of models at the root).
+ZOO: list[tuple[Any, list[str], list[str]]] = [
+    (
+        Recipe,
+        [
+            '{"title": "Soup", "servings": 3, "steps": [{"name": "Chop Leeks"}, {"name": "B"}]}',
+            '{"title": "Tea", "portions": 1}',
+        ],
+        ['{"title": "Soup", "steps": [{"slug": "x"}]}', '{"servings": 2}'],
+    ),
+    (
+        Directory,
+        [
+            '{"team": "core", "contacts": [{"name": "Ana", "email": "ana@example.com"}],'
+            ' "owner": {"name": "Bo", "email": "bo@example.org"}}',
+        ],
+        [
+            '{"team": "core", "contacts": [{"name": "Ana", "email": "not-an-email"}]}',
+            '{"team": "core", "contacts": [{"name": "spam bot", "email": "s@example.com"}]}',
+            '{"team": "core", "contacts": [], "owner": {"name": "spam", "email": "x"}}',
+        ],
+    ),
+    (
+        SqlOutput,
+        [
+            '{"sql_query": "SELECT 1", "explanation": "one"}',
+            '{"error_message": "no such table"}',
+        ],
+        ['{"sql_query": ""}', '{"explanation": "x"}'],
+    ),
+    (
+        SearchTool,
+        ['{"query": "q", "limit": 3, "filters": ["a"]}', '{"query": "q"}'],
+        ['{"query": "q", "lang": "en"}', '{"query": "q", "limit": "many"}'],
+    ),
+    (
+        Brainstorm,
+        ['{"topic": "t", "ideas": [{"title": "a", "score": 1}, {"title": "b", "score": 9.5}]}'],
+        [
+            '{"topic": "t", "ideas": [{"title": "a", "score": 1}, {"score": 12}]}',
+            '{"topic": "t", "ideas": [{"title": "a", "score": 1}, {"title": "b", "score": 12}]}',
+        ],
+    ),
     (
         Nested,
         [

@@ -26,6 +26,16 @@ except ImportError:  # pragma: no cover - only without the compiled extension
 Backend = Literal["rust", "python"]
 FloatMode = Literal["float", "decimal"]
 Chunk = Union[bytes, bytearray, memoryview, str]
+
+
+def joined(pieces: list[Union[str, bytes]]) -> Union[str, bytes]:
+    """Chunks kept as fed, as one text: a str, or bytes where any piece was bytes (str pieces
+    in UTF-8, their lone surrogates kept, as the parser reads them)."""
+    if all(isinstance(p, str) for p in pieces):
+        return "".join(pieces)  # type: ignore[arg-type]
+    return b"".join(p.encode("utf-8", "surrogatepass") if isinstance(p, str) else p for p in pieces)
+
+
 PathPart = Union[str, int]
 Path = tuple[PathPart, ...]
 Op = tuple[str, Path, Any]
@@ -176,6 +186,15 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             ``("append", path, text)`` (an open string grows) and ``("done", path, value)``
             (a value completes). The first call starts recording and returns the current
             value as ``("add", (), value)``. O(delta) per call."""
+
+        def patch_event(self, progress: Optional[float] = None) -> Optional[bytes]:
+            """The Server-Sent Event ``patch`` of the changes since the last call, as the
+            bytes ``deltajson.sse`` sends (``event: patch`` and one ``data:`` line of
+            ``{"ops": [...JSON Patch...], "completed": [...pointers...]}``, with
+            ``"progress"`` if given), or ``None`` when nothing changed. It takes the same ops
+            ``changes()`` would return (the first call starts recording), but writes them
+            without making Python objects of them: what a server that only forwards them
+            needs. See ``deltajson.sse`` for the format."""
 
         def done(self) -> list[tuple[Path, Any]]:
             """The ``(path, value)`` pairs completed since the last call, in completion order

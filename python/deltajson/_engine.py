@@ -27,10 +27,18 @@ from typing import Any, Callable, Literal, NamedTuple, Optional, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from deltajson._api import Chunk, Parser
+from deltajson._api import Chunk, Parser, joined
 from deltajson._errors import SchemaMismatch
-from deltajson._partial import construct, partial_model
-from deltajson._schema import ANY_SCHEMA, Place, Schemas, Shape, dumps, error_with_prefix
+from deltajson._partial import construct, partial_model, takes_data
+from deltajson._schema import (
+    ANY_SCHEMA,
+    Place,
+    Schemas,
+    Shape,
+    describe,
+    dumps,
+    error_with_prefix,
+)
 
 Path = tuple[Union[str, int], ...]
 OnInvalid = Literal["raise", "skip"]
@@ -189,14 +197,8 @@ class ModelEngine:
         """Everything fed, joined once (bytes where any piece was bytes)."""
         pieces = self._pieces
         if len(pieces) != 1:
-            if all(isinstance(p, str) for p in pieces):
-                joined: Union[str, bytes] = "".join(pieces)  # type: ignore[arg-type]
-            else:
-                joined = b"".join(
-                    p.encode("utf-8", "surrogatepass") if isinstance(p, str) else p for p in pieces
-                )
-            self._pieces = [joined]
-        return self._pieces[0] if pieces else ""
+            self._pieces = [joined(pieces)]
+        return self._pieces[0]
 
     @property
     def raw(self) -> str:
@@ -337,7 +339,10 @@ class ModelEngine:
             self._finished(value)
             return
         key = path[-1]
-        verdict, shown = self._check(child.place, value, shown, path, loc)
+        if self.on_invalid == "skip" and self._forbidden(parent, key):
+            verdict = "skip"
+        else:
+            verdict, shown = self._check(child.place, value, shown, path, loc)
         if verdict == "ok":
             self._child_done(parent, key, value, shown, child)
             return
@@ -349,6 +354,19 @@ class ModelEngine:
             # Failed (raised at the end of the chunk): the last good partial stays shown,
             # an open container's view as it was.
             parent.open_key = _UNSET
+
+    def _forbidden(self, parent: _Open, key: Any) -> bool:
+        """A key that fills no field of an ``extra="forbid"`` object, where that fails the
+        document: skipping leaves the key out, as if it had not been sent."""
+        shape = parent.shape
+        return (
+            shape.kind == "fields"
+            and shape.forbid
+            and parent.decided
+            and parent.place is not None
+            and parent.place.sound
+            and not (isinstance(key, str) and (key in shape.keys or key in shape.deep))
+        )
 
     def _child_done(self, parent: _Open, key: Any, value: Any, shown: Any, child: _Child) -> None:
         """Records a completed child of ``parent`` and shows it."""
@@ -417,6 +435,10 @@ class ModelEngine:
         entry.view = self._new_view(entry)
         entry.open_key = _UNSET
         for key, value in done.items():
+            if self.on_invalid == "skip" and self._forbidden(entry, key):
+                entry.skipped.add(key)
+                self._filtered = True
+                continue
             child = self._child_place(entry, key)
             path, loc = (*entry.path, key), (*entry.loc, key)
             verdict, shown = self._check(child.place, value, value, path, loc)
@@ -450,7 +472,10 @@ class ModelEngine:
             else:
                 self.final = self._validator.validate_json(dumps(value))
         except ValidationError as e:
-            raise self._mismatch(e, (), ()) from e
+            # Pydantic's errors for the whole text; the path is that of the first value that
+            # failed on its own in this chunk, if one did (else the root's).
+            path = self._failures[0][0] if self._failures else ()
+            raise self._mismatch(e, path, ()) from e
         self._report((), self.final)
 
     def _without_skipped(self, entry: _Open, value: Any) -> Any:
@@ -464,11 +489,8 @@ class ModelEngine:
     def _mismatch(self, error: ValidationError, path: Path, loc: tuple[Any, ...]) -> SchemaMismatch:
         title = getattr(self.model, "__name__", str(self.model))
         located = error_with_prefix(error, loc, title)
-        errors = located.errors()
-        where = "/".join(map(str, errors[0]["loc"] if errors else path)) or "(root)"
-        first = errors[0]["msg"] if errors else str(located)
         mismatch = SchemaMismatch(
-            f"{where}: {first}",
+            describe(located, path),
             path=path,
             validation_error=located,
             partial=self.partial(),
@@ -533,7 +555,9 @@ class ModelEngine:
             name = self._child_place(entry, key).name
             if name is not None and name in view.__pydantic_fields_set__:
                 info = type(view).model_fields[name]
-                view.__dict__[name] = info.get_default(call_default_factory=True)
+                view.__dict__[name] = (
+                    None if takes_data(info) else info.get_default(call_default_factory=True)
+                )
                 view.__pydantic_fields_set__.discard(name)
         else:
             view.pop(key, None)
@@ -552,6 +576,10 @@ class ModelEngine:
         self._show_open_string()
         root = self.stack[0].view
         return root if self.live else self._copy_spine()
+
+    def shown_root(self) -> Any:
+        """The top-level view (live, not copied): what the value is shown as now."""
+        return self.stack[0].view if self.stack else self._closed_view
 
     def _string_slot(self, path: Path) -> Optional[tuple[_Open, Any, Optional[str]]]:
         """Where a string that just opened at ``path`` is shown while it grows: in the

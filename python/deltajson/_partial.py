@@ -80,10 +80,19 @@ def partial_model(model: type[BaseModel]) -> type[BaseModel]:
     return partial
 
 
+def takes_data(info: Any) -> bool:
+    """Whether a field's ``default_factory`` takes the validated data (Pydantic 2.10+)."""
+    return bool(getattr(info, "default_factory_takes_validated_data", False))
+
+
 def _make_partial(model: type[BaseModel], name: str) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
-        if info.default_factory is not None:
+        if takes_data(info):
+            # Pydantic calls it with the data validated so far, which a partial does not have:
+            # the field shows as missing until its object completes (then Pydantic's value).
+            default = Field(default=None, alias=info.alias)
+        elif info.default_factory is not None:
             default = Field(default_factory=info.default_factory, alias=info.alias)
         else:
             kept = None if info.is_required() else info.default
@@ -128,7 +137,9 @@ def _constructor(cls: type[BaseModel]) -> Any:
     fresh: list[tuple[str, Any]] = []
     for name, info in cls.model_fields.items():
         template[name] = None
-        if info.default_factory is not None:
+        if takes_data(info):
+            pass  # missing (None) until the object completes, as in the partial class
+        elif info.default_factory is not None:
             fresh.append((name, info.default_factory))
         elif isinstance(info.default, _IMMUTABLE):
             template[name] = info.default

@@ -25,9 +25,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
-from pydantic_core import SchemaValidator, ValidationError
+from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError
 
-__all__ = ["ANY_SCHEMA", "Field", "Place", "Schemas", "Shape", "dumps", "error_with_prefix"]
+__all__ = [
+    "ANY_SCHEMA",
+    "Field",
+    "Place",
+    "Schemas",
+    "Shape",
+    "describe",
+    "dumps",
+    "error_with_prefix",
+]
 
 Key = Union[str, int]
 Schema = dict[str, Any]
@@ -90,6 +99,8 @@ class Shape:
     deep: dict[str, list[Field]] = field(default_factory=dict)
     #: ``fields`` with extra="allow": the place of an extra key's value (else None).
     extra: Optional[Place] = None
+    #: ``fields`` with extra="forbid": a key that fills no field fails the object.
+    forbid: bool = False
     #: ``list``/``dict``: the place of every item (value).
     item: Optional[Place] = None
     #: ``tuple``: positional places, and the index of the variadic one (or None).
@@ -290,6 +301,7 @@ class Schemas:
                 target = shape.keys if len(path) == 1 else shape.deep
                 target.setdefault(head, []).append(entry)
         extra = schema.get("extra_behavior") or conf.get("extra_fields_behavior")
+        shape.forbid = extra == "forbid"
         if extra == "allow" and schema.get("type") == "model-fields":
             extras = schema.get("extras_schema")
             shape.extra = self.place(extras if extras is not None else ANY_SCHEMA, config, sound)
@@ -424,22 +436,51 @@ def _unwrap_functions(schema: Any) -> Any:
 def error_with_prefix(
     error: ValidationError, prefix: tuple[Key, ...], title: str
 ) -> ValidationError:
-    """``error`` with every location under ``prefix``: the location Pydantic gives the same
-    failure when it validates the whole document. Falls back to ``error`` itself where an
-    error cannot be rebuilt."""
+    """``error`` with every location under ``prefix``: what Pydantic reports for the same
+    failure when it validates the whole document (types, messages, contexts and inputs kept).
+
+    Each line error is rebuilt as Pydantic's own type where that gives back the very same
+    message; otherwise (a custom type such as ``EmailStr``'s, a ``PydanticCustomError`` from a
+    validator, a known type raised with its own message) as a custom error of the same type,
+    message and context, so no location is ever lost.
+    """
     if not prefix:
         return error
+    line_errors: list[Any] = []
+    for item in error.errors(include_url=False):
+        loc = (*prefix, *item["loc"])
+        line_errors.append(_rebuilt(item, loc, title))
+    # In JSON mode, as the place was validated: Pydantic words some messages per input type.
+    return ValidationError.from_exception_data(title, line_errors, input_type="json")
+
+
+def _rebuilt(item: Any, loc: tuple[Key, ...], title: str) -> dict[str, Any]:
+    """One line error at ``loc``: Pydantic's type where it renders ``item``'s message."""
+    known: dict[str, Any] = {"type": item["type"], "loc": loc, "input": item["input"]}
+    if "ctx" in item:
+        known["ctx"] = item["ctx"]
     try:
-        line_errors = []
-        for item in error.errors(include_url=False):
-            rebuilt: dict[str, Any] = {
-                "type": item["type"],
-                "loc": (*prefix, *item["loc"]),
-                "input": item["input"],
-            }
-            if "ctx" in item:
-                rebuilt["ctx"] = item["ctx"]
-            line_errors.append(rebuilt)
-        return ValidationError.from_exception_data(title, line_errors)  # type: ignore[arg-type]
-    except Exception:
-        return error
+        probe = ValidationError.from_exception_data(
+            title,
+            [known],  # type: ignore[list-item]
+            input_type="json",
+        )
+        if probe.errors(include_url=False)[0]["msg"] == item["msg"]:
+            return known
+    except Exception:  # not a known type, or a context it does not take
+        pass
+    # The message is already rendered; a context whose placeholder it still shows (a value
+    # that itself reads ``{name}``) would be substituted again, so it is left out there.
+    message, ctx = item["msg"], item.get("ctx")
+    if ctx and any("{" + str(name) + "}" in message for name in ctx):
+        ctx = None
+    custom = PydanticCustomError(item["type"], message, ctx)
+    return {"type": custom, "loc": loc, "input": item["input"]}
+
+
+def describe(error: ValidationError, path: tuple[Key, ...]) -> str:
+    """A mismatch's message: where (the first error's location) and what."""
+    errors = error.errors(include_url=False)
+    loc = errors[0]["loc"] if errors else path
+    where = "/".join(map(str, loc)) or "(root)"
+    return f"{where}: {errors[0]['msg'] if errors else error}"

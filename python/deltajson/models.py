@@ -13,11 +13,11 @@ import queue
 import threading
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
-from typing import Any, Generic, Optional, TypeVar
+from typing import Any, Generic, Optional, TypeVar, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from deltajson._api import Chunk
+from deltajson._api import Chunk, joined
 from deltajson._engine import ModelEngine, OnInvalid, Path
 from deltajson._errors import (
     JSONError,
@@ -28,7 +28,7 @@ from deltajson._errors import (
     StreamTimeout,
 )
 from deltajson._partial import Partial, partial_model
-from deltajson._schema import dumps
+from deltajson._schema import describe, dumps, error_with_prefix
 from deltajson.select import PathLike, _Selection
 
 M = TypeVar("M", bound=BaseModel)
@@ -143,6 +143,17 @@ class _Core(Generic[M]):
         self.last_yield_at = self.last_chunk_at
         return self.engine.partial()
 
+    def top_fields(self) -> list[str]:
+        """The field names of the model the top-level value is shown as, in declaration order."""
+        engine = self.engine
+        shown = engine.final if engine.done else engine.shown_root()
+        model = getattr(type(shown), "__deltajson_model__", type(shown))
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            model = self.model
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return list(model.model_fields)
+        return []
+
     def end(self) -> M:
         try:
             final = self.engine.finish()
@@ -184,16 +195,18 @@ class _StreamView(Generic[M]):
 
     @property
     def pending_fields(self) -> list[str]:
-        """Top-level fields not complete yet, in declaration order."""
+        """Top-level fields not complete yet, in declaration order: the fields of the model
+        the value is shown as (for a union of models, the member shown now; none where the
+        top level is not a model)."""
         done = set(self._core.engine.completed_fields)
-        return [name for name in self._core.model.model_fields if name not in done]
+        return [name for name in self._core.top_fields() if name not in done]
 
     @property
     def progress(self) -> float:
         """Percent of the top-level fields complete (100 once the stream is complete)."""
         if self._core.engine.done:
             return 100.0
-        total = len(self._core.model.model_fields) or 1
+        total = len(self._core.top_fields()) or 1
         return 100.0 * len(self._core.engine.completed_fields) / total
 
     @property
@@ -415,34 +428,39 @@ class _Items(Generic[T]):
         self.adapter: TypeAdapter[T] = TypeAdapter(item)
         self.selection = _Selection(path, True, True, options)
         self.on_invalid = on_invalid
-        self.raw: list[str] = []
+        #: What was fed, decoded only for an error (a character may span two chunks).
+        self.pieces: list[Union[str, bytes]] = []
 
-    def feed(self, chunk: Chunk) -> list[T]:
-        self.raw.append(
-            chunk if isinstance(chunk, str) else bytes(chunk).decode("utf-8", "replace")
-        )
+    def feed(self, chunk: Chunk) -> Iterator[T]:
+        self.pieces.append(chunk if isinstance(chunk, str) else bytes(chunk))
         return self._validated(self.selection.feed(chunk))
 
-    def finish(self) -> list[T]:
+    def raw(self) -> str:
+        text = joined(self.pieces)
+        return text if isinstance(text, str) else text.decode("utf-8", "replace")
+
+    def finish(self) -> Iterator[T]:
         return self._validated(self.selection.finish())
 
-    def _validated(self, taken: list[tuple[Path, Any]]) -> list[T]:
-        out = []
+    def _validated(self, taken: Iterator[tuple[Path, Any]]) -> Iterator[T]:
+        """Each item in turn, so that the items before a failing one (a schema mismatch, or
+        invalid JSON later in the same chunk) are yielded before the error is raised."""
         for path, value in taken:
             try:
                 # JSON mode, from the item's own JSON: what ``validate_json`` of its text gives.
-                out.append(self.adapter.validate_json(dumps(value)))
+                item = self.adapter.validate_json(dumps(value))
             except ValidationError as e:
                 if self.on_invalid == "raise":
-                    where = "/".join(map(str, path))
+                    located = error_with_prefix(e, path, e.title)
                     raise SchemaMismatch(
-                        f"{where}: {e.errors()[0]['msg']}",
+                        describe(located, path),
                         path=path,
-                        validation_error=e,
+                        validation_error=located,
                         partial=value,
-                        raw="".join(self.raw),
-                    ) from e
-        return out
+                        raw=self.raw(),
+                    ) from located
+                continue
+            yield item
 
 
 def stream_items(

@@ -83,13 +83,21 @@ class _Selection:
         self.parser.select(parse_path(path), drop=drop)
         self.with_paths = with_paths
 
-    def feed(self, chunk: Chunk) -> list[Any]:
-        self.parser.feed(chunk)
-        return self._taken()
+    def feed(self, chunk: Chunk) -> Iterator[Any]:
+        """The values ``chunk`` completed; an error in it is raised after the values
+        completed before its first invalid byte (the parser keeps them), none being lost."""
+        return self._step(self.parser.feed, chunk)
 
-    def finish(self) -> list[Any]:
-        self.parser.finish()
-        return self._taken()
+    def finish(self) -> Iterator[Any]:
+        return self._step(self.parser.finish)
+
+    def _step(self, action: Any, *args: Any) -> Iterator[Any]:
+        try:
+            action(*args)
+        except Exception:
+            yield from self._taken()
+            raise
+        yield from self._taken()
 
     def _taken(self) -> list[Any]:
         taken = self.parser.pop_selected()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -31,7 +31,15 @@ from deltajson._errors import JSONError
 from deltajson.bench import token_chunks
 from deltajson.sse import sse_response
 
-__all__ = ["create_app", "react_builds", "recording", "recordings"]
+__all__ = [
+    "Source",
+    "create_app",
+    "react_builds",
+    "recording",
+    "recordings",
+    "replay",
+    "replay_source",
+]
 
 DEFAULT_DELAY_MS = 20.0
 MAX_DELAY_MS = 5_000.0
@@ -140,8 +148,29 @@ Or point DELTAJSON_NODE_MODULES at a node_modules folder holding react@18 and re
 """
 
 
-def create_app(*, node_modules: Union[str, os.PathLike[str], None] = None) -> Any:
-    """The Starlette app; ``node_modules``: where ``/react`` finds React (``react_builds``)."""
+#: Where a recording's chunks come from: called with the recording's text and the request's
+#: options (query parameters, then the POST body's keys; ``"delay"`` already checked, in ms).
+Source = Callable[[str, Mapping[str, Any]], AsyncIterator[str]]
+
+
+def replay_source(text: str, options: Mapping[str, Any]) -> AsyncIterator[str]:
+    """The default :data:`Source`: the text in token-sized chunks, ``delay`` ms apart."""
+    return replay(text, options["delay"])
+
+
+def create_app(
+    *,
+    node_modules: Union[str, os.PathLike[str], None] = None,
+    source: Source = replay_source,
+) -> Any:
+    """The Starlette app.
+
+    Args:
+        node_modules: Where ``/react`` finds React (``react_builds``).
+        source: Where a streamed recording's chunks come from (default: a timed replay).
+            Tests pass one they release step by step, so that what they assert mid-stream
+            never depends on how fast the machine is.
+    """
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -184,10 +213,10 @@ def create_app(*, node_modules: Union[str, os.PathLike[str], None] = None) -> An
         try:
             if request.method == "POST":
                 options.update(await _body_options(request))
-            delay = _delay(options.get("delay", DEFAULT_DELAY_MS))
+            options["delay"] = _delay(options.get("delay", DEFAULT_DELAY_MS))
         except BadRequest as e:
             return JSONResponse({"error": str(e)}, status_code=e.status)
-        response: Response = sse_response(replay(text, delay), total=len(text.encode()))
+        response: Response = sse_response(source(text, options), total=len(text.encode()))
         return response
 
     return Starlette(

@@ -69,6 +69,15 @@ function servedEnd(tag, ms = 5000) {
   }, `the server to end the stream "${tag}"`, ms);
 }
 
+/** Lets the stream gated by `name` run to character `through` of the recording (or to its
+ * end with `"open"`): the server's source waits at the gate (tests/gate.py), so a state
+ * asserted mid-stream is reached because the test let the stream go that far. */
+async function gate(name, through) {
+  const query = through === "open" ? "open" : `through=${through}`;
+  const response = await fetch(`${BASE}/_probe/gates/${name}?${query}`, { method: "POST" });
+  assert.ok(response.ok, `gate ${name}: HTTP ${response.status}`);
+}
+
 /** Mounts a component using the hook; `renders` holds each render's state, `hook()` the
  * latest result. */
 function mount(url, options) {
@@ -103,9 +112,20 @@ after(() => {
 
 test("idle, streaming, complete: one state update per event, the done value at the end", async () => {
   const tag = "complete";
-  const probe = mount(`${BASE}/stream/trip_plan?tag=${tag}`, { body: { delay: 1 } });
+  const probe = mount(`${BASE}/stream/trip_plan?tag=${tag}&gate=${tag}`);
   assert.equal(probe.hook().status, "idle");
-  const final = await probe.hook().start();
+  const started = probe.hook().start();
+  // The stream goes in steps the test releases: each step adds text, so each ends in a new
+  // render, whatever the machine's speed; the first stops inside the title.
+  const text = readFileSync(new URL("../data/recordings/trip_plan.json", STATIC), "utf-8");
+  const steps = [text.indexOf('"title"') + 15];
+  for (let i = 1; i <= 16; i++) steps.push(Math.floor((text.length * i) / 16));
+  for (const through of steps) {
+    const before = probe.renders.length;
+    await gate(tag, through);
+    if (through < text.length) await until(() => probe.renders.length > before, `a render by ${through}`);
+  }
+  const final = await started;
   probe.unmount();
 
   const expected = recordingValue("trip_plan");
@@ -128,7 +148,7 @@ test("idle, streaming, complete: one state update per event, the done value at t
   assert.ok(last.completed.includes(""), "the root is complete");
   const streaming = probe.renders.filter((r) => r.status === "streaming" && r.value !== undefined);
   assert.ok(streaming.length > 10);
-  assert.ok(streaming[3].value.title.length < expected.title.length, "a partial title first");
+  assert.ok(streaming[1].value.title.length < expected.title.length, "a partial title first");
   assert.ok(streaming.at(-1).progress > 0.9);
   assert.ok(streaming.every((r, i) => i === 0 || r.progress >= streaming[i - 1].progress));
   // Each render's value is its own: never changed afterwards ...
@@ -174,8 +194,9 @@ test("an error event: status error, the error, the last partial kept", async () 
 
 test("abort: the request is cancelled, status back to idle, the partial kept", async () => {
   const tag = "abort";
-  const probe = mount(`${BASE}/stream/trip_plan?tag=${tag}`, { body: { delay: 20 } });
+  const probe = mount(`${BASE}/stream/trip_plan?tag=${tag}&gate=${tag}`);
   const started = probe.hook().start();
+  await gate(tag, 40); // inside the title, where the stream waits
   await until(() => probe.renders.at(-1).value?.title, "a partial title");
   const partial = probe.renders.at(-1).value;
   probe.hook().abort();
@@ -189,7 +210,8 @@ test("abort: the request is cancelled, status back to idle, the partial kept", a
   assert.equal(wire.disconnected, true);
   assert.ok(!wire.events.some((e) => e.name === "done"));
   assert.equal(await started, undefined);
-  await sleep(100); // events already on their way change nothing
+  await gate(tag, "open"); // the rest of the source, were it still read, changes nothing
+  await sleep(100);
   assert.equal(updates.length, count);
   probe.hook().abort(); // not streaming: nothing to do
   assert.equal(updates.length, count);
@@ -198,25 +220,29 @@ test("abort: the request is cancelled, status back to idle, the partial kept", a
 
 test("unmount aborts: the server sees the request closed, no state update after", async () => {
   const tag = "unmount";
-  const probe = mount(`${BASE}/stream/trip_plan?tag=${tag}`, { body: { delay: 20 } });
+  const probe = mount(`${BASE}/stream/trip_plan?tag=${tag}&gate=${tag}`);
   const started = probe.hook().start();
-  await until(() => probe.renders.length >= 5, "a few updates");
+  await gate(tag, 200); // the stream waits there
+  await until(() => probe.renders.at(-1).value?.summary, "a partial summary");
   const count = updates.length;
   probe.unmount();
   const wire = await servedEnd(tag, 2000); // at once, not when the recording would end
   assert.equal(wire.disconnected, true);
   assert.ok(!wire.events.some((e) => e.name === "done"));
   assert.equal(await started, undefined);
+  await gate(tag, "open");
   await sleep(100);
   assert.equal(updates.length, count);
   assert.ok(updates.every((u) => u.mounted), "no update after unmount");
 });
 
 test("start again: the running stream is replaced and makes no update after", async () => {
-  const probe = mount(`${BASE}/stream/trip_plan?tag=first`, { body: { delay: 20 } });
+  const probe = mount(`${BASE}/stream/trip_plan?tag=first&gate=first`);
   const first = probe.hook().start();
+  await gate("first", 40); // inside the title, where the first stream waits
   await until(() => probe.renders.at(-1).value?.title, "a partial title");
   const second = probe.hook().start({ body: { delay: 0 } });
+  await gate("first", "open"); // the second request names the same gate
   assert.equal(await first, undefined);
   assert.deepEqual(await second, recordingValue("trip_plan"));
   const wire = await servedEnd("first", 2000);

@@ -19,7 +19,7 @@
 // memoized children of unchanged subtrees skip rendering). `abort()` cancels the request
 // and goes back to "idle", keeping the partial; unmounting aborts, with no update after.
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { StreamError, streamJSON } from "./deltajson.js";
 
 const NO_PATHS = Object.freeze([]);
@@ -104,8 +104,10 @@ export function useJSONStream(url, options = {}) {
     setState((last) => ({ ...last, status: "idle" }));
   }, []);
 
-  // Unmounting aborts the stream; `running` is cleared first, so no update follows.
-  useEffect(
+  // Unmounting aborts the stream; `running` is cleared first, so no update follows. A layout
+  // effect: its cleanup runs as the component unmounts, where a passive effect's may run
+  // later, letting events already received update an unmounted component meanwhile.
+  useLayoutEffect(
     () => () => {
       const controller = running.current;
       running.current = null;

@@ -1,0 +1,97 @@
+"""Streams a test releases step by step, so that a state asserted mid-stream is reached
+because the test let the stream go that far, never because the machine was fast enough.
+
+The demo app takes a ``source`` (``deltajson.serve.create_app``); :meth:`Gates.source` serves a
+request with ``gate=NAME`` from the gate of that name, and any other request as the demo does.
+A gate lets chunks through up to an offset of the text (``through``), or all of them
+(``open``); the server's source waits for it in a worker thread. Every gate is opened when the
+test's server stops, so no source is left waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Optional
+
+from deltajson.bench import token_chunks
+from deltajson.serve import replay_source
+
+
+class Gate:
+    """Lets a stream's chunks through as far as the test says."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._through = 0  # characters of the text the stream may have sent
+        self._open = False
+        #: Characters sent so far (read by tests that wait for the server).
+        self.sent = 0
+
+    def through(self, offset: int) -> None:
+        """Lets every chunk that ends at or before ``offset`` (characters) through."""
+        with self._changed:
+            self._through = max(self._through, offset)
+            self._changed.notify_all()
+
+    def open(self) -> None:
+        """Lets everything through, now and later."""
+        with self._changed:
+            self._open = True
+            self._changed.notify_all()
+
+    def _wait_for(self, end: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._open or end <= self._through)
+
+    async def replay(self, text: str) -> AsyncIterator[str]:
+        end = 0
+        for chunk in token_chunks(text):
+            end += len(chunk)
+            await asyncio.to_thread(self._wait_for, end)
+            self.sent = end
+            yield chunk
+
+
+class Gates:
+    """The gates of one test server, by name (made on first use)."""
+
+    def __init__(self) -> None:
+        self._gates: dict[str, Gate] = {}
+        self._armed: Optional[Gate] = None
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Gate:
+        with self._lock:
+            return self._gates.setdefault(name, Gate())
+
+    def arm(self) -> Gate:
+        """A gate for the next stream that names none (a page's, which sends no ``gate``)."""
+        gate = Gate()
+        with self._lock:
+            self._gates[f"armed-{id(gate)}"] = gate
+            self._armed = gate
+        return gate
+
+    def source(self, text: str, options: Mapping[str, Any]) -> AsyncIterator[str]:
+        """The demo app's ``source``: a gated replay for ``gate=NAME`` or an armed gate,
+        else the demo's timed replay."""
+        name: Optional[str] = options.get("gate")
+        if name is not None:
+            return self[str(name)].replay(text)
+        with self._lock:
+            gate, self._armed = self._armed, None
+        return replay_source(text, options) if gate is None else gate.replay(text)
+
+    def open_all(self) -> None:
+        with self._lock:
+            gates = list(self._gates.values())
+        for gate in gates:
+            gate.open()
+
+
+def into_the_summary(text: str) -> int:
+    """An offset inside the trip plan's summary string: the title is complete there, the summary
+    partly written, the fields after it not begun."""
+    return text.index('"summary"') + 30
