@@ -80,9 +80,10 @@ def test_lone_surrogates_cross_the_wire_as_escapes() -> None:
 
 
 def test_each_patch_is_what_the_parser_read_so_far() -> None:
+    # One event per chunk (coalesce=False): each chunk that changed something sends one.
     text = recording("trip_plan")
     chunks = token_chunks(text)
-    events = collect(chunks)
+    events = collect(chunks, coalesce=False)
     parser = deltajson.Parser()
     parser.changes()
     doc: Any = None
@@ -95,6 +96,58 @@ def test_each_patch_is_what_the_parser_read_so_far() -> None:
     assert next(patches, None) is None
     sizes = [len(json.dumps(data)) for name, data in events if name == "patch"]
     assert max(sizes) < 400  # O(delta) each, not the document
+
+
+@pytest.mark.parametrize("buffer", [1, 4, 16])
+def test_chunks_ready_together_make_one_event(buffer: int) -> None:
+    # A source that never waits: every chunk is ready at once, and each batch the stream
+    # takes (``buffer`` chunks at most) sends one event, which replays to the document.
+    text = recording("trip_plan")
+    chunks = token_chunks(text)
+
+    async def ready() -> AsyncIterator[str]:
+        for chunk in chunks:
+            yield chunk
+
+    events = collect(ready(), buffer=buffer, heartbeat=None)
+    patches = [data for name, data in events if name == "patch"]
+    assert len(patches) <= -(-len(chunks) // buffer) + 1
+    if buffer > 1:
+        assert len(patches) < len(chunks) / 2
+    assert replay(events)[0] == json.loads(text) == events[-1][1]["value"]
+
+
+def test_a_source_that_waits_between_chunks_sends_one_event_per_chunk() -> None:
+    # The source yields its next chunk only once the previous one's event went out: nothing
+    # is ready to coalesce, so every chunk that changes something has its own event.
+    text = recording("support_ticket")
+    chunks = token_chunks(text)
+    parser = deltajson.Parser()
+    parser.changes()
+    changes = []
+    for chunk in chunks:
+        parser.feed(chunk)
+        changes.append(bool(parser.changes()))
+
+    async def run() -> list[tuple[str, Any]]:
+        sent = asyncio.Event()
+
+        async def paced() -> AsyncIterator[str]:
+            for chunk, changed in zip(chunks, changes, strict=True):
+                sent.clear()
+                yield chunk
+                if changed:  # (a chunk that changes nothing sends nothing)
+                    await sent.wait()
+
+        parts = []
+        async for part in event_stream(paced(), heartbeat=None):
+            parts.append(part)
+            sent.set()
+        return parse_sse(b"".join(parts))
+
+    events = asyncio.run(asyncio.wait_for(run(), 60))
+    assert len([e for e in events if e[0] == "patch"]) == sum(changes)
+    assert replay(events)[0] == json.loads(text)
 
 
 class Stop(BaseModel):
@@ -180,23 +233,31 @@ def test_min_interval_batches_patches_without_losing_ops() -> None:
 
 
 def test_throttled_ops_are_sent_when_due_even_if_the_source_goes_quiet() -> None:
-    async def pausing() -> AsyncIterator[str]:
-        yield '["ab'
-        await asyncio.sleep(0.01)
-        yield "cd"  # held back by min_interval...
-        await asyncio.sleep(0.5)  # ...and due long before the source speaks again
-        yield '"]'
-
+    # The source speaks again only once the held ops have been sent: were they held until
+    # then, the stream would wait forever (the bound below makes that a failure).
     async def run() -> list[tuple[float, bytes]]:
-        start = time.monotonic()
-        return [
-            (time.monotonic() - start, event)
-            async for event in event_stream(pausing(), min_interval=100)
-        ]
+        first, sent = asyncio.Event(), asyncio.Event()
 
-    timed = asyncio.run(run())
+        async def pausing() -> AsyncIterator[str]:
+            yield '["ab'
+            await first.wait()
+            yield "cd"  # held back by min_interval...
+            await sent.wait()  # ...and sent when due, though the source is silent
+            yield '"]'
+
+        start = time.monotonic()
+        timed = []
+        async for event in event_stream(pausing(), min_interval=100, heartbeat=None):
+            timed.append((time.monotonic() - start, event))
+            first.set()
+            if b'"value":"cd"' in event:
+                sent.set()
+        return timed
+
+    timed = asyncio.run(asyncio.wait_for(run(), 30))
+    first = timed[0][0]
     second = next(t for t, event in timed if b'"value":"cd"' in event)
-    assert 0.09 <= second < 0.4
+    assert second - first >= 0.09  # not before min_interval (time only ever adds to this)
     assert parse_sse(b"".join(e for _, e in timed))[-1] == ("done", {"value": ["abcd"]})
 
 
@@ -220,12 +281,23 @@ def test_a_source_cancelled_from_within_ends_the_stream_with_an_error_event() ->
 
 
 def test_heartbeats_while_the_source_is_silent() -> None:
-    async def silent() -> AsyncIterator[str]:
-        yield "[1"
-        await asyncio.sleep(0.35)
-        yield "]"
+    # The source stays silent until a heartbeat has been sent.
+    async def run() -> bytes:
+        beat = asyncio.Event()
 
-    events = collect(silent(), heartbeat=0.1)
+        async def silent() -> AsyncIterator[str]:
+            yield "[1"
+            await beat.wait()
+            yield "]"
+
+        body = b""
+        async for part in event_stream(silent(), heartbeat=0.1):
+            body += part
+            if part.startswith(b":"):
+                beat.set()
+        return body
+
+    events = parse_sse(asyncio.run(asyncio.wait_for(run(), 30)))
     assert ("comment", "heartbeat") in events
     assert events[-1] == ("done", {"value": [1]})
 

@@ -305,7 +305,9 @@ def test_a_schema_mismatch_sends_types_and_locations_not_messages() -> None:
     assert error == {
         "type": "SchemaMismatch",
         "message": "the value does not match the schema",
-        "path": "",  # the document decided (it completed in one chunk); errors say where
+        # The value that failed, as when the document comes in pieces (the errors are then
+        # those of the whole document, which completed in the same chunk).
+        "path": "/n",
         "errors": [{"type": "value_error", "loc": ["n"]}],
     }
 
@@ -409,35 +411,47 @@ def test_deltajson_serve_stops_on_sigint_with_streams_open() -> None:
 
 
 def test_a_sync_source_is_closed_even_if_its_read_never_started() -> None:
-    """The read of the next item was queued behind a busy worker when the stream stopped:
-    that read never runs, and the source is closed at once instead of waiting for it."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from deltajson.sse import _sync_to_async
+    """Every thread for sync sources is busy when a stream stops: its source's read never
+    started, and the source is closed at once instead of waiting for a thread."""
+    from deltajson.sse import DEFAULT_SYNC_SOURCE_THREADS, set_sync_source_threads
 
     closed = threading.Event()
-    busy = threading.Event()
+    release = threading.Event()
 
-    def source() -> Iterator[str]:
-        try:
-            yield "["
-            yield "1"
-        finally:
+    def busy() -> Iterator[str]:
+        yield "["
+        release.wait(10)  # holds the only thread
+        yield "]"
+
+    class Waiting:
+        """A sync SDK stream: iterated, and closed with ``close()``."""
+
+        def __iter__(self) -> Iterator[str]:
+            return self
+
+        def __next__(self) -> str:
+            raise AssertionError("never read")
+
+        def close(self) -> None:
             closed.set()
 
     async def run() -> None:
-        loop = asyncio.get_running_loop()
-        loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
-        stream = _sync_to_async(source())
-        assert await stream.__anext__() == "["
-        blocker = loop.run_in_executor(None, busy.wait, 5)  # the one worker is taken
-        pending = asyncio.ensure_future(stream.__anext__())  # its read waits for the worker
-        await asyncio.sleep(0.05)
+        first = event_stream(busy(), heartbeat=None)
+        assert (await first.__anext__()).startswith(b"event: patch")  # it holds the thread
+        second = event_stream(Waiting(), heartbeat=None)
+        pending = asyncio.ensure_future(second.__anext__())
+        for _ in range(5):
+            await asyncio.sleep(0)  # the second stream starts and waits for a thread
         pending.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pending
-        assert closed.is_set()  # not left waiting for a read that will never run
-        busy.set()
-        await blocker
+        assert closed.is_set()  # closed at once, not when a thread comes
+        release.set()
+        await first.aclose()
 
-    asyncio.run(run())
+    set_sync_source_threads(1)
+    try:
+        asyncio.run(asyncio.wait_for(run(), 30))
+    finally:
+        release.set()
+        set_sync_source_threads(DEFAULT_SYNC_SOURCE_THREADS)

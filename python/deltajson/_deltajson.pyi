@@ -6,7 +6,15 @@ from typing_extensions import Self
 
 from deltajson._errors import JSONError
 
-__all__ = ["Parser", "PrefixCache", "Stream", "__version__"]
+__all__ = [
+    "Parser",
+    "PrefixCache",
+    "Stream",
+    "__version__",
+    "event",
+    "patch_event",
+    "value_event",
+]
 __version__: str
 
 @final
@@ -38,6 +46,9 @@ class Parser:
         """Ends the input; returns the final value or raises ``IncompleteJSONError``."""
     def changes(self) -> list[tuple[str, tuple[Union[str, int], ...], Any]]:
         """Ops since the last call (the first call starts recording)."""
+    def patch_event(self, progress: Optional[float] = None) -> Optional[bytes]:
+        """The SSE ``patch`` event of the ops since the last call (as ``changes()`` would
+        return them), or ``None`` when there are none."""
     def done(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
         """Values completed since the last call (the first call starts recording)."""
     def select(self, path: tuple[Union[str, int], ...], /, *, drop: bool = False) -> None:
@@ -142,3 +153,12 @@ class PrefixCache:
         """Forgets every stream and zeroes the counts."""
     def info(self) -> dict[str, int]:
         """``hits``, ``misses``, ``streams`` and ``bytes`` kept."""
+
+def patch_event(ops: list[tuple[Any, ...]], /, progress: Optional[float] = None) -> Optional[bytes]:
+    """The SSE ``patch`` event of a batch of change ops, or ``None`` for an empty batch."""
+
+def value_event(name: str, value: Any, /) -> bytes:
+    """The SSE event ``name`` whose data is ``{"value": value}``."""
+
+def event(name: str, payload: Any, /) -> bytes:
+    """The SSE event ``name`` whose data is ``payload`` as JSON."""

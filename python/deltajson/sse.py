@@ -22,31 +22,39 @@ Events (each ``data:`` is one line of JSON):
   nothing is lost. Only deltajson's own words reach the client: an error with a cause from
   elsewhere (the source's exception, the provider's text, a validator's message) is sent with
   a fixed message, and any other exception as ``InternalError``; the full detail goes to the
-  ``deltajson.sse`` logger.
+  ``deltajson.sse`` logger. Anything that goes wrong once the response has started, even
+  while the last events are being written, ends it with an ``error`` event.
 - ``: heartbeat`` comments while the source is silent for ``heartbeat`` seconds, so proxies
   keep the connection open.
 
 Every ``data:`` is valid JSON: a number too large for a float (``1e400``) or a ``NaN`` read
 with ``allow_nan`` goes out as ``null``, and the event says so in ``"nonfinite"`` (JSON
-Pointer -> ``"Infinity"``, ``"-Infinity"`` or ``"NaN"``).
+Pointer -> ``"Infinity"``, ``"-Infinity"`` or ``"NaN"``). Values are written without
+recursion, so a document nested as deep as ``max_depth`` allows is sent like any other.
 
-Memory per stream is bounded: the source is read ``buffer`` chunks ahead of the events at
-most, and a client that reads slowly slows the reading of the source (nothing queues up
-behind it). Ops held back by ``min_interval`` are merged (appends to one string become one)
-and sent early once they pass ``max_held`` bytes. When the client disconnects, the response
-stops at once, however fast the source, and closes it (``aclose``; a sync iterator's
-``close`` once its worker thread is back).
+**Cost.** The work per chunk is the parser's: the events' text is written by the parser
+itself (``Parser.patch_event``, in Rust), chunks that are ready at the source are read as one
+batch and give one event (``coalesce=True``, the default; ``coalesce=False`` sends one event
+per chunk), and the timers tick per period, never per chunk (``deltajson._sse_inbox``).
+
+**Memory and faults.** The source is read ``buffer`` chunks ahead of the events at most, so a
+client that reads slowly slows the reading of the source. Ops held back by ``min_interval``
+are merged (appends to one string become one) and sent early once the bytes read since the
+last event pass ``max_held``. When the client disconnects, the response stops at once,
+however fast the source, and closes it (``aclose``, within ``close_timeout`` seconds, else the
+source is logged and abandoned; a sync iterator's ``close`` once its thread is back). A
+blocking (sync) source is read by a thread of a pool sized for streams
+(:func:`set_sync_source_threads`, 256 by default). ``idle_timeout`` (seconds without a chunk)
+and ``timeout`` (seconds for the whole stream) end a stream with a ``StreamTimeout`` error
+event. A ``HEAD`` request gets the headers without the source being read.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import math
-import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Any, Optional, Union
+from collections.abc import AsyncIterator
+from typing import Any, Callable, Optional
 
 from deltajson._api import Parser
 from deltajson._errors import (
@@ -57,91 +65,57 @@ from deltajson._errors import (
     StreamInterrupted,
     StreamTimeout,
 )
-from deltajson.patch import JsonPatcher, json_pointer
+from deltajson._sse_inbox import (
+    DEFAULT_SYNC_SOURCE_THREADS,
+    Chunk,
+    Chunks,
+    Failed,
+    Inbox,
+    close_unread,
+    set_sync_source_threads,
+    shielded,
+)
+from deltajson.patch import json_pointer
 
-__all__ = ["HEADERS", "SourceCancelled", "error_payload", "event_stream", "sse_response"]
+try:
+    from deltajson._deltajson import event as _error_event
+    from deltajson._deltajson import patch_event as _patch_event
+    from deltajson._deltajson import value_event as _value_event
+except ImportError:  # pragma: no cover - the pure-Python install
+    from deltajson._pure.wire import event as _error_event
+    from deltajson._pure.wire import patch_event as _patch_event
+    from deltajson._pure.wire import value_event as _value_event
+
+__all__ = [
+    "DEFAULT_SYNC_SOURCE_THREADS",
+    "HEADERS",
+    "SourceCancelled",
+    "error_payload",
+    "event_stream",
+    "set_sync_source_threads",
+    "sse_response",
+]
 
 log = logging.getLogger("deltajson.sse")
-
-Chunk = Union[str, bytes]
-Chunks = Union[Iterable[Chunk], AsyncIterable[Chunk]]
 
 #: Headers an SSE response needs: no caching, and no buffering by nginx-style proxies.
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 
-
-def _event(name: str, payload: Any) -> bytes:
-    try:
-        data = _dumps(payload, ensure_ascii=False)
-    except ValueError:
-        # NaN or an infinity: not JSON. Sent as null, and named (see the module docs).
-        payload = _finite(payload)
-        data = _dumps(payload, ensure_ascii=False)
-    try:
-        return f"event: {name}\ndata: {data}\n\n".encode()
-    except UnicodeEncodeError:
-        # A lone surrogate (``"\\ud800"`` in the document, kept as json.loads keeps it) has
-        # no UTF-8 form; as a ``\\u`` escape it reaches JSON.parse intact.
-        data = _dumps(payload, ensure_ascii=True)
-        return f"event: {name}\ndata: {data}\n\n".encode()
+#: Sent when even the error event cannot be written.
+_LAST_RESORT = (
+    b'event: error\ndata: {"type":"InternalError","message":"the stream failed on the server"}\n\n'
+)
+_HEARTBEAT = b": heartbeat\n\n"
 
 
-def _dumps(payload: Any, *, ensure_ascii: bool) -> str:
-    return json.dumps(
-        payload, ensure_ascii=ensure_ascii, separators=(",", ":"), default=str, allow_nan=False
-    )
-
-
-def _finite(payload: dict[str, Any]) -> dict[str, Any]:
-    """``payload`` with every non-finite float replaced by ``None``, and ``"nonfinite"``
-    naming each (the JSON Pointer of its place in the document)."""
-    found: dict[str, str] = {}
-    payload = dict(payload)
-    if "ops" in payload:
-        payload["ops"] = [
-            {**op, "value": _replace_nonfinite(op["value"], op["path"], found)}
-            if "value" in op
-            else op
-            for op in payload["ops"]
-        ]
-    if "value" in payload:
-        payload["value"] = _replace_nonfinite(payload["value"], "", found)
-    payload["nonfinite"] = found
-    return payload
-
-
-def _replace_nonfinite(value: Any, pointer: str, found: dict[str, str]) -> Any:
-    """A copy of ``value`` with non-finite floats as ``None`` (recorded in ``found``);
-    iterative, so that a deep value cannot exhaust the stack."""
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        found[pointer] = "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-        return None
-    if not isinstance(value, (dict, list)):
-        return value
-    root: Any = dict(value) if isinstance(value, dict) else list(value)
-    stack = [(root, pointer)]
-    while stack:
-        container, where = stack.pop()
-        keys = container.keys() if isinstance(container, dict) else range(len(container))
-        for key in list(keys):
-            item = container[key]
-            place = f"{where}/{str(key).replace('~', '~0').replace('/', '~1')}"
-            if isinstance(item, float) and not math.isfinite(item):
-                found[place] = "NaN" if item != item else ("Infinity" if item > 0 else "-Infinity")
-                container[key] = None
-            elif isinstance(item, (dict, list)):
-                copied = dict(item) if isinstance(item, dict) else list(item)
-                container[key] = copied
-                stack.append((copied, place))
-    return root
+def _utf8_len(chunk: Chunk) -> int:
+    if isinstance(chunk, str):
+        return len(chunk) if chunk.isascii() else len(chunk.encode("utf-8", "surrogatepass"))
+    return len(chunk)
 
 
 class _Reader:
-    """The parser (or model engine) behind a stream, and the ops it has not sent yet: taken
-    from the parser after every chunk and merged while they wait (appends to the string that
-    is being written become one op), so what waits is bounded by what it will send."""
+    """The parser (or model engine) behind a stream; it writes the events' text."""
 
     def __init__(self, model: Optional[type], parser_options: dict[str, Any]) -> None:
         self.engine: Any = None
@@ -151,61 +125,34 @@ class _Reader:
             self.engine = ModelEngine(model, parser_options=parser_options)
             self.engine.record_ops = True
             self.parser = self.engine.parser
+            self.feed: Callable[[Chunk], None] = self.engine.feed
+            take_ops = self.engine.take_ops
+            #: The ``patch`` event of what was read since the last one (``None`` if nothing),
+            #: given the progress.
+            self.event: Callable[[Optional[float]], Optional[bytes]] = lambda progress: (
+                _patch_event(take_ops(), progress)
+            )
         else:
             self.parser = Parser(**parser_options)
             self.parser.changes()  # start recording
-        self.patcher = JsonPatcher()
-        self.bytes = 0
-        self.held: list[Any] = []
-        #: Bytes of string text held (what merging cannot shrink).
-        self.held_bytes = 0
-
-    def feed(self, chunk: Chunk) -> None:
-        self.bytes += (
-            len(chunk.encode("utf-8", "surrogatepass")) if isinstance(chunk, str) else len(chunk)
-        )
-        if self.engine is not None:
-            self.engine.feed(chunk)
-        else:
-            self.parser.feed(chunk)
-        self._take()
+            self.feed = self.parser.feed
+            self.event = self.parser.patch_event
 
     def finish(self) -> Any:
         if self.engine is not None:
-            final = self.engine.finish()
-            self._take()
-            return final.model_dump(mode="json")
-        final = self.parser.finish()
-        self._take()
-        return final
+            return _as_json(self.engine.model, self.engine.finish())
+        return self.parser.finish()
 
-    def _take(self) -> None:
-        ops = self.engine.take_ops() if self.engine is not None else self.parser.changes()
-        held = self.held
-        for op in ops:
-            kind, path = op[0], op[1]  # ("remove", path) has no value
-            if kind == "append":
-                value = op[2]
-                self.held_bytes += len(value)
-                last = held[-1] if held else None
-                if last is not None and last[1] == path and last[0] in ("add", "append"):
-                    held[-1] = (last[0], path, last[2] + value)
-                    continue
-            held.append(op)
 
-    def pending(self, total: Optional[int]) -> Optional[dict[str, Any]]:
-        """The ``patch`` payload of what was read since the last one (``None`` if nothing)."""
-        self._take()
-        ops, self.held, self.held_bytes = self.held, [], 0
-        if not ops:
-            return None
-        payload: dict[str, Any] = {
-            "ops": self.patcher.patch(ops),
-            "completed": [json_pointer(op[1]) for op in ops if op[0] == "done"],
-        }
-        if total:
-            payload["progress"] = min(1.0, self.bytes / total)
-        return payload
+def _as_json(model: Any, final: Any) -> Any:
+    """The final value as JSON data: a model's ``model_dump(mode="json")``, any other type's
+    (``list[Model]``, a union) as its ``TypeAdapter`` dumps it."""
+    from pydantic import BaseModel, TypeAdapter
+
+    if isinstance(final, BaseModel):
+        return final.model_dump(mode="json")
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
+    return adapter.dump_python(final, mode="json")
 
 
 #: Fixed messages for errors whose own text may come from outside deltajson.
@@ -263,156 +210,6 @@ def _schema_errors(error: SchemaMismatch) -> list[dict[str, Any]]:
     return [{"type": item["type"], "loc": list(item["loc"])} for item in items]
 
 
-async def _sync_to_async(chunks: Iterable[Chunk]) -> AsyncIterator[Chunk]:
-    """A blocking iterable (a sync SDK stream) read in a worker thread, one item at a time.
-    Closed with it: at once if no item is being read, else by the worker as soon as it is
-    back with the item (a running generator cannot be closed from another thread)."""
-    iterator: Iterator[Chunk] = iter(chunks)
-    close = getattr(iterator, "close", None)
-    end = object()
-    lock = threading.Lock()
-    state = {"reading": False, "closing": False}
-
-    def step() -> Any:
-        # Marked as reading in the worker itself: a call cancelled before it started never
-        # runs, and must not leave the source waiting for a worker that never comes back.
-        with lock:
-            if state["closing"]:
-                return end
-            state["reading"] = True
-        try:
-            return next(iterator, end)
-        finally:
-            with lock:
-                state["reading"] = False
-                closing = state["closing"]
-            if closing and close is not None:
-                _close_quietly(close)
-
-    try:
-        while True:
-            item = await asyncio.to_thread(step)
-            if item is end:
-                return
-            yield item
-    finally:
-        with lock:
-            state["closing"] = True
-            busy = state["reading"]
-        if not busy and close is not None:
-            _close_quietly(close)
-
-
-def _close_quietly(close: Any) -> None:
-    try:
-        close()
-    except Exception:  # closing must not fail the response; the cause is the log's
-        log.debug("closing a sync source failed", exc_info=True)
-
-
-class _Failed:
-    """The source raised: the exception, handed from the pump to the stream."""
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_END, _BEAT, _FLUSH = object(), object(), object()
-
-
-class _Inbox:
-    """What the stream waits for: the source's chunks, read by one pump task at most
-    ``buffer`` chunks ahead (it waits for room, so a slow client paces the source), and the
-    ticks of two timers — a heartbeat after ``heartbeat`` seconds without an event, and a
-    flush when throttled ops fall due. Waiting costs one queue get per chunk (no task and no
-    timer reset per chunk), which is most of what a stream costs a server."""
-
-    def __init__(
-        self, source: AsyncIterator[Chunk], heartbeat: Optional[float], buffer: int
-    ) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()  # chunks (bounded by room) and ticks
-        self.room = asyncio.Semaphore(buffer)
-        self.source = source
-        self.pump = self.loop.create_task(self._pump())
-        self.heartbeat = heartbeat
-        self.last_event = self.loop.time()
-        self.beat_queued = False
-        self.beat_timer: Optional[asyncio.TimerHandle] = None
-        self.flush_timer: Optional[asyncio.TimerHandle] = None
-        if heartbeat is not None:
-            self.beat_timer = self.loop.call_later(heartbeat, self._beat)
-
-    async def _pump(self) -> None:
-        try:
-            async for chunk in self.source:
-                await self.room.acquire()
-                self.queue.put_nowait(chunk)
-        except Exception as e:
-            self.queue.put_nowait(_Failed(e))
-        except BaseException as e:
-            # Cancelled (by `close`, or inside the source itself): the stream must not wait
-            # for a chunk that will never come.
-            self.queue.put_nowait(_Failed(e))
-            raise
-        else:
-            self.queue.put_nowait(_END)
-
-    def _beat(self) -> None:
-        # Fires once per heartbeat period, not per chunk: silence is measured from the last
-        # event sent, and the timer re-arms itself for when that silence would be long enough.
-        assert self.heartbeat is not None
-        due = self.last_event + self.heartbeat
-        now = self.loop.time()
-        if now >= due:
-            if not self.beat_queued:  # a slow client gets one pending heartbeat, not many
-                self.beat_queued = True
-                self.queue.put_nowait(_BEAT)
-            due = now + self.heartbeat
-        self.beat_timer = self.loop.call_at(due, self._beat)
-
-    def flush_at(self, when: float) -> None:
-        """Queues a flush tick at loop time ``when``, unless one is pending."""
-        if self.flush_timer is None:
-            self.flush_timer = self.loop.call_at(when, self.queue.put_nowait, _FLUSH)
-
-    def sent(self) -> None:
-        """An event went out: the heartbeat counts silence from now."""
-        self.last_event = self.loop.time()
-
-    async def get(self) -> Any:
-        item = await self.queue.get()
-        if item is _BEAT:
-            self.beat_queued = False
-        elif item is _FLUSH:
-            self.flush_timer = None
-        elif not isinstance(item, _Failed) and item is not _END:
-            self.room.release()  # a chunk: the pump may read the next one
-        return item
-
-    async def close(self) -> None:
-        """Stops the timers and the pump, and closes the source (also while cancelled)."""
-        for timer in (self.beat_timer, self.flush_timer):
-            if timer is not None:
-                timer.cancel()
-        self.pump.cancel()
-        await _shielded(self._settle())
-
-    async def _settle(self) -> None:
-        try:
-            await self.pump
-        except BaseException:  # cancelled, or already reported through the queue
-            pass
-        aclose = getattr(self.source, "aclose", None)
-        if aclose is not None:
-            try:
-                await aclose()
-            except RuntimeError:
-                pass  # already running or closed (a generator closing itself)
-            except Exception:  # the source failing to close must not fail the response
-                log.debug("closing the source failed", exc_info=True)
-
-
 class SourceCancelled(StreamInterrupted):
     """The source itself was cancelled (a ``CancelledError`` raised inside it)."""
 
@@ -426,88 +223,156 @@ async def event_stream(
     total: Optional[int] = None,
     buffer: int = 16,
     max_held: int = 1 << 20,
+    coalesce: bool = True,
+    idle_timeout: Optional[float] = None,
+    timeout: Optional[float] = None,
+    close_timeout: float = 5.0,
     **parser_options: Any,
 ) -> AsyncIterator[bytes]:
     """The SSE bytes of a stream of JSON text ``chunks`` (framework-agnostic).
 
     Args:
         chunks: text or bytes pieces of one JSON document (e.g. a ``deltajson.sources``
-            source); an async iterable, or a blocking iterable read in a worker thread.
-        model: a Pydantic model validating the document; the ``done`` value is the model's
-            JSON (``model_dump(mode="json")``).
+            source); an async iterable, or a blocking iterable read in a thread of its own.
+        model: a Pydantic model (or type) validating the document; the ``done`` value is the
+            model's JSON (``model_dump(mode="json")``).
         min_interval: send ``patch`` events at most this often (milliseconds); the ops in
             between are merged and sent together when the interval has passed, even if the
             source has gone quiet meanwhile, so nothing is lost or held back.
         heartbeat: seconds without an event after which a comment is sent (``None``: never).
         total: the expected size in bytes, to report ``progress``.
         buffer: chunks the source is read ahead of the events, at most (at least 1).
-        max_held: string bytes held back by ``min_interval`` past which a patch goes out at
-            once (bounds the memory of a fast source under a long interval).
+        max_held: bytes read since the last event past which a patch goes out at once, even
+            under ``min_interval`` (bounds the memory of a fast source under a long interval).
+        coalesce: ``True``: the chunks that are ready together give one event; ``False``:
+            one event per chunk that changed something.
+        idle_timeout: seconds the source may stay silent (``StreamTimeout``; ``None``: no
+            limit).
+        timeout: seconds the whole stream may take (``StreamTimeout``; ``None``: no limit).
+        close_timeout: seconds the source's ``aclose`` may take once the stream stops; past
+            it the source is logged and abandoned.
         parser_options: options of ``deltajson.Parser``.
 
-    The source is read by one task while events are written, ``buffer`` chunks ahead at
-    most: a slow client slows the reading, nothing piles up. Closing the generator (the
-    response does when the client disconnects) stops that task and closes the source.
+    Closing the generator (the response does when the client disconnects) stops the reading
+    and closes the source.
     """
     if type(buffer) is not int or buffer < 1:
         raise ValueError(f"buffer must be an int of at least 1, not {buffer!r}")
     reader = _Reader(model, parser_options)
-    source: AsyncIterator[Chunk] = (
-        chunks.__aiter__() if isinstance(chunks, AsyncIterable) else _sync_to_async(chunks)
+    inbox = Inbox(
+        chunks,
+        buffer=buffer,
+        heartbeat=heartbeat,
+        idle_timeout=idle_timeout,
+        timeout=timeout,
+        close_timeout=close_timeout,
     )
-    inbox = _Inbox(source, heartbeat, buffer)
     interval = min_interval / 1000.0
+    # Bytes are counted only where they are used (progress, or the bound on held ops); the
+    # plain case, one event per batch with no interval, keeps its loop minimal.
+    counting = bool(total) or interval > 0
+    throttled = interval > 0
+    loop = inbox.loop
     last_sent = -math.inf
+    unsent = 0  # bytes read since the last event (chunks, when not counting)
+    read = 0
+    feed = reader.feed
+    event = reader.event
+
+    def progress() -> Optional[float]:
+        return min(1.0, read / total) if total else None
+
+    def due() -> Optional[bytes]:
+        """The next ``patch`` event, if one is due (else a flush is scheduled)."""
+        nonlocal last_sent, unsent
+        if throttled:
+            now = loop.time()
+            if now - last_sent < interval and unsent < max_held:
+                inbox.flush_at(last_sent + interval)
+                return None
+            last_sent = now
+        unsent = 0
+        inbox.flush_due = False
+        return event(progress())
+
     try:
         try:
             while True:
-                item = await inbox.get()
-                if item is _BEAT:
-                    inbox.sent()
-                    yield b": heartbeat\n\n"
-                    continue
-                if item is _END:
+                if not inbox.ready():
+                    await inbox.waiter()
+                batch = inbox.take()
+                if not (counting or not coalesce):
+                    for chunk in batch:
+                        feed(chunk)
+                    unsent += len(batch)
+                else:
+                    for chunk in batch:
+                        feed(chunk)
+                        if counting:
+                            size = _utf8_len(chunk)
+                            read += size
+                            unsent += size
+                        else:
+                            unsent += 1
+                        if not coalesce or unsent >= max_held:
+                            patch = due()
+                            if patch is not None:
+                                inbox.sent()
+                                yield patch
+                end = inbox.end
+                if end is not None and not inbox.items:
+                    if isinstance(end, Failed):
+                        error = end.error
+                        if not isinstance(error, Exception):  # cancelled inside the source
+                            raise SourceCancelled("the source was cancelled") from error
+                        raise error
                     break
-                if isinstance(item, _Failed):
-                    error = item.error
-                    if not isinstance(error, Exception):  # cancelled inside the source
-                        raise SourceCancelled("the source was cancelled") from error
-                    raise error
-                if item is not _FLUSH:
-                    reader.feed(item)
-                now = inbox.loop.time()
-                if now - last_sent < interval and reader.held_bytes < max_held:
-                    inbox.flush_at(last_sent + interval)
-                    continue
-                payload = reader.pending(total)
-                if payload is not None:
-                    last_sent = now
+                if inbox.expired is not None:
+                    raise _timed_out(inbox.expired, idle_timeout, timeout)
+                if unsent or inbox.flush_due:
+                    patch = due()
+                    if patch is not None:
+                        inbox.sent()
+                        yield patch
+                if inbox.beat_due:
                     inbox.sent()
-                    yield _event("patch", payload)
+                    yield _HEARTBEAT
             final = reader.finish()
+            tail = event(progress())
+            done = _value_event("done", final)
         except Exception as e:  # a typed error event, after what was read before it
-            payload = reader.pending(total)
-            if payload is not None:
-                yield _event("patch", payload)
-            yield _event("error", error_payload(e))
+            for failure in _failure_events(reader, e, progress()):
+                yield failure
             return
-        payload = reader.pending(total)
-        if payload is not None:
-            yield _event("patch", payload)
-        yield _event("done", {"value": final})
+        if tail is not None:
+            yield tail
+        yield done
     finally:
         await inbox.close()
 
 
-async def _shielded(work: Any) -> None:
-    """Awaits ``work`` even while the surrounding task is being cancelled (a disconnect)."""
+def _timed_out(which: str, idle: Optional[float], total: Optional[float]) -> StreamTimeout:
+    if which == "idle":
+        return StreamTimeout(f"the stream exceeded its idle timeout of {idle} s")
+    return StreamTimeout(f"the stream exceeded its timeout of {total} s")
+
+
+def _failure_events(reader: _Reader, error: Exception, progress: Optional[float]) -> list[bytes]:
+    """What was read before ``error`` (if it can still be written), then its ``error``
+    event; never raises, so a response that has started always ends with an event."""
+    events = []
     try:
-        import anyio
-    except ImportError:  # pragma: no cover - Starlette brings anyio
-        await work
-        return
-    with anyio.CancelScope(shield=True):
-        await work
+        tail = reader.event(progress)
+        if tail is not None:
+            events.append(tail)
+    except Exception:
+        log.error("deltajson SSE stream: the last ops could not be written", exc_info=True)
+    try:
+        events.append(_error_event("error", error_payload(error)))
+    except Exception:
+        log.error("deltajson SSE stream: the error event could not be written", exc_info=True)
+        events.append(_LAST_RESORT)
+    return events
 
 
 def sse_response(
@@ -519,12 +384,17 @@ def sse_response(
     total: Optional[int] = None,
     buffer: int = 16,
     max_held: int = 1 << 20,
+    coalesce: bool = True,
+    idle_timeout: Optional[float] = None,
+    timeout: Optional[float] = None,
+    close_timeout: float = 5.0,
     **parser_options: Any,
 ) -> Any:
-    """A Starlette (and FastAPI) ``StreamingResponse`` of ``event_stream(...)`` with the SSE
-    headers (``Cache-Control: no-cache``, ``X-Accel-Buffering: no``). It watches for the
-    client's disconnect itself (whatever the server and the ASGI version), and then stops the
-    stream and closes the source at once."""
+    """A Starlette (and FastAPI) ``StreamingResponse`` of ``event_stream(...)`` (same
+    arguments) with the SSE headers (``Cache-Control: no-cache``, ``X-Accel-Buffering: no``).
+    It watches for the client's disconnect itself (whatever the server and the ASGI version),
+    and then stops the stream and closes the source at once; a ``HEAD`` request gets the
+    headers only, the source closed unread."""
     body = event_stream(
         chunks,
         model,
@@ -533,9 +403,15 @@ def sse_response(
         total=total,
         buffer=buffer,
         max_held=max_held,
+        coalesce=coalesce,
+        idle_timeout=idle_timeout,
+        timeout=timeout,
+        close_timeout=close_timeout,
         **parser_options,
     )
-    return _response_class()(body, media_type="text/event-stream", headers=HEADERS)
+    response = _response_class()(body, media_type="text/event-stream", headers=HEADERS)
+    response.source = chunks
+    return response
 
 
 _RESPONSE: list[type] = []
@@ -559,25 +435,27 @@ def _response_class() -> type:
         Servers that speak ASGI 2.4 (uvicorn, hypercorn) let a response go on writing into a
         closed connection, and Starlette then only notices when a write fails — never, with
         some servers, so a fast source would be read on to its end (or forever). This
-        response listens for ``http.disconnect`` beside the stream and cancels it.
+        response listens for ``http.disconnect`` beside the stream and cancels it, and checks
+        between events (a server whose writes into a closed connection never suspend, like
+        hypercorn, may never let a cancellation reach the stream).
         """
+
+        source: Any = None
 
         async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
             body = self.body_iterator
+            if scope.get("method") == "HEAD":
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": self.status_code,
+                        "headers": self.raw_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                await shielded(_close_body(body, self.source))
+                return
             gone = anyio.Event()
-
-            async def until_gone() -> AsyncIterator[Any]:
-                # Checked between events too: a server whose writes into a closed connection
-                # never suspend (hypercorn) may never let a cancellation reach the stream.
-                async for event in body:
-                    if gone.is_set():
-                        return
-                    yield event
-
-            async def idle_receive() -> Any:  # the stream itself needs no input
-                await anyio.sleep_forever()
-
-            self.body_iterator = until_gone()
             async with anyio.create_task_group() as group:
 
                 async def watch() -> None:
@@ -590,13 +468,31 @@ def _response_class() -> type:
 
                 group.start_soon(watch)
                 try:
-                    await super().__call__(scope, idle_receive, send)
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": self.status_code,
+                            "headers": self.raw_headers,
+                        }
+                    )
+                    async for event in body:
+                        if gone.is_set():
+                            break
+                        await send({"type": "http.response.body", "body": event, "more_body": True})
+                    if not gone.is_set():
+                        await send({"type": "http.response.body", "body": b"", "more_body": False})
                 finally:
                     group.cancel_scope.cancel()
-                    for iterator in (self.body_iterator, body):
-                        aclose = getattr(iterator, "aclose", None)
-                        if aclose is not None:
-                            await _shielded(aclose())
+                    aclose = getattr(body, "aclose", None)
+                    if aclose is not None:
+                        await shielded(aclose())
 
     _RESPONSE.append(EventStreamResponse)
     return EventStreamResponse
+
+
+async def _close_body(body: Any, source: Any) -> None:
+    """A stream that never started: its generator closed, and its source (never read)."""
+    await body.aclose()
+    if source is not None:
+        await close_unread(source)

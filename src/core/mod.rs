@@ -22,6 +22,7 @@ pub mod codepoints;
 pub mod descent;
 pub mod error;
 pub mod events;
+pub mod json_text;
 pub mod number;
 pub mod options;
 pub mod position;

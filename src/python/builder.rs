@@ -22,6 +22,7 @@ use crate::core::{Literal, Sink};
 use crate::python::changes::{OpLog, Selector};
 use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession, MAX_CACHED_VALUE};
 use crate::python::snapshot::{fresh_copies, SnapshotCache};
+use crate::python::wire::PatchWriter;
 
 /// Where `place` puts a value in a list: after the last item, or over it.
 #[derive(Clone, Copy)]
@@ -294,6 +295,19 @@ impl PyBuilder {
         let first = ops.take(py);
         self.ops = Some(ops);
         first
+    }
+
+    /// Writes the ops since the last call into `writer` (as `changes()` would return them).
+    pub fn write_changes(&mut self, py: Python<'_>, writer: &mut PatchWriter) -> PyResult<()> {
+        match self.ops.as_mut() {
+            Some(ops) => ops.write_to(py, writer),
+            None => {
+                for op in self.changes(py)?.iter() {
+                    writer.op(&op)?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// The `[path, value]` pairs completed since the last call (recording starts at the first

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyList, PyString, PyTuple};
 
 use crate::python::convert::make_str;
+use crate::python::wire::PatchWriter;
 
 /// The ops since the last `changes()` call, in order. String growth is kept as bytes and turned
 /// into one `("append", path, text)` op when another op follows or the batch is taken, so a
@@ -83,6 +84,22 @@ impl OpLog {
                         .into_any()
                         .unbind(),
                 );
+            }
+            crate::core::scanner::release(&mut self.append_text);
+            self.append_wtf8 = false;
+        }
+        Ok(())
+    }
+
+    /// Writes the ops recorded since the last call into `writer` (the SSE wire text), string
+    /// growth straight from its bytes.
+    pub fn write_to(&mut self, py: Python<'_>, writer: &mut PatchWriter) -> PyResult<()> {
+        for op in self.ops.drain(..) {
+            writer.op(op.bind(py))?;
+        }
+        if let Some(path) = self.append_path.take() {
+            if !self.append_text.is_empty() {
+                writer.append_at(path.bind(py), &self.append_text)?;
             }
             crate::core::scanner::release(&mut self.append_text);
             self.append_wtf8 = false;

@@ -16,6 +16,7 @@ mod reuse;
 mod snapshot;
 mod strings;
 mod whole;
+mod wire;
 
 use pyo3::prelude::*;
 
@@ -28,6 +29,9 @@ fn _deltajson(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fastcall::install(&m.py().get_type::<parser::Parser>())?;
     m.add_class::<reuse::PrefixCache>()?;
     m.add_class::<reuse::Stream>()?;
+    m.add_function(wrap_pyfunction!(wire::patch_event, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::value_event, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::event, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

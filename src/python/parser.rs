@@ -3,7 +3,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::core::{Error, Options, Scanner, Sink, Status, Tape};
 use crate::python::builder::PyBuilder;
@@ -12,6 +12,7 @@ use crate::python::convert::FloatMode;
 use crate::python::errors::to_py_err;
 use crate::python::input::read_chunk;
 use crate::python::whole::PyValues;
+use crate::python::wire::PatchWriter;
 
 /// Chunks of at least this many bytes are scanned with the GIL released (into a tape of events,
 /// replayed into the builder afterwards) while other Python threads run. Below it the release
@@ -249,6 +250,19 @@ impl Parser {
     /// value as one `("add", (), value)` op.
     fn changes<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.builder.changes(py)
+    }
+
+    /// The SSE `patch` event of the ops since the last call (as `changes()` would return
+    /// them), or `None` when there are none; see `wire.rs`.
+    #[pyo3(signature = (progress=None))]
+    fn patch_event<'py>(
+        &mut self,
+        py: Python<'py>,
+        progress: Option<f64>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let mut writer = PatchWriter::default();
+        self.builder.write_changes(py, &mut writer)?;
+        writer.event(py, progress)
     }
 
     /// The `(path, value)` pairs completed since the last call (the first call starts

@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional, TypeVar, Union, cast
 from deltajson._errors import IncompleteJSONError, JSONError
 from deltajson._options import check_options
 from deltajson._pure import messages as m
+from deltajson._pure import wire
 from deltajson._pure.builder import Builder, parse_pattern
 from deltajson._pure.scanner import Scanner
 from deltajson._pure.states import (
@@ -362,6 +363,11 @@ class Parser:
         """The ops since the last call; the first call starts recording and returns the
         current value as one ``("add", (), value)`` op."""
         return self._builder.changes()
+
+    def patch_event(self, progress: Optional[float] = None) -> Optional[bytes]:
+        """The SSE ``patch`` event of the ops since the last call, or ``None`` (see
+        :mod:`deltajson._pure.wire`)."""
+        return wire.patch_event(self.changes(), progress)
 
     @_exclusive
     def done(self) -> list[tuple[tuple[Union[str, int], ...], Any]]:
