@@ -17,7 +17,7 @@ import re
 from typing import Any, Optional
 
 from deltajson._pure import messages as m
-from deltajson._pure.repair import RepairStates, ScalarCandidate, close_is_certain
+from deltajson._pure.repair import NW_DEAD, RepairStates, ScalarCandidate, close_is_certain
 from deltajson._pure.states import (
     AFTER_VALUE,
     ARRAY,
@@ -158,7 +158,13 @@ class Scanner(RepairStates):
         self.quote_loc = None
         self.held_ws = ""
         self.word_parts: list[str] = []
+        self.word_start = 0  # byte offset of the word
+        # While the value word may be a literal or a number, it is not counted against
+        # max_string_bytes; nor are spaces at its end (trimmed if it ends there).
         self.word_may_be_literal = False
+        self.word_num = NW_DEAD
+        self.word_spaces = 0
+        self.word_spaces_at: Optional[Location] = None
         self.word_slash = False  # the chunk ended with " /" in a value word
         self.slash_loc = None
         # One value: the text before any "{" or "[" read strictly, in case the whole document
@@ -332,7 +338,7 @@ class Scanner(RepairStates):
         self._base = end_offset  # where ``recent`` ends
         try:
             if self.repair:
-                self.finish_candidate()
+                self.finish_candidate(end_offset)
                 self._finish_repair(end_offset)
             if self.state == PROSE and self.multiple:
                 # Several values (lenient): the text after the last one is ignored.
@@ -535,17 +541,20 @@ class Scanner(RepairStates):
                 visible = _NOT_WS.search(text, pos, end)
                 if visible is not None:
                     self.prose_start = self._loc_offset(visible.start())
-            self.feed_candidate(text[pos:end])
+            if self.candidate is not None:
+                self.feed_candidate(text[pos:end], self._loc_offset(pos))
             if match is None:
                 return end
             if self.candidate_in_string():
                 # A bracket inside a string that may be the whole document (repair mode):
-                # text, not the start of the value.
-                self.feed_candidate(text[end])
-                if self.prose_start is None:
-                    self.prose_start = self._loc_offset(end)
-                pos = end + 1
-                continue
+                # text, not the start of the value, if that string takes it (not after a
+                # backslash: then it is no scalar).
+                self.feed_candidate(text[end], self._loc_offset(end))
+                if self.candidate is not None:
+                    if self.prose_start is None:
+                        self.prose_start = self._loc_offset(end)
+                    pos = end + 1
+                    continue
             self.candidate = None
             if self.prose_start is not None:
                 self.repair_list.append(
