@@ -1,4 +1,4 @@
-"""repair=True at the edges independent testing found (issue 24, items 6-10 and 12).
+"""repair=True at the edges independent testing found (issue 24, items 6-10, 12 and 13).
 
 Each case is a document and the value it means (or the error it must raise), read by both
 engines in one chunk, one byte at a time (bytes), one character at a time (str) and in random
@@ -10,6 +10,7 @@ chunkings: the same value, the same repairs, or the same error at the same place
 9.  A fixed number before a missing comma (``[.5 [1]]``).
 10. A literal before a missing comma or a comment (``[true 2]``, ``{"a": true # c}``).
 12. ``max_string_bytes`` counts the bytes of strings of the result, as strict mode does.
+13. ``repairs`` only grows.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from helpers import (
     strict_equal,
 )
 from strategies import cuts, documents, json_texts
-from test_repair import repair_options
+from test_repair import broken_texts, repair_options
 
 
 @dataclass(frozen=True)
@@ -368,3 +369,43 @@ def test_a_bracket_is_text_only_in_a_string_that_takes_it(data: bytes, backend: 
     else:
         assert final == ("final", expected)
     assert_engines_agree([data[:2], data[2:]], False, repair=True)
+
+
+# ---- item 13: the repairs only grow --------------------------------------------------------
+
+
+@given(broken_texts(), cuts, st.booleans(), st.booleans())
+def test_repairs_only_grow(
+    doc: tuple[Any, str, set[str]], cut: list[int], multiple: bool, as_bytes: bool
+) -> None:
+    # What a caller read while streaming stays true: each read of `repairs` starts with the
+    # one before (the text ignored after the value is reported once, when the input ends).
+    _, text, _ = doc
+    text = f"Sure:\n```json\n{text}\n```\nAnything else?"
+    data: Any = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    for backend in deltajson.BACKENDS:
+        p = deltajson.Parser(repair=True, multiple=multiple, backend=backend)  # type: ignore[arg-type]
+        seen: list[Any] = []
+        for chunk in split(data, cut):
+            p.feed(chunk)
+            now = p.repairs
+            assert now[: len(seen)] == seen, (seen, now)
+            seen = now
+        p.finish()
+        assert p.repairs[: len(seen)] == seen
+        assert p.repairs[-1][0] == "ignored_suffix"
+
+
+def test_the_ignored_suffix_is_reported_at_the_end(backend: str) -> None:
+    p = deltajson.Parser(lenient=True, backend=backend)  # type: ignore[arg-type]
+    p.feed('{"a": 1} and')
+    assert p.repairs == []
+    p.feed(" more")
+    assert p.repairs == []
+    assert p.finish() == {"a": 1}
+    assert p.repairs == [("ignored_suffix", 9, 8)]
+    # At an error too (max_bytes in the suffix): then the input ends there.
+    q = deltajson.Parser(lenient=True, max_bytes=12, backend=backend)  # type: ignore[arg-type]
+    with pytest.raises(deltajson.JSONError):
+        q.feed('{"a": 1} and more')
+    assert q.repairs == [("ignored_suffix", 9, 3)]

@@ -71,7 +71,7 @@ pub fn scan(
     if error.is_none() {
         error = scanner.finish(&mut log).err();
     }
-    (log, error, scanner.repairs())
+    (log, error, scanner.repairs().to_vec())
 }
 
 /// What must not depend on chunking: events, error kind and position, repairs.

@@ -432,6 +432,7 @@ impl Scanner {
         };
         match expected {
             None => {
+                self.report_suffix(self.pos.consumed);
                 self.finished = true;
                 Ok(())
             }
@@ -871,18 +872,23 @@ impl Scanner {
         });
     }
 
-    /// The repairs made so far, in input order (lenient mode).
-    pub fn repairs(&self) -> Vec<Repair> {
-        let mut all = self.repairs.clone();
-        if let Some(offset) = self.suffix_start {
-            let end = self.offset();
-            all.push(Repair {
-                kind: RepairKind::IgnoredSuffix,
+    /// The repairs made so far, in input order (lenient mode). The list only grows: a repair
+    /// is added once it is final, so what a caller read while streaming stays true. The text
+    /// ignored after the value is therefore added when the input ends (at `finish`, or at an
+    /// error), when its length is known.
+    pub fn repairs(&self) -> &[Repair] {
+        &self.repairs
+    }
+
+    /// Reports the text ignored after the value, which ran to `end` (the end of input).
+    fn report_suffix(&mut self, end: u64) {
+        if let Some(offset) = self.suffix_start.take() {
+            self.repair(
+                RepairKind::IgnoredSuffix,
                 offset,
-                length: end - offset,
-            });
+                end.saturating_sub(offset),
+            );
         }
-        all
     }
 
     /// Skips text before the value up to the first `{` or `[`: LLMs wrap JSON in prose and in
@@ -1359,6 +1365,7 @@ impl Scanner {
     /// Records `e` as the stream's error and returns it.
     #[cold]
     fn fail(&mut self, e: Error) -> Error {
+        self.report_suffix(e.offset);
         self.state = State::Failed;
         self.error = Some(e.clone());
         e

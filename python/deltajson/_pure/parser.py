@@ -404,7 +404,7 @@ class Parser:
     @property
     def repairs(self) -> list[tuple[str, int, int]]:
         """Repairs made in lenient mode: ``(kind, offset, length)``."""
-        return self._scanner.repairs(self.offset)
+        return self._scanner.repairs()
 
     @property
     def status(self) -> str:

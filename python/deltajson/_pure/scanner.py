@@ -352,6 +352,7 @@ class Scanner(RepairStates):
         except ScanError as e:
             self.fail(e)
             raise
+        self._report_suffix(end_offset)
         self.finished = True
 
     def _expected_at_end(self) -> Optional[str]:
@@ -385,6 +386,7 @@ class Scanner(RepairStates):
         return m.VALUE  # repair mode's states, closed by _finish_repair
 
     def fail(self, e: ScanError) -> ScanError:
+        self._report_suffix(e.offset)
         self.state = FAILED
         self.error = e
         return e
@@ -525,12 +527,15 @@ class Scanner(RepairStates):
         offset = comma.base + utf8_len(comma.text[: comma.at])
         self.repair_list.append(("trailing_comma", offset, 1))
 
-    def repairs(self, end_offset: int) -> list[tuple[str, int, int]]:
-        """Repairs so far (the ignored suffix runs to ``end_offset``)."""
-        found = list(self.repair_list)
-        if self.suffix_start is not None:
-            found.append(("ignored_suffix", self.suffix_start, end_offset - self.suffix_start))
-        return found
+    def repairs(self) -> list[tuple[str, int, int]]:
+        """Repairs so far. The list only grows: the text ignored after the value is added when
+        the input ends (at finish, or at an error), when its length is known."""
+        return list(self.repair_list)
+
+    def _report_suffix(self, end_offset: int) -> None:
+        start, self.suffix_start = self.suffix_start, None
+        if start is not None:
+            self.repair_list.append(("ignored_suffix", start, max(0, end_offset - start)))
 
     def _in_prose(self, text: str, pos: int) -> int:
         """Skips text before the value up to the first ``{`` or ``[`` (see scanner.rs)."""

@@ -378,3 +378,21 @@ fn valid_json_keeps_strict_limits() {
         assert_eq!(read_every_size(input.as_bytes(), &opts), strict, "{input}");
     }
 }
+
+#[test]
+fn the_repairs_only_grow() {
+    // Item 13: the text ignored after the value is reported once, when the input ends.
+    let mut scanner = Scanner::new(repair());
+    let mut tree = TreeBuilder::default();
+    scanner.feed(br#"{"a": 1} and"#, &mut tree).unwrap();
+    assert_eq!(scanner.repairs(), &[]);
+    scanner.feed(b" more", &mut tree).unwrap();
+    assert_eq!(scanner.repairs(), &[]);
+    scanner.finish(&mut tree).unwrap();
+    let found: Vec<Found> = scanner
+        .repairs()
+        .iter()
+        .map(|r| (r.kind, r.offset, r.length))
+        .collect();
+    assert_eq!(found, vec![(RepairKind::IgnoredSuffix, 9, 8)]);
+}
