@@ -1,4 +1,4 @@
-"""repair=True at the edges independent testing found (issue 24, items 6-10, 12 and 13).
+"""repair=True at the edges independent testing found (issue 24, items 6-13).
 
 Each case is a document and the value it means (or the error it must raise), read by both
 engines in one chunk, one byte at a time (bytes), one character at a time (str) and in random
@@ -9,6 +9,8 @@ chunkings: the same value, the same repairs, or the same error at the same place
 8.  Valid JSON reads as in strict mode, limits included (``[null ]``).
 9.  A fixed number before a missing comma (``[.5 [1]]``).
 10. A literal before a missing comma or a comment (``[true 2]``, ``{"a": true # c}``).
+11. A held quote and whitespace cost each feed what it brings (the Python engine copied what
+    was held on every character).
 12. ``max_string_bytes`` counts the bytes of strings of the result, as strict mode does.
 13. ``repairs`` only grows.
 """
@@ -16,6 +18,7 @@ chunkings: the same value, the same repairs, or the same error at the same place
 from __future__ import annotations
 
 import json
+import tracemalloc
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -24,6 +27,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import deltajson
+from deltajson._pure import repair as pure_repair
+from deltajson._pure import scanner as pure_scanner
+from deltajson._pure import states as pure_states
 from helpers import (
     assert_chunking_independent,
     assert_engines_agree,
@@ -54,6 +60,8 @@ class Case:
 def too_long(limit: int, offset: int) -> tuple[str, int]:
     return (f"string is longer than max_string_bytes={limit}", offset)
 
+
+HELD = " \n" * 60
 
 CASES = [
     # 6: the bytes of the character arrive one by one; with a limit, the error is where the
@@ -115,6 +123,13 @@ CASES = [
         [("unquoted_value", 1, 9), ("unquoted_value", 12, 5)],
     ),
     Case(10, "[1 2]", [1, 2], [("missing_comma", 3, 0)]),
+    # 11
+    Case(
+        11,
+        '{"q": "he said "' + HELD + 'hi" to me"}',
+        {"q": 'he said "' + HELD + 'hi" to me'},
+        [("inner_quote", 15, 1), ("inner_quote", 138, 1)],
+    ),
     # 12
     Case(12, "[NaN]", fails=too_long(1, 2), options={"max_string_bytes": 1}),
     Case(12, "[Infinity]", fails=too_long(2, 3), options={"max_string_bytes": 2}),
@@ -369,6 +384,48 @@ def test_a_bracket_is_text_only_in_a_string_that_takes_it(data: bytes, backend: 
     else:
         assert final == ("final", expected)
     assert_engines_agree([data[:2], data[2:]], False, repair=True)
+
+
+# ---- item 11: a chunk costs what it brings ----------------------------------------------
+
+
+def test_held_whitespace_costs_what_each_feed_brings(backend: str) -> None:
+    # Whitespace after a quote that may end its string is held until a byte decides; a feed
+    # then must not copy what is held (memory traffic, measured deterministically).
+    p = deltajson.Parser(repair=True, backend=backend)  # type: ignore[arg-type]
+    p.feed('{"q": "he said "')
+    held = " \n\t" * 40_000
+    p.feed(held)
+    assert p.tail == ("string", 1 + len(held))
+    tracemalloc.start()
+    try:
+        p.feed("    ")
+        p.snapshot()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000, peak
+    p.feed('hi" to me"}')
+    assert p.finish() == {"q": 'he said "' + held + "    " + 'hi" to me'}
+
+
+def test_the_offsets_of_a_chunks_repairs_cost_the_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Python engine located each repair by measuring the chunk from its start: one big
+    # chunk with many repairs was quadratic (20 s for 1 MB). The text it measures must stay
+    # proportional to the chunk.
+    measured = 0
+
+    def counting(text: str) -> int:
+        nonlocal measured
+        measured += len(text)
+        return pure_states.utf8_len(text)
+
+    monkeypatch.setattr(pure_scanner, "utf8_len", counting)
+    monkeypatch.setattr(pure_repair, "utf8_len", counting)
+    text = "[" + "Ab, 'é', 1_0 2 // c\n" * 3_000 + "]"
+    value = deltajson.loads(text, repair=True, backend="python")
+    assert value == ["Ab", "é", 10, 2] * 3_000
+    assert measured <= 4 * len(text), measured
 
 
 # ---- item 13: the repairs only grow --------------------------------------------------------

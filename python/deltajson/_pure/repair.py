@@ -51,6 +51,7 @@ _CLOSES_STRING = frozenset(",}]:")
 _STARTS_NEXT_ITEM = frozenset("\"'{[/#-0123456789")
 _ENDS_ATOM_WORD = _STARTS_NEXT_ITEM | frozenset("+.")
 _WS_CHARS = " \t\n\r"
+_WS = re.compile(r"[ \t\n\r]*")
 _NOT_WS = re.compile(r"[^ \t\n\r]")
 _LINE_END = re.compile(r"[\n\r]")
 # Runs of an unquoted value / key that need no attention: no byte that ends or refuses it, no
@@ -305,7 +306,8 @@ class RepairStates:
         lit_word: str
         quote: str
         quote_loc: Optional[Location]
-        held_ws: str
+        held_ws: list[str]
+        held_ws_len: int
         word_parts: list[str]
         word_may_be_literal: bool
         word_num: int
@@ -322,8 +324,7 @@ class RepairStates:
 
         def _loc(self, index: int) -> Location: ...
         def _loc_offset(self, index: int) -> int: ...
-        @staticmethod
-        def _offset_of(loc: Optional[Location]) -> int: ...
+        def _offset_of(self, loc: Optional[Location]) -> int: ...
         def _content_offset(self) -> int: ...
         def _content_end_offset(self) -> int: ...
         def excerpt_through(self, offset: int) -> str: ...
@@ -431,7 +432,8 @@ class RepairStates:
 
     def _hold_quote(self, pos: int) -> None:
         self.quote_loc = self._loc(pos)
-        self.held_ws = ""
+        self.held_ws = []
+        self.held_ws_len = 0
         self.state = STR_END
 
     def _at_string_end(self, text: str, pos: int) -> int:
@@ -439,10 +441,14 @@ class RepairStates:
         while pos < n:
             c = text[pos]
             if c in _WS_CHARS:
-                self.held_ws += c
-                pos += 1
+                # Held as runs, joined once decided: each feed costs what it brings, not what
+                # is held (appending to one string would copy it every time).
+                end = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                self.held_ws.append(text[pos:end])
+                self.held_ws_len += end - pos
+                pos = end
                 continue
-            if c in _CLOSES_STRING or (self.held_ws and c in _STARTS_NEXT_ITEM):
+            if c in _CLOSES_STRING or (self.held_ws_len and c in _STARTS_NEXT_ITEM):
                 self._close_held_string()
                 return pos
             self._held_quote_is_text()
@@ -455,7 +461,8 @@ class RepairStates:
         return pos
 
     def _close_held_string(self) -> None:
-        self.held_ws = ""
+        self.held_ws = []
+        self.held_ws_len = 0
         self._end_string()
 
     def start_word_for_held(self, offset: int) -> None:
@@ -511,8 +518,9 @@ class RepairStates:
             self._emit("\\")
 
     def _held_quote_is_text(self) -> None:
-        piece = self.quote + self.held_ws
-        self.held_ws = ""
+        piece = self.quote + "".join(self.held_ws)
+        self.held_ws = []
+        self.held_ws_len = 0
         limit = self.max_string_bytes
         if limit is not None:
             room = max(0, limit - self.str_raw)

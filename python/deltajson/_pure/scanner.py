@@ -156,7 +156,8 @@ class Scanner(RepairStates):
         # open word, the open comment and the state it interrupted.
         self.quote = '"'
         self.quote_loc = None
-        self.held_ws = ""
+        self.held_ws: list[str] = []  # runs of whitespace, joined once decided
+        self.held_ws_len = 0
         self.word_parts: list[str] = []
         self.word_start = 0  # byte offset of the word
         # While the value word may be a literal or a number, it is not counted against
@@ -184,8 +185,10 @@ class Scanner(RepairStates):
         self.line = 1
         self.col = 0
         self.recent = b""  # the last bytes fed (for excerpts)
-        self._text = ""
-        self._base = 0
+        # The byte offset of ``_text[_known_index]`` (see ``_loc_offset``).
+        self._known_index = 0
+        self._known_offset = 0
+        self._set_text("", 0)
         self._found_byte: Optional[int] = None
 
     # ---- queries ----------------------------------------------------------------------------
@@ -230,10 +233,10 @@ class Scanner(RepairStates):
             escape = {E_IDLE: 0, E_AFTER_HIGH: 0, E_BACKSLASH: 1, E_HEX: 2 + self.hex_count}
             return (6 if self.high else 0) + escape[self.esc]
         if st == STR_END:
-            return 1 + len(self.held_ws)
+            return 1 + self.held_ws_len
         if st == WORD:
-            word = "".join(self.key_parts if self.str_is_key else self.word_parts)
-            return utf8_len(word) + self.word_slash  # a held " /" too
+            # What was read since the word began (a held " /" too), as the core counts it.
+            return self._content_end_offset() - self.word_start
         return 0
 
     # ---- feeding ----------------------------------------------------------------------------
@@ -242,8 +245,7 @@ class Scanner(RepairStates):
         """Scans ``text``, whose first character is at byte offset ``base``."""
         if self.error is not None:
             raise self.error
-        self._text = text
-        self._base = base
+        self._set_text(text, base)
         pos = 0
         n = len(text)
         try:
@@ -334,8 +336,7 @@ class Scanner(RepairStates):
             raise self.error
         if self.finished:
             return
-        self._text = ""
-        self._base = end_offset  # where ``recent`` ends
+        self._set_text("", end_offset)  # where ``recent`` ends
         try:
             if self.repair:
                 self.finish_candidate(end_offset)
@@ -524,7 +525,7 @@ class Scanner(RepairStates):
     def _trailing_comma_repair(self) -> None:
         comma = self.last_comma
         assert comma is not None
-        offset = comma.base + utf8_len(comma.text[: comma.at])
+        offset = self._offset_of(comma)
         self.repair_list.append(("trailing_comma", offset, 1))
 
     def repairs(self) -> list[tuple[str, int, int]]:
@@ -578,8 +579,23 @@ class Scanner(RepairStates):
         return len(text)
 
     def _loc_offset(self, index: int) -> int:
-        """Byte offset of ``self._text[index]``."""
-        return self._base + utf8_len(self._text[:index])
+        """Byte offset of ``self._text[index]``. Measured from the last index asked about in
+        this chunk (reset by ``_set_text``), so the offsets of a chunk's repairs, asked for in
+        input order, cost O(chunk) in all rather than O(chunk) each."""
+        known = self._known_index
+        if index >= known:
+            self._known_offset += utf8_len(self._text[known:index])
+        else:
+            self._known_offset -= utf8_len(self._text[index:known])
+        self._known_index = index
+        return self._known_offset
+
+    def _set_text(self, text: str, base: int) -> None:
+        """The chunk being scanned, whose first character is at byte offset ``base``."""
+        self._text = text
+        self._base = base
+        self._known_index = 0
+        self._known_offset = base
 
     # ---- literals and numbers ---------------------------------------------------------------
 
@@ -825,10 +841,11 @@ class Scanner(RepairStates):
         assert start is not None
         return self._offset_of(start)
 
-    @staticmethod
-    def _offset_of(loc: Optional[Location]) -> int:
+    def _offset_of(self, loc: Optional[Location]) -> int:
         """Byte offset of the character at ``loc``."""
         assert loc is not None
+        if loc.text is self._text and loc.base == self._base:
+            return self._loc_offset(loc.at)
         return loc.base + utf8_len(loc.text[: loc.at])
 
     def excerpt_through(self, offset: int) -> str:
@@ -950,7 +967,7 @@ class Scanner(RepairStates):
         text yet: the start of an incomplete character). ``column_shift`` counts such a
         character when the offset falls inside it, as the Rust core does; ``tail`` is the
         raw input after the text, through the byte at ``offset`` (shown in the excerpt)."""
-        self._text = ""
+        self._set_text("", self._base)
         loc = Location("", 0, offset, self.line, self.col + column_shift)
         return self.fail(self._error_from(loc, msg, tail=tail))
 
