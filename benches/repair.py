@@ -3,6 +3,7 @@
     python benches/repair.py            # growing buffer at 10 KB and 100 KB, one call at 1 MB
     python benches/repair.py --quick    # a smoke run: 10 KB stream, one call at 100 KB
     python benches/repair.py --rounds 5 --budget 60
+    python benches/repair.py --held-quote   # per-chunk cost while a quote and whitespace are held
 
 The document is what a model writes when it is asked for JSON and does not quite manage:
 prose and a code fence around it, single quotes, unquoted keys and values, comments, Python
@@ -21,6 +22,12 @@ Two workloads:
   (``deltajson.bench.measure_reparse``; marked ``~``).
 * one call: ``json_repair.loads(doc)`` against ``deltajson.loads(doc, repair=True)``.
 
+``--held-quote`` times deltajson alone, both engines: a string whose quote may be its end
+(``{"q": "he said "``) followed by 10 KB, 100 KB or 1 MB of whitespace before the text that
+decides it (``hi" to me"}``), streamed in token-sized chunks with ``feed(chunk); snapshot()``.
+Everything after the quote is held until that text arrives, so the cost of a chunk must not
+grow with what is held (O(delta)); the final value is checked when a run completes.
+
 Each round runs every contender in turn and each one's best round is kept (on a shared
 machine whose speed drifts, interleaving gives every contender the same fast and slow phases).
 deltajson runs its Rust engine; build it in release mode first (``make install``).
@@ -33,9 +40,10 @@ import gc
 import json
 import random
 import sys
+import time
 from collections.abc import Callable
 from importlib.metadata import version
-from typing import Any
+from typing import Any, Optional
 
 import deltajson
 from deltajson import bench
@@ -282,6 +290,65 @@ def one_call(size: int, rounds: int, out: Any) -> list[tuple[str, dict[str, Any]
     ]
 
 
+# ---- a held quote ------------------------------------------------------------------------
+
+
+def held_quote_document(size: int) -> tuple[str, Any]:
+    """A quote that may end its string, ``size`` bytes of whitespace held after it, then the
+    text that makes it an inner quote; and the value that must come out."""
+    whitespace = ("   \n" * (size // 4 + 1))[:size]
+    text = 'he said "' + whitespace + 'hi" to me'
+    return '{"q": "he said "' + whitespace + 'hi" to me"}', {"q": text}
+
+
+def _held_quote_run(
+    backend: str, chunks: list[bytes], budget: float
+) -> tuple[float, int, Optional[Any]]:
+    """One run: seconds, chunks done, and the final value (None if the budget stopped it)."""
+    parser = deltajson.Parser(repair=True, backend=backend)  # type: ignore[arg-type]
+    feed, snapshot = parser.feed, parser.snapshot
+    clock = time.perf_counter
+    start = clock()
+    for i, chunk in enumerate(chunks):
+        feed(chunk)
+        snapshot()
+        if i % 512 == 511 and clock() - start > budget:
+            return clock() - start, i + 1, None
+    elapsed = clock() - start
+    return elapsed, len(chunks), parser.finish()
+
+
+def held_quote(sizes: list[int], rounds: int, budget: float, out: Any) -> str:
+    """Per-chunk wall time (best of ``rounds`` interleaved rounds) on each engine; a table."""
+    lines = [
+        "| whitespace held | engine | chunks | µs per chunk | total ms |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for size in sizes:
+        doc, expected = held_quote_document(size)
+        chunks = [c.encode() for c in token_chunks(doc)]
+        best: dict[str, tuple[float, int]] = {}
+        for r in range(rounds):
+            for backend in deltajson.BACKENDS:
+                gc.collect()
+                seconds, done, final = _held_quote_run(backend, chunks, budget)
+                if done == len(chunks) and final != expected:
+                    sys.exit(f"held quote, {backend} engine: wrong value")
+                per = seconds / done
+                if backend not in best or per < best[backend][0] / best[backend][1]:
+                    best[backend] = (seconds, done)
+            print(f"  held quote {_size(size)}: round {r + 1}/{rounds} done", file=out, flush=True)
+        for backend, (seconds, done) in best.items():
+            # A run the budget stopped is marked '>': its mean covers the smaller first part of
+            # the stream, so it understates the whole.
+            mark = ">" if done < len(chunks) else ""
+            lines.append(
+                f"| {_size(size)} | {backend} | {done:,} of {len(chunks):,} "
+                f"| {mark}{seconds * 1e6 / done:,.2f} | {seconds * 1e3:,.1f} |"
+            )
+    return "\n".join(lines)
+
+
 # ---- reporting --------------------------------------------------------------------------
 
 
@@ -329,7 +396,17 @@ def main() -> None:
         help="json_repair: time this many evenly spaced prefixes at most on longer streams",
     )
     ap.add_argument("--quick", action="store_true", help="a smoke run: 10 KB stream, 100 KB call")
+    ap.add_argument(
+        "--held-quote",
+        action="store_true",
+        help="per-chunk cost on both engines while a quote and 10 KB-1 MB of whitespace are held",
+    )
     args = ap.parse_args()
+    if args.held_quote:
+        sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
+        print(held_quote(sizes, args.rounds, args.budget, sys.stdout))
+        print(f"\nBest of {args.rounds} interleaved round(s); chunks of 4-6 characters.")
+        return
     if "rust" not in deltajson.BACKENDS:
         sys.exit("benches/repair.py times the Rust engine: build it first (make install)")
     out = sys.stdout

@@ -212,8 +212,10 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
 
         @property
         def repairs(self) -> list[tuple[str, int, int]]:
-            """Lenient-mode repairs: ``(kind, byte offset, length)`` with kind
-            ``"skipped_prefix"``, ``"trailing_comma"`` or ``"ignored_suffix"``."""
+            """Lenient- and repair-mode repairs: ``(kind, byte offset, length)`` (kinds
+            such as ``"skipped_prefix"``, ``"trailing_comma"``, ``"ignored_suffix"``). The
+            list only grows while the stream is read: each repair is added once final, and
+            ``"ignored_suffix"`` when the input ends (at ``finish()`` or at an error)."""
 
         @property
         def status(self) -> Status:

@@ -59,7 +59,8 @@ class Parser:
         """Whether the value at ``path`` exists and is complete."""
     @property
     def repairs(self) -> list[tuple[str, int, int]]:
-        """Lenient- and repair-mode repairs: ``(kind, offset, length)``."""
+        """Lenient- and repair-mode repairs: ``(kind, offset, length)``; only grows (an
+        ``ignored_suffix`` is added when the input ends)."""
     @property
     def status(self) -> Literal["empty", "partial", "complete", "error"]:
         """Progress of the stream."""

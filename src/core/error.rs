@@ -114,6 +114,17 @@ pub enum ErrorKind {
     AfterFinish,
 }
 
+impl ErrorKind {
+    /// Whether the input broke a size limit of a string or an integer, which valid JSON can
+    /// do (repair mode must then fail as strict mode does).
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            ErrorKind::StringTooLong { .. } | ErrorKind::IntegerTooLong { .. }
+        )
+    }
+}
+
 /// A parse error with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {

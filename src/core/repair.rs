@@ -40,9 +40,11 @@ pub fn starts_word(b: u8) -> bool {
 
 /// Whether `b`, right after a number, makes it a word instead (`1_000`, `12px`, `007`, `1.2.3`,
 /// `2024-05-01`, `10:30`, `45%`): the number is judged with what follows it, as one token.
+/// Any byte of a character beyond ASCII does too (`20°C`, `5€`, `3½`): a word is one value
+/// whatever script it is written in, and such a byte never ends a number in JSON anyway.
 #[inline]
 pub fn continues_number_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'+' | b':' | b'%')
+    b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'_' | b'.' | b'-' | b'+' | b':' | b'%')
 }
 
 /// Whether `b` after a held quote ends the string whatever came before it: the structural
@@ -61,6 +63,16 @@ pub fn starts_next_item(b: u8) -> bool {
         b,
         b'"' | b'\'' | b'{' | b'[' | b'/' | b'#' | b'-' | b'0'..=b'9'
     )
+}
+
+/// Whether `b`, after an unquoted literal or number and a space, starts the next item, so
+/// that the word ends there as whitespace ends a number in JSON (`[true 2]`, `[.5 [1]]`,
+/// `[.5 .25]`, `{"a": true # note}`): what starts the next item after a held quote, and a
+/// `+` or `.` (numbers as models write them). A letter continues the word as text
+/// (`True Love`).
+#[inline]
+pub fn ends_atom_word(b: u8) -> bool {
+    starts_next_item(b) || matches!(b, b'+' | b'.')
 }
 
 /// Whether the quote at `rest[end]` certainly ends its string in repair mode: the next byte
@@ -86,10 +98,86 @@ const LITERAL_WORDS: [&[u8]; 9] = [
     b"-Infinity",
 ];
 
-/// Whether `word` is a prefix of (or is) a word a literal may be written as.
+/// Whether `word` is a prefix of (or is) a word a literal may be written as: `NaN`,
+/// `Infinity` and `-Infinity` only with `allow_nan` (otherwise they are text, and text counts
+/// against `max_string_bytes` from its first byte).
 #[inline]
-pub fn may_be_literal(word: &[u8]) -> bool {
-    LITERAL_WORDS.iter().any(|full| full.starts_with(word))
+pub fn may_be_literal(word: &[u8], allow_nan: bool) -> bool {
+    let words = if allow_nan {
+        &LITERAL_WORDS[..]
+    } else {
+        &LITERAL_WORDS[..6]
+    };
+    words.iter().any(|full| full.starts_with(word))
+}
+
+/// Where an unquoted word is in the grammar of the numbers [`fix_number`] rewrites, byte by
+/// byte, so that whether a word may still be a number (and is one so far) costs O(1) a byte:
+/// `[+-]? D? (. D?)? ([eE] [+-]? D?)?`, `D` digits with single `_` between them, and a digit
+/// before the exponent. Tested against [`fix_number`] on every short word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumWord {
+    /// Nothing read.
+    Start,
+    /// A sign.
+    Sign,
+    /// Digits of the integer part.
+    Int,
+    /// An `_` after integer digits.
+    IntScore,
+    /// A `.` with no integer digits before it (`.5`).
+    Dot,
+    /// A `.` after integer digits (`1.`).
+    Point,
+    /// Digits of the fraction.
+    Frac,
+    /// An `_` after fraction digits.
+    FracScore,
+    /// An `e` or `E` after digits.
+    Exp,
+    /// The exponent's sign.
+    ExpSign,
+    /// Digits of the exponent.
+    ExpDigits,
+    /// An `_` after exponent digits.
+    ExpScore,
+    /// No number starts with what was read.
+    Dead,
+}
+
+impl NumWord {
+    /// The state of `word` read from the start.
+    pub fn of(word: &[u8]) -> NumWord {
+        word.iter().fold(NumWord::Start, |state, &b| state.step(b))
+    }
+
+    /// The state after one more byte.
+    #[inline]
+    pub fn step(self, b: u8) -> NumWord {
+        use NumWord::*;
+        let digit = b.is_ascii_digit();
+        match (self, b) {
+            (Start, b'+' | b'-') => Sign,
+            (Start | Sign, b'.') => Dot,
+            (Start | Sign | Int | IntScore, _) if digit => Int,
+            (Int, b'_') => IntScore,
+            (Int, b'.') => Point,
+            (Int | Point | Frac, b'e' | b'E') => Exp,
+            (Dot | Point | Frac | FracScore, _) if digit => Frac,
+            (Frac, b'_') => FracScore,
+            (Exp, b'+' | b'-') => ExpSign,
+            (Exp | ExpSign | ExpDigits | ExpScore, _) if digit => ExpDigits,
+            (ExpDigits, b'_') => ExpScore,
+            _ => Dead,
+        }
+    }
+
+    /// Whether what was read is a number [`fix_number`] rewrites (`1`, `.5`, `1.`, `1e`).
+    #[inline]
+    pub fn is_number(self) -> bool {
+        use NumWord::*;
+        matches!(self, Int | Point | Frac | Exp | ExpSign | ExpDigits)
+    }
 }
 
 /// What a finished unquoted value is.
@@ -299,6 +387,49 @@ mod tests {
                 is_integer: true
             }
         );
+    }
+
+    #[test]
+    fn num_word_follows_fix_number_on_every_short_word() {
+        // Every word of up to five bytes over the bytes that matter: the state machine says
+        // "a number" exactly when fix_number rewrites the word, and "dead" exactly when no
+        // longer word starting with it is one (two more bytes always suffice to finish one).
+        const ALPHABET: &[u8] = b"01_.eE+-x";
+        fn words(len: usize) -> Vec<Vec<u8>> {
+            (0..len).fold(vec![vec![]], |words, _| {
+                words
+                    .iter()
+                    .flat_map(|w| {
+                        ALPHABET.iter().map(move |&b| {
+                            let mut w = w.clone();
+                            w.push(b);
+                            w
+                        })
+                    })
+                    .collect()
+            })
+        }
+        let tails: Vec<Vec<u8>> = (0..=2).flat_map(words).collect();
+        for len in 0..=5 {
+            for word in words(len) {
+                let state = NumWord::of(&word);
+                assert_eq!(state.is_number(), fix_number(&word).is_some(), "{word:?}");
+                let alive = tails.iter().any(|tail| {
+                    let longer = [&word[..], tail].concat();
+                    fix_number(&longer).is_some()
+                });
+                assert_eq!(state != NumWord::Dead, alive, "{word:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nan_and_infinity_are_literal_words_only_with_allow_nan() {
+        assert!(may_be_literal(b"Na", true));
+        assert!(!may_be_literal(b"Na", false));
+        assert!(!may_be_literal(b"I", false));
+        assert!(may_be_literal(b"N", false)); // None
+        assert!(may_be_literal(b"-Inf", true));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::core::error::{excerpt_of, Error, ErrorKind, Expected, Found};
 use crate::core::number::{whole_number, NumState, NumStep};
 use crate::core::options::Options;
 use crate::core::position::{Position, RecentBytes};
-use crate::core::repair::close_is_certain;
+use crate::core::repair::{close_is_certain, NumWord};
 use crate::core::sink::{Literal, Sink};
 use crate::core::string::{
     check_run, content_len, count_continuation_bytes, decode_closed, find_quote_or_backslash,
@@ -215,6 +215,13 @@ pub struct Scanner {
     word_wtf8: bool,
     /// The word's bytes so far are a prefix of a literal (not counted as a string's).
     word_may_be_literal: bool,
+    /// Where the word's bytes so far are in the grammar of numbers (not counted either while
+    /// they may be one).
+    word_num: NumWord,
+    /// Spaces at the end of the word, not counted (trimmed if the word ends there), and the
+    /// offset of the first.
+    word_spaces: usize,
+    word_spaces_at: u64,
     /// The chunk ended with ` /` in a value word: the next byte says if it starts a comment.
     word_slash: bool,
     comment: CommentKind,
@@ -270,6 +277,9 @@ impl Scanner {
             word_start: 0,
             word_wtf8: false,
             word_may_be_literal: false,
+            word_num: NumWord::Dead,
+            word_spaces: 0,
+            word_spaces_at: 0,
             word_slash: false,
             comment: CommentKind::Line,
             comment_start: 0,
@@ -385,8 +395,10 @@ impl Scanner {
             return Ok(());
         }
         if self.opts.repair {
-            self.finish_candidate(sink);
-            if let Err(e) = self.finish_repair(sink) {
+            let finished = self
+                .finish_candidate(sink)
+                .and_then(|()| self.finish_repair(sink));
+            if let Err(e) = finished {
                 return Err(self.fail(*e));
             }
         }
@@ -420,6 +432,7 @@ impl Scanner {
         };
         match expected {
             None => {
+                self.report_suffix(self.pos.consumed);
                 self.finished = true;
                 Ok(())
             }
@@ -859,18 +872,23 @@ impl Scanner {
         });
     }
 
-    /// The repairs made so far, in input order (lenient mode).
-    pub fn repairs(&self) -> Vec<Repair> {
-        let mut all = self.repairs.clone();
-        if let Some(offset) = self.suffix_start {
-            let end = self.offset();
-            all.push(Repair {
-                kind: RepairKind::IgnoredSuffix,
+    /// The repairs made so far, in input order (lenient mode). The list only grows: a repair
+    /// is added once it is final, so what a caller read while streaming stays true. The text
+    /// ignored after the value is therefore added when the input ends (at `finish`, or at an
+    /// error), when its length is known.
+    pub fn repairs(&self) -> &[Repair] {
+        &self.repairs
+    }
+
+    /// Reports the text ignored after the value, which ran to `end` (the end of input).
+    fn report_suffix(&mut self, end: u64) {
+        if let Some(offset) = self.suffix_start.take() {
+            self.repair(
+                RepairKind::IgnoredSuffix,
                 offset,
-                length: end - offset,
-            });
+                end.saturating_sub(offset),
+            );
         }
-        all
     }
 
     /// Skips text before the value up to the first `{` or `[`: LLMs wrap JSON in prose and in
@@ -887,11 +905,14 @@ impl Scanner {
             }
             if self.candidate_in_string() {
                 // A bracket inside a string that may be the whole document (repair mode):
-                // text, not the start of the value.
+                // text, not the start of the value, if that string takes it (not after the
+                // first bytes of a character or a backslash: then it is no scalar).
                 self.feed_candidate(&buf[end..end + 1]);
-                self.prose_start = self.prose_start.or(Some(self.pos.consumed + end as u64));
-                pos = end + 1;
-                continue;
+                if self.candidate.is_some() {
+                    self.prose_start = self.prose_start.or(Some(self.pos.consumed + end as u64));
+                    pos = end + 1;
+                    continue;
+                }
             }
             self.candidate = None;
             if let Some(start) = self.prose_start.take() {
@@ -1344,6 +1365,7 @@ impl Scanner {
     /// Records `e` as the stream's error and returns it.
     #[cold]
     fn fail(&mut self, e: Error) -> Error {
+        self.report_suffix(e.offset);
         self.state = State::Failed;
         self.error = Some(e.clone());
         e

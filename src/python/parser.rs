@@ -313,7 +313,7 @@ impl Parser {
         let items = self
             .scanner
             .repairs()
-            .into_iter()
+            .iter()
             .map(|r| (r.kind.name(), r.offset, r.length));
         PyList::new(py, items)
     }

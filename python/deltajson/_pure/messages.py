@@ -73,6 +73,14 @@ def integer_too_long(digits: int, limit: int) -> str:
     )
 
 
+def is_limit(msg: str) -> bool:
+    """Whether an error's message is that of a string or integer size limit (``is_limit`` in
+    error.rs)."""
+    return msg.startswith("string is longer than max_string_bytes=") or (
+        msg.startswith("integer has ") and msg.endswith("(see sys.set_int_max_str_digits)")
+    )
+
+
 LONE_SURROGATE = (
     "a lone surrogate (a \\uD800-\\uDFFF escape or character that is not half of a surrogate "
     "pair) is refused (allow_lone_surrogates=False)"

@@ -238,12 +238,14 @@ class Parser:
     def _repair_text_at(self, offset: int) -> None:
         """Repair mode, before bytes that are not ASCII (and not text yet) at ``offset``: the
         core reads them as string content where a held quote or a backslash turns out to be
-        text, or where they begin an unquoted word, so the scanner goes there first."""
+        text, where a number reads on as a word (``20°C``) or a word is text from there on,
+        or where they begin an unquoted word, so the scanner goes there first."""
         scanner = self._scanner
         if not scanner.repair:
             return
         try:
             scanner.settle_held_quote()
+            scanner.settle_word()
             scanner.start_word_for_held(offset)
         except ScanError as e:
             raise self._to_json_error(scanner.fail(e)) from None
@@ -349,8 +351,13 @@ class Parser:
     def finish(self) -> Any:
         """Ends the input and returns the final value."""
         scanner = self._scanner
+        held = self._decoder.getstate()[0]
+        if held:
+            # The input ends inside a character: the text before any bracket is not one
+            # scalar (the core's strict reading of it fails on those bytes).
+            scanner.candidate = None
         try:
-            scanner.finish(self._consumed, 1 if self._decoder.getstate()[0] else 0)
+            scanner.finish(self._consumed, 1 if held else 0)
         except ScanError as e:
             raise self._to_json_error(e) from None
         value = self._builder.snapshot(False)
@@ -403,7 +410,7 @@ class Parser:
     @property
     def repairs(self) -> list[tuple[str, int, int]]:
         """Repairs made in lenient mode: ``(kind, offset, length)``."""
-        return self._scanner.repairs(self.offset)
+        return self._scanner.repairs()
 
     @property
     def status(self) -> str:

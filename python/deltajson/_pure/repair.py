@@ -40,6 +40,7 @@ from deltajson._pure.states import (
     WORD,
     Location,
     ScanError,
+    utf8_len,
 )
 
 _WORD_VALUE_ENDS = frozenset(',}]\n\r"')
@@ -48,7 +49,9 @@ _WORD_NOT_START = frozenset(",:{}[]\"'/#")
 _NUMBER_WORD = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-+:%")
 _CLOSES_STRING = frozenset(",}]:")
 _STARTS_NEXT_ITEM = frozenset("\"'{[/#-0123456789")
+_ENDS_ATOM_WORD = _STARTS_NEXT_ITEM | frozenset("+.")
 _WS_CHARS = " \t\n\r"
+_WS = re.compile(r"[ \t\n\r]*")
 _NOT_WS = re.compile(r"[^ \t\n\r]")
 _LINE_END = re.compile(r"[\n\r]")
 # Runs of an unquoted value / key that need no attention: no byte that ends or refuses it, no
@@ -74,6 +77,47 @@ _LITERAL_WORDS = {
 }
 _NAN_WORDS = {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity"}
 _ALL_LITERAL_WORDS = (*_LITERAL_WORDS, *_NAN_WORDS)
+# Where a word is in the grammar of the numbers fix_number rewrites (``NumWord`` in
+# repair.rs): one state a character, so whether a word may still be a number costs O(1).
+(
+    NW_START,
+    NW_SIGN,
+    NW_INT,
+    NW_INT_SCORE,
+    NW_DOT,
+    NW_POINT,
+    NW_FRAC,
+    NW_FRAC_SCORE,
+    NW_EXP,
+    NW_EXP_SIGN,
+    NW_EXP_DIGITS,
+    NW_EXP_SCORE,
+    NW_DEAD,
+) = range(13)
+NW_NUMBER = frozenset({NW_INT, NW_POINT, NW_FRAC, NW_EXP, NW_EXP_SIGN, NW_EXP_DIGITS})
+_NW_CLASS = {
+    **dict.fromkeys("0123456789", "d"),
+    **dict.fromkeys("eE", "e"),
+    **dict.fromkeys("+-", "s"),
+    "_": "_",
+    ".": ".",
+}
+_NW_STEP = {
+    (NW_START, "s"): NW_SIGN,
+    (NW_START, "."): NW_DOT,
+    (NW_SIGN, "."): NW_DOT,
+    **dict.fromkeys([(st, "d") for st in (NW_START, NW_SIGN, NW_INT, NW_INT_SCORE)], NW_INT),
+    (NW_INT, "_"): NW_INT_SCORE,
+    (NW_INT, "."): NW_POINT,
+    **dict.fromkeys([(st, "e") for st in (NW_INT, NW_POINT, NW_FRAC)], NW_EXP),
+    **dict.fromkeys([(st, "d") for st in (NW_DOT, NW_POINT, NW_FRAC, NW_FRAC_SCORE)], NW_FRAC),
+    (NW_FRAC, "_"): NW_FRAC_SCORE,
+    (NW_EXP, "s"): NW_EXP_SIGN,
+    **dict.fromkeys(
+        [(st, "d") for st in (NW_EXP, NW_EXP_SIGN, NW_EXP_DIGITS, NW_EXP_SCORE)], NW_EXP_DIGITS
+    ),
+    (NW_EXP_DIGITS, "_"): NW_EXP_SCORE,
+}
 
 
 def starts_word(c: str) -> bool:
@@ -81,9 +125,24 @@ def starts_word(c: str) -> bool:
     return c > " " and c not in _WORD_NOT_START
 
 
-def may_be_literal(word: str) -> bool:
-    """Whether ``word`` is a prefix of a word a literal may be written as."""
-    return any(full.startswith(word) for full in _ALL_LITERAL_WORDS)
+def may_be_literal(word: str, allow_nan: bool) -> bool:
+    """Whether ``word`` is a prefix of a word a literal may be written as (``NaN``,
+    ``Infinity`` and ``-Infinity`` only with ``allow_nan``)."""
+    words = _ALL_LITERAL_WORDS if allow_nan else _LITERAL_WORDS
+    return any(full.startswith(word) for full in words)
+
+
+def num_word_step(state: int, c: str) -> int:
+    """The state of a word after one more character (``NumWord::step``)."""
+    return _NW_STEP.get((state, _NW_CLASS.get(c, "x")), NW_DEAD)
+
+
+def num_word_of(word: str) -> int:
+    """The state of ``word`` read from the start (``NumWord::of``)."""
+    state = NW_START
+    for c in word:
+        state = num_word_step(state, c)
+    return state
 
 
 def close_is_certain(text: str, end: int) -> bool:
@@ -130,36 +189,66 @@ def classify_word(word: str, allow_nan: bool, at_end: bool) -> tuple[str, Any, b
     return "text", word, True
 
 
+class _Ignore:
+    """A sink that drops every event (the candidate's ``shape`` scanner)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args: None
+
+
 class ScalarCandidate:
     """The text before any ``{``/``[`` read by a strict scanner, its events kept, in case the
-    whole document is a scalar (``ScalarCandidate`` in repair_states.rs)."""
+    whole document is a scalar (``ScalarCandidate`` in repair_states.rs). With a limit set,
+    a second strict scanner without limits (``shape``) tells whether the text is still one
+    scalar after the limited one failed on the limit: strict mode's error, at the end."""
 
     def __init__(self, **options: Any) -> None:
         from deltajson._pure.scanner import Scanner  # (scanner.py imports this module)
 
         self.events: list[tuple[str, Any]] = []
         self.scanner = Scanner(self, multiple=False, **options)
+        limited = options["max_string_bytes"] is not None or options["max_int_digits"] is not None
+        unlimited = dict(options, max_string_bytes=None, max_int_digits=None)
+        self.shape = Scanner(_Ignore(), multiple=False, **unlimited) if limited else None
+        self.over_limit: Optional[ScanError] = None
 
     @classmethod
     def for_options(cls, wanted: bool, **options: Any) -> Optional[ScalarCandidate]:
         return cls(**options) if wanted else None
 
-    def feed(self, text: str) -> bool:
-        """Reads ``text``; False at its first error (then the candidate is dropped)."""
-        try:
-            self.scanner.feed_text(text, 0)  # its errors are dropped, never located
-        except ScanError:
-            return False
+    def feed(self, text: str, base: int) -> bool:
+        """Reads ``text`` (at byte offset ``base``); False once it cannot be one scalar."""
+        if self.over_limit is None:
+            try:
+                self.scanner.feed_text(text, base)
+            except ScanError as e:
+                if self.shape is None or not m.is_limit(e.msg):
+                    return False
+                self.over_limit = e
+        if self.shape is not None:
+            try:
+                self.shape.feed_text(text, base)
+            except ScanError:
+                return False
         return True
 
     def in_string(self) -> bool:
-        return self.scanner.state == STR
+        return (self.shape or self.scanner).state == STR
 
-    def finish(self) -> bool:
-        try:
-            self.scanner.finish(0)
-        except ScanError:
-            return False
+    def finish(self, end_offset: int) -> bool:
+        """Whether the text is one scalar (``over_limit`` then says if it passed a limit)."""
+        if self.over_limit is None:
+            try:
+                self.scanner.finish(end_offset)
+            except ScanError as e:
+                if self.shape is None or not m.is_limit(e.msg):
+                    return False
+                self.over_limit = e
+        if self.shape is not None:
+            try:
+                self.shape.finish(end_offset)
+            except ScanError:
+                return False
         return True
 
     def replay(self, sink: Any) -> None:
@@ -217,9 +306,14 @@ class RepairStates:
         lit_word: str
         quote: str
         quote_loc: Optional[Location]
-        held_ws: str
+        held_ws: list[str]
+        held_ws_len: int
         word_parts: list[str]
         word_may_be_literal: bool
+        word_num: int
+        word_spaces: int
+        word_spaces_at: Optional[Location]
+        word_start: int
         word_slash: bool
         slash_loc: Optional[Location]
         comment: int
@@ -230,8 +324,7 @@ class RepairStates:
 
         def _loc(self, index: int) -> Location: ...
         def _loc_offset(self, index: int) -> int: ...
-        @staticmethod
-        def _offset_of(loc: Optional[Location]) -> int: ...
+        def _offset_of(self, loc: Optional[Location]) -> int: ...
         def _content_offset(self) -> int: ...
         def _content_end_offset(self) -> int: ...
         def excerpt_through(self, offset: int) -> str: ...
@@ -339,7 +432,8 @@ class RepairStates:
 
     def _hold_quote(self, pos: int) -> None:
         self.quote_loc = self._loc(pos)
-        self.held_ws = ""
+        self.held_ws = []
+        self.held_ws_len = 0
         self.state = STR_END
 
     def _at_string_end(self, text: str, pos: int) -> int:
@@ -347,10 +441,14 @@ class RepairStates:
         while pos < n:
             c = text[pos]
             if c in _WS_CHARS:
-                self.held_ws += c
-                pos += 1
+                # Held as runs, joined once decided: each feed costs what it brings, not what
+                # is held (appending to one string would copy it every time).
+                end = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                self.held_ws.append(text[pos:end])
+                self.held_ws_len += end - pos
+                pos = end
                 continue
-            if c in _CLOSES_STRING or (self.held_ws and c in _STARTS_NEXT_ITEM):
+            if c in _CLOSES_STRING or (self.held_ws_len and c in _STARTS_NEXT_ITEM):
                 self._close_held_string()
                 return pos
             self._held_quote_is_text()
@@ -363,7 +461,8 @@ class RepairStates:
         return pos
 
     def _close_held_string(self) -> None:
-        self.held_ws = ""
+        self.held_ws = []
+        self.held_ws_len = 0
         self._end_string()
 
     def start_word_for_held(self, offset: int) -> None:
@@ -381,9 +480,29 @@ class RepairStates:
         self.esc = E_IDLE
         self.key_parts = []
         self.word_parts = []
-        self.word_may_be_literal = False  # it begins with a character no literal has
+        # It begins with a character no literal or number has: counted from the start.
+        self.word_may_be_literal = False
+        self.word_num = NW_DEAD
+        self.word_spaces = 0
+        self.word_slash = False
         self.str_start = Location("", 0, offset, self.line, self.col)
+        self.word_start = offset
         self.state = WORD
+
+    def settle_word(self) -> None:
+        """Bytes not ASCII follow a number or a word (the parser holds them, or they are
+        invalid): as the core finds on the first of them, a number reads on as a word
+        (``20°C``), and a word is text from here on (a held `` /`` was text; what the word
+        holds counts against ``max_string_bytes``)."""
+        if self.state == NUMBER:
+            self._number_becomes_word("", 0, 0)
+        if self.state != WORD:
+            return
+        if self.word_slash:
+            self.word_slash = False
+            self._slash_is_text()
+        else:
+            self._count_word()
 
     def settle_held_quote(self) -> None:
         """Bytes not ASCII follow a held quote or a backslash (the parser holds them, or they
@@ -399,8 +518,9 @@ class RepairStates:
             self._emit("\\")
 
     def _held_quote_is_text(self) -> None:
-        piece = self.quote + self.held_ws
-        self.held_ws = ""
+        piece = self.quote + "".join(self.held_ws)
+        self.held_ws = []
+        self.held_ws_len = 0
         limit = self.max_string_bytes
         if limit is not None:
             room = max(0, limit - self.str_raw)
@@ -419,15 +539,19 @@ class RepairStates:
 
     def _begin_word(self, text: str, pos: int, key: bool) -> int:
         """Starts an unquoted word, read like string content into the key's parts or
-        ``word_parts`` (``begin_word`` in repair_states.rs)."""
+        ``word_parts`` (``begin_word`` in repair_states.rs): not counted against
+        ``max_string_bytes`` while it may be a literal or a number, nor spaces at its end."""
         self.str_is_key = key
         self.str_raw = 0
         self.esc = E_IDLE
         self.key_parts = []
         self.word_parts = []
         self.word_may_be_literal = not key
+        self.word_num = NW_DEAD if key else NW_START
+        self.word_spaces = 0
         self.word_slash = False
         self.str_start = self._loc(pos)
+        self.word_start = self._loc_offset(pos)
         self.state = WORD
         return self._in_word(text, pos)
 
@@ -435,17 +559,26 @@ class RepairStates:
         word = "".join(self.num_parts) + text[seg_start:pos]
         self.num_parts = []
         self.str_is_key = False
-        self.str_raw = len(word)
+        self.str_raw = 0
         self.esc = E_IDLE
         self.word_parts = [word]
-        self.word_may_be_literal = False
+        self.word_may_be_literal = may_be_literal(word, self.allow_nan)
+        self.word_num = num_word_of(word)
+        self.word_spaces = 0
         self.word_slash = False
         self.str_start = self.num_start
+        self.word_start = self._offset_of(self.num_start)
         self.state = WORD
         return self._in_word(text, pos)
 
     def _number_continues_as_word(self, text: str, pos: int) -> bool:
-        return self.repair and pos < len(text) and text[pos] in _NUMBER_WORD
+        if not self.repair or pos >= len(text):
+            return False
+        c = text[pos]
+        return c in _NUMBER_WORD or c >= "\x80"
+
+    def _word_uncounted(self) -> bool:
+        return self.word_may_be_literal or self.word_num != NW_DEAD
 
     def _in_word(self, text: str, pos: int) -> int:
         if self.word_slash and pos < len(text):
@@ -460,20 +593,25 @@ class RepairStates:
                 self.comment = C_SLASH
                 self.state = COMMENT
                 return self._in_comment(text, pos)
-        if self.word_may_be_literal:
-            pos = self._literal_prefix(text, pos)
         key = self.str_is_key
         run = _KEY_WORD_RUN if key else _VALUE_WORD_RUN
         ends = _WORD_KEY_ENDS if key else _WORD_VALUE_ENDS
         n = len(text)
         while pos < n:
-            pos = self._content_run(text, pos, run)
-            if pos == n:
-                return pos
+            if self.word_may_be_literal or self.word_num != NW_DEAD:
+                pos = self._word_prefix(text, pos)
+                if pos == n or self.state != WORD:
+                    return pos
+            end = run.match(text, pos).end()  # type: ignore[union-attr]
+            if end > pos:
+                self._word_run(text, pos, end)
+                pos = end
+                if pos == n:
+                    return pos
             c = text[pos]
             if c == "/" and not key:
                 # ``True // note``: a comment after a space ends the word; ``n/a`` is text.
-                after_space = bool(self.word_parts) and self.word_parts[-1].endswith(" ")
+                after_space = self.word_spaces > 0
                 if after_space and pos + 1 < n and text[pos + 1] in "/*":
                     self._end_word(False)
                     return self._begin_comment(text, pos)
@@ -482,7 +620,7 @@ class RepairStates:
                     self.word_slash = True
                     self.slash_loc = self._loc(pos)
                     return n
-                self._string_run(text, pos, pos + 1)
+                self._word_run(text, pos, pos + 1)
                 pos += 1
                 continue
             if c == "\t" or c in ends:
@@ -490,11 +628,98 @@ class RepairStates:
                 return pos
             if c < " " or (key and c in _KEY_WORD_REFUSED):
                 raise self._unexpected(pos, m.COLON if key else self._expected_after_value())
+            self._count_word()
             pos = self._string_surrogate(text, pos)
         return pos
 
+    def _word_prefix(self, text: str, pos: int) -> int:
+        """Reads a value word while it may still be a literal or a number, uncounted
+        (``word_prefix`` in repair_states.rs): after spaces, a character that starts the
+        next item ends a complete literal or number (``[true 2]``, ``[.5 [1]]``)."""
+        n = len(text)
+        parts = self.word_parts
+        allow_nan = self.allow_nan
+        while pos < n:
+            c = text[pos]
+            if c == " ":
+                if not self.word_spaces:
+                    self.word_spaces_at = self._loc(pos)
+                self.word_spaces += 1
+                parts.append(c)
+                pos += 1
+                continue
+            if c < " " or c in _WORD_VALUE_ENDS or c == "/":
+                return pos
+            if self.word_spaces:
+                if c in _ENDS_ATOM_WORD and self._word_is_atom():
+                    self._end_word(False)
+                else:
+                    self._count_word()
+                return pos
+            literal = self.word_may_be_literal and may_be_literal("".join(parts) + c, allow_nan)
+            number = num_word_step(self.word_num, c)
+            if not literal and number == NW_DEAD:
+                self._count_word()
+                return pos
+            self.word_may_be_literal = literal
+            self.word_num = number
+            parts.append(c)
+            pos += 1
+        return pos
+
+    def _word_is_atom(self) -> bool:
+        """Whether the value word, without the spaces after it, is a literal or a number."""
+        if self.word_num in NW_NUMBER:
+            return True
+        if not self.word_may_be_literal:
+            return False
+        word = "".join(self.word_parts).rstrip(" ")
+        return classify_word(word, self.allow_nan, False)[0] == "literal"
+
+    def _count_word(self) -> None:
+        """The word is text from here on: its characters so far count against
+        ``max_string_bytes``, then the spaces after them (``count_word``)."""
+        limit = self.max_string_bytes
+        if self.word_may_be_literal or self.word_num != NW_DEAD:
+            self.word_may_be_literal = False
+            self.word_num = NW_DEAD
+            # ASCII only so far: characters are bytes.
+            self.str_raw = sum(map(len, self.word_parts)) - self.word_spaces
+            if limit is not None and self.str_raw > limit:
+                raise self._limit_error(self.str_start, self.word_start, limit)
+        if self.word_spaces:
+            if limit is not None:
+                room = max(0, limit - self.str_raw)
+                if self.word_spaces > room:
+                    loc = self.word_spaces_at
+                    raise self._limit_error(loc, self._offset_of(loc), room)
+            self.str_raw += self.word_spaces
+            self.word_spaces = 0
+
+    def _limit_error(self, loc: Optional[Location], offset: int, skip: int) -> ScanError:
+        """``max_string_bytes`` passed at ``skip`` ASCII characters after ``loc`` (at byte
+        ``offset``)."""
+        assert loc is not None and self.max_string_bytes is not None
+        at = loc._replace(at=loc.at + skip)
+        return self._error_from(at, m.string_too_long(self.max_string_bytes), offset=offset + skip)
+
+    def _word_run(self, text: str, pos: int, end: int) -> None:
+        """Text of a word: the spaces held before it count first; spaces at its end are held,
+        uncounted, until more text follows (``word_run``)."""
+        run = text[pos:end]
+        core = len(run.rstrip(" "))
+        if core:
+            self._count_word()
+            self._string_run(text, pos, pos + core)
+        if core < len(run):
+            if not self.word_spaces:
+                self.word_spaces_at = self._loc(pos + core)
+            self.word_spaces += len(run) - core
+            self._emit(run[core:])
+
     def _slash_is_text(self) -> None:
         """The held `` /`` turned out to be text of the word (``slash_is_text``)."""
+        self._count_word()
         limit = self.max_string_bytes
         if limit is not None and self.str_raw >= limit:
             assert self.slash_loc is not None
@@ -502,38 +727,14 @@ class RepairStates:
         self.str_raw += 1
         self.word_parts.append("/")
 
-    def _literal_prefix(self, text: str, pos: int) -> int:
-        """Reads a value word while it may still be a literal, uncounted (``literal_prefix``
-        in repair_states.rs); once it cannot, its characters so far count."""
-        word = "".join(self.word_parts)
-        n = len(text)
-        while pos < n:
-            c = text[pos]
-            if c < " " or c in _WORD_VALUE_ENDS:
-                break
-            if not may_be_literal(word + c):
-                self.word_may_be_literal = False
-                self.str_raw = len(word)
-                limit = self.max_string_bytes
-                if limit is not None and self.str_raw > limit:
-                    start = self.str_start
-                    assert start is not None
-                    at = start._replace(at=start.at + limit)
-                    offset = self._offset_of(start) + limit
-                    raise self._error_from(at, m.string_too_long(limit), offset=offset)
-                break
-            word += c
-            pos += 1
-        self.word_parts = [word]
-        return pos
-
     def _end_word(self, at_end: bool) -> None:
         key = self.str_is_key
         word = "".join(self.key_parts if key else self.word_parts).rstrip(" ")
         self.key_parts = []
         self.word_parts = []
-        offset = self._content_offset()
-        length = len(word.encode("utf-8", "surrogatepass"))
+        self.word_spaces = 0
+        offset = self.word_start
+        length = utf8_len(word)
         if key:
             self.repair_list.append(("unquoted_key", offset, length))
             self.sink.key(word)
@@ -555,6 +756,11 @@ class RepairStates:
             self.repair_list.append(("number_fixed", offset, length))
             self.sink.number(number, is_integer)
         else:
+            limit = self.max_string_bytes
+            if self._word_uncounted() and limit is not None and length > limit:
+                # A prefix of a literal or a number that stopped there (``tru``, ``-``): text,
+                # not counted until now.
+                raise self._limit_error(self.str_start, offset, limit)
             self.repair_list.append(("unquoted_value", offset, length))
             self.sink.string(word)
         self._value_done()
@@ -622,22 +828,26 @@ class RepairStates:
 
     # ---- a document that is a scalar --------------------------------------------------------
 
-    def feed_candidate(self, text: str) -> None:
-        """Feeds prose to the scalar candidate, dropping it at its first error."""
+    def feed_candidate(self, text: str, base: int) -> None:
+        """Feeds prose (at byte offset ``base``) to the scalar candidate, dropping it at its
+        first error."""
         candidate = self.candidate
-        if candidate is not None and text and not candidate.feed(text):
+        if candidate is not None and text and not candidate.feed(text, base):
             self.candidate = None
 
     def candidate_in_string(self) -> bool:
         return self.candidate is not None and self.candidate.in_string()
 
-    def finish_candidate(self) -> None:
+    def finish_candidate(self, end_offset: int) -> None:
         """At the end of input with no ``{``/``[`` found: if the text read is one scalar, it
-        is the value (no repair: it is valid JSON)."""
+        is the value (no repair: it is valid JSON), or strict mode's error if it passes a
+        limit (the events before the error delivered first, as strict mode delivers them)."""
         candidate, self.candidate = self.candidate, None
-        if candidate is None or self.state != PROSE or not candidate.finish():
+        if candidate is None or self.state != PROSE or not candidate.finish(end_offset):
             return
         candidate.replay(self.sink)
+        if candidate.over_limit is not None:
+            raise candidate.over_limit
         self.prose_start = None
         self.values_done += 1
         self.state = STOPPED

@@ -17,7 +17,7 @@ import re
 from typing import Any, Optional
 
 from deltajson._pure import messages as m
-from deltajson._pure.repair import RepairStates, ScalarCandidate, close_is_certain
+from deltajson._pure.repair import NW_DEAD, RepairStates, ScalarCandidate, close_is_certain
 from deltajson._pure.states import (
     AFTER_VALUE,
     ARRAY,
@@ -156,9 +156,16 @@ class Scanner(RepairStates):
         # open word, the open comment and the state it interrupted.
         self.quote = '"'
         self.quote_loc = None
-        self.held_ws = ""
+        self.held_ws: list[str] = []  # runs of whitespace, joined once decided
+        self.held_ws_len = 0
         self.word_parts: list[str] = []
+        self.word_start = 0  # byte offset of the word
+        # While the value word may be a literal or a number, it is not counted against
+        # max_string_bytes; nor are spaces at its end (trimmed if it ends there).
         self.word_may_be_literal = False
+        self.word_num = NW_DEAD
+        self.word_spaces = 0
+        self.word_spaces_at: Optional[Location] = None
         self.word_slash = False  # the chunk ended with " /" in a value word
         self.slash_loc = None
         # One value: the text before any "{" or "[" read strictly, in case the whole document
@@ -178,8 +185,10 @@ class Scanner(RepairStates):
         self.line = 1
         self.col = 0
         self.recent = b""  # the last bytes fed (for excerpts)
-        self._text = ""
-        self._base = 0
+        # The byte offset of ``_text[_known_index]`` (see ``_loc_offset``).
+        self._known_index = 0
+        self._known_offset = 0
+        self._set_text("", 0)
         self._found_byte: Optional[int] = None
 
     # ---- queries ----------------------------------------------------------------------------
@@ -224,10 +233,10 @@ class Scanner(RepairStates):
             escape = {E_IDLE: 0, E_AFTER_HIGH: 0, E_BACKSLASH: 1, E_HEX: 2 + self.hex_count}
             return (6 if self.high else 0) + escape[self.esc]
         if st == STR_END:
-            return 1 + len(self.held_ws)
+            return 1 + self.held_ws_len
         if st == WORD:
-            word = "".join(self.key_parts if self.str_is_key else self.word_parts)
-            return utf8_len(word) + self.word_slash  # a held " /" too
+            # What was read since the word began (a held " /" too), as the core counts it.
+            return self._content_end_offset() - self.word_start
         return 0
 
     # ---- feeding ----------------------------------------------------------------------------
@@ -236,8 +245,7 @@ class Scanner(RepairStates):
         """Scans ``text``, whose first character is at byte offset ``base``."""
         if self.error is not None:
             raise self.error
-        self._text = text
-        self._base = base
+        self._set_text(text, base)
         pos = 0
         n = len(text)
         try:
@@ -328,11 +336,10 @@ class Scanner(RepairStates):
             raise self.error
         if self.finished:
             return
-        self._text = ""
-        self._base = end_offset  # where ``recent`` ends
+        self._set_text("", end_offset)  # where ``recent`` ends
         try:
             if self.repair:
-                self.finish_candidate()
+                self.finish_candidate(end_offset)
                 self._finish_repair(end_offset)
             if self.state == PROSE and self.multiple:
                 # Several values (lenient): the text after the last one is ignored.
@@ -346,6 +353,7 @@ class Scanner(RepairStates):
         except ScanError as e:
             self.fail(e)
             raise
+        self._report_suffix(end_offset)
         self.finished = True
 
     def _expected_at_end(self) -> Optional[str]:
@@ -379,6 +387,7 @@ class Scanner(RepairStates):
         return m.VALUE  # repair mode's states, closed by _finish_repair
 
     def fail(self, e: ScanError) -> ScanError:
+        self._report_suffix(e.offset)
         self.state = FAILED
         self.error = e
         return e
@@ -516,15 +525,18 @@ class Scanner(RepairStates):
     def _trailing_comma_repair(self) -> None:
         comma = self.last_comma
         assert comma is not None
-        offset = comma.base + utf8_len(comma.text[: comma.at])
+        offset = self._offset_of(comma)
         self.repair_list.append(("trailing_comma", offset, 1))
 
-    def repairs(self, end_offset: int) -> list[tuple[str, int, int]]:
-        """Repairs so far (the ignored suffix runs to ``end_offset``)."""
-        found = list(self.repair_list)
-        if self.suffix_start is not None:
-            found.append(("ignored_suffix", self.suffix_start, end_offset - self.suffix_start))
-        return found
+    def repairs(self) -> list[tuple[str, int, int]]:
+        """Repairs so far. The list only grows: the text ignored after the value is added when
+        the input ends (at finish, or at an error), when its length is known."""
+        return list(self.repair_list)
+
+    def _report_suffix(self, end_offset: int) -> None:
+        start, self.suffix_start = self.suffix_start, None
+        if start is not None:
+            self.repair_list.append(("ignored_suffix", start, max(0, end_offset - start)))
 
     def _in_prose(self, text: str, pos: int) -> int:
         """Skips text before the value up to the first ``{`` or ``[`` (see scanner.rs)."""
@@ -535,17 +547,20 @@ class Scanner(RepairStates):
                 visible = _NOT_WS.search(text, pos, end)
                 if visible is not None:
                     self.prose_start = self._loc_offset(visible.start())
-            self.feed_candidate(text[pos:end])
+            if self.candidate is not None:
+                self.feed_candidate(text[pos:end], self._loc_offset(pos))
             if match is None:
                 return end
             if self.candidate_in_string():
                 # A bracket inside a string that may be the whole document (repair mode):
-                # text, not the start of the value.
-                self.feed_candidate(text[end])
-                if self.prose_start is None:
-                    self.prose_start = self._loc_offset(end)
-                pos = end + 1
-                continue
+                # text, not the start of the value, if that string takes it (not after a
+                # backslash: then it is no scalar).
+                self.feed_candidate(text[end], self._loc_offset(end))
+                if self.candidate is not None:
+                    if self.prose_start is None:
+                        self.prose_start = self._loc_offset(end)
+                    pos = end + 1
+                    continue
             self.candidate = None
             if self.prose_start is not None:
                 self.repair_list.append(
@@ -564,8 +579,23 @@ class Scanner(RepairStates):
         return len(text)
 
     def _loc_offset(self, index: int) -> int:
-        """Byte offset of ``self._text[index]``."""
-        return self._base + utf8_len(self._text[:index])
+        """Byte offset of ``self._text[index]``. Measured from the last index asked about in
+        this chunk (reset by ``_set_text``), so the offsets of a chunk's repairs, asked for in
+        input order, cost O(chunk) in all rather than O(chunk) each."""
+        known = self._known_index
+        if index >= known:
+            self._known_offset += utf8_len(self._text[known:index])
+        else:
+            self._known_offset -= utf8_len(self._text[index:known])
+        self._known_index = index
+        return self._known_offset
+
+    def _set_text(self, text: str, base: int) -> None:
+        """The chunk being scanned, whose first character is at byte offset ``base``."""
+        self._text = text
+        self._base = base
+        self._known_index = 0
+        self._known_offset = base
 
     # ---- literals and numbers ---------------------------------------------------------------
 
@@ -811,10 +841,11 @@ class Scanner(RepairStates):
         assert start is not None
         return self._offset_of(start)
 
-    @staticmethod
-    def _offset_of(loc: Optional[Location]) -> int:
+    def _offset_of(self, loc: Optional[Location]) -> int:
         """Byte offset of the character at ``loc``."""
         assert loc is not None
+        if loc.text is self._text and loc.base == self._base:
+            return self._loc_offset(loc.at)
         return loc.base + utf8_len(loc.text[: loc.at])
 
     def excerpt_through(self, offset: int) -> str:
@@ -936,7 +967,7 @@ class Scanner(RepairStates):
         text yet: the start of an incomplete character). ``column_shift`` counts such a
         character when the offset falls inside it, as the Rust core does; ``tail`` is the
         raw input after the text, through the byte at ``offset`` (shown in the excerpt)."""
-        self._text = ""
+        self._set_text("", self._base)
         loc = Location("", 0, offset, self.line, self.col + column_shift)
         return self.fail(self._error_from(loc, msg, tail=tail))
 

@@ -9,15 +9,15 @@
 //! the end of its string until a byte that only follows a string arrives, and a word is not a
 //! value until its end. Each decision depends on the bytes only, never on where a chunk ends.
 
-use super::{CommentKind, Container, Fail, RepairKind, Scanner, State, Step};
-use crate::core::error::{ErrorKind, Expected, Found};
+use super::{CommentKind, Container, Fail, RawSurrogates, RepairKind, Scanner, State, Step};
+use crate::core::error::{Error, ErrorKind, Expected, Found};
 use crate::core::events::{Event, EventLog};
 use crate::core::options::Options;
 use crate::core::repair::{
-    classify_word, closes_string, continues_number_word, ends_word_key, ends_word_value,
-    may_be_literal, refused_in_key, starts_next_item, starts_word, Word,
+    classify_word, closes_string, continues_number_word, ends_atom_word, ends_word_key,
+    ends_word_value, may_be_literal, refused_in_key, starts_next_item, starts_word, NumWord, Word,
 };
-use crate::core::sink::Sink;
+use crate::core::sink::{Literal, Sink};
 use crate::core::string::{count_continuation_bytes, simple_escape, Decoded};
 
 /// Repair mode reads one value found after prose, so a document that is a scalar (`42`,
@@ -26,10 +26,36 @@ use crate::core::string::{count_continuation_bytes, simple_escape, Decoded};
 /// events kept: if the input ends there and that text is one scalar, it is the value. The
 /// candidate is dropped as soon as the text cannot be one (its first invalid byte), so it
 /// holds at most one scalar's events.
+///
+/// Strict mode's limits hold too: a string over `max_string_bytes` (or an integer over
+/// `max_int_digits`) fails with strict mode's error, but only once the input has ended and
+/// the text is known to be the document rather than prose before one. So when a limit is
+/// set, a second strict scanner without limits (`shape`, events dropped) reads the same
+/// bytes, to tell whether the text is still one scalar after the limited one failed.
 #[derive(Clone, Debug)]
 pub(super) struct ScalarCandidate {
     scanner: Scanner,
     log: EventLog,
+    shape: Option<Scanner>,
+    /// The limited scanner's error, if it failed on a limit.
+    over_limit: Option<Error>,
+}
+
+/// A sink that drops every event (the candidate's `shape` scanner only checks the grammar).
+struct Ignore;
+
+impl Sink for Ignore {
+    fn begin_object(&mut self) {}
+    fn end_object(&mut self) {}
+    fn begin_array(&mut self) {}
+    fn end_array(&mut self) {}
+    fn key(&mut self, _: &[u8], _: bool) {}
+    fn string(&mut self, _: &[u8], _: bool) {}
+    fn begin_string(&mut self) {}
+    fn string_piece(&mut self, _: &[u8], _: bool) {}
+    fn end_string(&mut self) {}
+    fn number(&mut self, _: &[u8], _: bool) {}
+    fn literal(&mut self, _: Literal) {}
 }
 
 impl ScalarCandidate {
@@ -44,14 +70,67 @@ impl ScalarCandidate {
             max_bytes: None,
             ..opts.clone()
         };
+        let limited = strict.max_string_bytes.is_some() || strict.max_int_digits.is_some();
+        let shape = limited.then(|| {
+            Scanner::new(Options {
+                max_string_bytes: None,
+                max_int_digits: None,
+                ..strict.clone()
+            })
+        });
         Some(Box::new(ScalarCandidate {
             scanner: Scanner::new(strict),
             log: EventLog::default(),
+            shape,
+            over_limit: None,
         }))
     }
 
     pub(super) fn heap_size(&self) -> usize {
-        std::mem::size_of::<ScalarCandidate>() + self.scanner.heap_size()
+        std::mem::size_of::<ScalarCandidate>()
+            + self.scanner.heap_size()
+            + self.shape.as_ref().map_or(0, Scanner::heap_size)
+    }
+
+    /// Reads `bytes`; false once the text cannot be one scalar.
+    fn feed(&mut self, bytes: &[u8], raw_surrogates: RawSurrogates) -> bool {
+        if self.over_limit.is_none() {
+            self.scanner.raw_surrogates = raw_surrogates;
+            if let Err(e) = self.scanner.feed_checked(bytes, &mut self.log) {
+                if self.shape.is_none() || !e.kind.is_limit() {
+                    return false;
+                }
+                self.over_limit = Some(e);
+            }
+        }
+        match &mut self.shape {
+            Some(shape) => {
+                shape.raw_surrogates = raw_surrogates;
+                shape.feed_checked(bytes, &mut Ignore).is_ok()
+            }
+            None => true,
+        }
+    }
+
+    /// Whether the text read is inside a string.
+    fn in_string(&self) -> bool {
+        self.shape.as_ref().unwrap_or(&self.scanner).state == State::Str
+    }
+}
+
+/// Delivers the candidate's events (its scalar, or what strict mode delivered before a
+/// limit error).
+fn replay<S: Sink>(log: &EventLog, sink: &mut S) {
+    for event in &log.events {
+        match event {
+            Event::BeginString => sink.begin_string(),
+            Event::Text(text) => sink.string_piece(text, std::str::from_utf8(text).is_err()),
+            Event::EndString => sink.end_string(),
+            Event::Number(text, is_integer) => sink.number(text.as_bytes(), *is_integer),
+            Event::Literal(literal) => sink.literal(*literal),
+            // A `{` or `[` outside a string ends the prose, so no container gets here.
+            _ => {}
+        }
     }
 }
 
@@ -60,9 +139,7 @@ impl Scanner {
     pub(super) fn feed_candidate(&mut self, bytes: &[u8]) {
         let raw_surrogates = self.raw_surrogates;
         if let Some(candidate) = self.candidate.as_mut() {
-            let ScalarCandidate { scanner, log } = &mut **candidate;
-            scanner.raw_surrogates = raw_surrogates;
-            if scanner.feed_checked(bytes, log).is_err() {
+            if !candidate.feed(bytes, raw_surrogates) {
                 self.candidate = None;
             }
         }
@@ -70,35 +147,45 @@ impl Scanner {
 
     /// Whether the scalar candidate is inside a string.
     pub(super) fn candidate_in_string(&self) -> bool {
-        self.candidate
-            .as_ref()
-            .is_some_and(|c| c.scanner.state == State::Str)
+        self.candidate.as_ref().is_some_and(|c| c.in_string())
     }
 
     /// At the end of input with no `{`/`[` found: if the text read is one scalar, it is the
-    /// value (no repair: it is valid JSON).
-    pub(super) fn finish_candidate<S: Sink>(&mut self, sink: &mut S) {
+    /// value (no repair: it is valid JSON), or strict mode's error if it passes a limit (the
+    /// events before the error delivered first, as strict mode delivers them).
+    pub(super) fn finish_candidate<S: Sink>(&mut self, sink: &mut S) -> Result<(), Fail> {
         let Some(mut candidate) = self.candidate.take() else {
-            return;
+            return Ok(());
         };
-        let ScalarCandidate { scanner, log } = &mut *candidate;
-        if self.state != State::Prose || scanner.finish(log).is_err() {
-            return;
+        if self.state != State::Prose {
+            return Ok(());
         }
-        for event in &log.events {
-            match event {
-                Event::BeginString => sink.begin_string(),
-                Event::Text(text) => sink.string_piece(text, std::str::from_utf8(text).is_err()),
-                Event::EndString => sink.end_string(),
-                Event::Number(text, is_integer) => sink.number(text.as_bytes(), *is_integer),
-                Event::Literal(literal) => sink.literal(*literal),
-                // A `{` or `[` outside a string ends the prose, so no container gets here.
-                _ => {}
+        let ScalarCandidate {
+            scanner,
+            log,
+            shape,
+            over_limit,
+        } = &mut *candidate;
+        if over_limit.is_none() {
+            match scanner.finish(log) {
+                Ok(()) => {}
+                Err(e) if shape.is_some() && e.kind.is_limit() => *over_limit = Some(e),
+                Err(_) => return Ok(()),
             }
+        }
+        if let Some(shape) = shape {
+            if shape.finish(&mut Ignore).is_err() {
+                return Ok(());
+            }
+        }
+        replay(log, sink);
+        if let Some(e) = over_limit.take() {
+            return Err(Box::new(e));
         }
         self.prose_start = None;
         self.values_done += 1;
         self.state = State::Stopped;
+        Ok(())
     }
 
     /// A key or value position got a byte strict JSON has nothing for there: a
@@ -318,6 +405,11 @@ impl Scanner {
     /// Starts an unquoted word. Its text is read like string content (the same checks of
     /// UTF-8, surrogates and `max_string_bytes`, a character cut by the end of a chunk held
     /// the same way), into the key buffer or `word` instead of the sink.
+    ///
+    /// `max_string_bytes` counts the bytes of strings of the result, as in strict mode: a
+    /// value word is not counted while it may still be a literal or a number (which are no
+    /// strings), nor are spaces at its end (trimmed if it ends there). Once the word can only
+    /// be text, what it holds counts at once, the error at the first byte past the limit.
     fn begin_word<S: Sink>(&mut self, buf: &[u8], pos: usize, key: bool, sink: &mut S) -> Step {
         self.str_is_key = key;
         self.str_raw = 0;
@@ -329,14 +421,16 @@ impl Scanner {
         self.word.clear();
         self.word_wtf8 = false;
         self.word_may_be_literal = !key;
+        self.word_num = if key { NumWord::Dead } else { NumWord::Start };
+        self.word_spaces = 0;
         self.word_slash = false;
         self.word_start = self.pos.consumed + pos as u64;
         self.state = State::Word;
         self.in_word(buf, pos, sink)
     }
 
-    /// A number followed by a byte that continues it as a word (`1_000`, `1.2.3`): read on
-    /// as one unquoted value, judged when it ends.
+    /// A number followed by a byte that continues it as a word (`1_000`, `1.2.3`, `20°C`):
+    /// read on as one unquoted value, judged when it ends.
     pub(super) fn number_becomes_word<S: Sink>(
         &mut self,
         buf: &[u8],
@@ -347,11 +441,13 @@ impl Scanner {
         let mut word = std::mem::take(&mut self.num_buf);
         word.extend_from_slice(&buf[seg_start..pos]);
         self.str_is_key = false;
-        self.str_raw = word.len();
+        self.str_raw = 0;
         self.held.clear();
+        self.word_may_be_literal = may_be_literal(&word, self.opts.allow_nan);
+        self.word_num = NumWord::of(&word);
         self.word = word;
         self.word_wtf8 = false;
-        self.word_may_be_literal = false;
+        self.word_spaces = 0;
         self.word_slash = false;
         self.word_start = self.num_start;
         self.state = State::Word;
@@ -362,6 +458,13 @@ impl Scanner {
     #[inline]
     pub(super) fn number_continues_as_word(&self, b: Option<&u8>) -> bool {
         self.opts.repair && b.is_some_and(|&b| continues_number_word(b))
+    }
+
+    /// Whether the value word may still be a literal or a number: its bytes are not counted
+    /// yet.
+    #[inline]
+    fn word_uncounted(&self) -> bool {
+        self.word_may_be_literal || self.word_num != NumWord::Dead
     }
 
     pub(super) fn in_word<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {
@@ -379,13 +482,16 @@ impl Scanner {
             }
             self.slash_is_text(buf)?;
         }
-        if self.word_may_be_literal {
-            pos = self.literal_prefix(buf, pos)?;
-        }
         while pos < buf.len() {
             if !self.held.is_empty() {
                 pos = self.continue_held_char(buf, pos, sink)?;
                 continue;
+            }
+            if self.word_uncounted() {
+                pos = self.word_prefix(buf, pos, sink)?;
+                if pos == buf.len() || self.state != State::Word {
+                    return Ok(pos);
+                }
             }
             let rest = &buf[pos..];
             // Every byte that ends or refuses a word is ASCII: never inside a character.
@@ -398,13 +504,13 @@ impl Scanner {
                     }
             });
             let Some(len) = stop else {
-                return self.string_run(buf, pos, rest.len(), true, sink);
+                return self.word_run(buf, pos, rest.len(), true, sink);
             };
-            pos = self.string_run(buf, pos, len, false, sink)?;
+            pos = self.word_run(buf, pos, len, false, sink)?;
             let b = buf[pos];
             if b == b'/' {
                 // `True // note`: a comment after a space ends the word; `n/a` is text.
-                let after_space = self.word.last() == Some(&b' ');
+                let after_space = self.word_spaces > 0;
                 match buf.get(pos + 1) {
                     Some(b'/' | b'*') if after_space => {
                         self.end_word(buf, false, sink)?;
@@ -416,7 +522,7 @@ impl Scanner {
                         return Ok(pos + 1);
                     }
                     _ => {
-                        pos = self.string_run(buf, pos, 1, false, sink)?;
+                        pos = self.word_run(buf, pos, 1, false, sink)?;
                         continue;
                     }
                 }
@@ -441,9 +547,120 @@ impl Scanner {
         Ok(pos)
     }
 
+    /// Reads a value word while it may still be a literal (`true`, `None`; `NaN` with
+    /// `allow_nan`) or a number (`.5`, `1_000`), uncounted: ASCII bytes only, so no character
+    /// is ever cut here. Returns at the first byte it leaves to [`Scanner::in_word`]: one
+    /// that ends the word or is a `/` (the word still uncounted), or the first byte of text
+    /// (the word counted).
+    ///
+    /// After spaces, a byte that starts the next item ([`ends_atom_word`]) ends a complete
+    /// literal or number, as whitespace ends a number in JSON: `[true 2]` is `[true, 2]`,
+    /// `[.5 [1]]` is `[0.5, [1]]`, `{"a": true # note}` has a comment. A letter makes the
+    /// word text (`True Love`), and so does anything after a word that is neither (`tru 2`).
+    /// The word is not shown before it ends, so nothing is taken back.
+    fn word_prefix<S: Sink>(&mut self, buf: &[u8], mut pos: usize, sink: &mut S) -> Step {
+        while let Some(&b) = buf.get(pos) {
+            if b == b' ' {
+                if self.word_spaces == 0 {
+                    self.word_spaces_at = self.pos.consumed + pos as u64;
+                }
+                self.word_spaces += 1;
+                self.word.push(b' ');
+                pos += 1;
+                continue;
+            }
+            if b < b' ' || ends_word_value(b) || b == b'/' {
+                return Ok(pos);
+            }
+            if self.word_spaces > 0 {
+                if ends_atom_word(b) && self.word_is_atom() {
+                    self.end_word(buf, false, sink)?;
+                } else {
+                    self.count_word(buf)?;
+                }
+                return Ok(pos);
+            }
+            self.word.push(b);
+            let literal =
+                self.word_may_be_literal && may_be_literal(&self.word, self.opts.allow_nan);
+            let number = self.word_num.step(b);
+            if !literal && number == NumWord::Dead {
+                self.word.pop();
+                self.count_word(buf)?;
+                return Ok(pos);
+            }
+            self.word_may_be_literal = literal;
+            self.word_num = number;
+            pos += 1;
+        }
+        Ok(pos)
+    }
+
+    /// Whether the value word, without the spaces after it, is a literal or a number.
+    fn word_is_atom(&self) -> bool {
+        let word = &self.word[..self.word.len() - self.word_spaces];
+        self.word_num.is_number()
+            || (self.word_may_be_literal
+                && matches!(
+                    classify_word(word, self.opts.allow_nan, false),
+                    Word::Literal { .. }
+                ))
+    }
+
+    /// The word is text from here on (something follows what it holds): its bytes so far
+    /// count against `max_string_bytes`, then the spaces after them.
+    fn count_word(&mut self, buf: &[u8]) -> Result<(), Fail> {
+        let max_string_bytes = self.opts.max_string_bytes.unwrap_or(usize::MAX);
+        let kind = ErrorKind::StringTooLong { max_string_bytes };
+        if self.word_uncounted() {
+            self.word_may_be_literal = false;
+            self.word_num = NumWord::Dead;
+            self.str_raw = self.word.len() - self.word_spaces;
+            if self.str_raw > max_string_bytes {
+                let offset = self.word_start + max_string_bytes as u64;
+                return Err(self.error_at_offset(buf, offset, 0, kind));
+            }
+        }
+        let room = max_string_bytes.saturating_sub(self.str_raw);
+        if self.word_spaces > room {
+            let offset = self.word_spaces_at + room as u64;
+            return Err(self.error_at_offset(buf, offset, 0, kind));
+        }
+        self.str_raw += std::mem::take(&mut self.word_spaces);
+        Ok(())
+    }
+
+    /// Text of a word at `buf[pos..pos + len]` (no byte that ends it): the spaces held before
+    /// it count first, and spaces at its end are held, uncounted, until more text follows.
+    fn word_run<S: Sink>(
+        &mut self,
+        buf: &[u8],
+        pos: usize,
+        len: usize,
+        at_chunk_end: bool,
+        sink: &mut S,
+    ) -> Step {
+        let run = &buf[pos..pos + len];
+        let text = run.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+        if text > 0 {
+            self.count_word(buf)?;
+            // A character cut by the end of the chunk is held only if nothing follows it.
+            self.string_run(buf, pos, text, at_chunk_end && text == len, sink)?;
+        }
+        if text < len {
+            if self.word_spaces == 0 {
+                self.word_spaces_at = self.pos.consumed + (pos + text) as u64;
+            }
+            self.word_spaces += len - text;
+            self.emit_text(&run[text..], false, sink);
+        }
+        Ok(pos + len)
+    }
+
     /// The held ` /` at the end of the last chunk turned out to be text of the word (it is
     /// the byte just before this chunk).
     fn slash_is_text(&mut self, buf: &[u8]) -> Result<(), Fail> {
+        self.count_word(buf)?;
         if let Some(max_string_bytes) = self.opts.max_string_bytes {
             if self.str_raw >= max_string_bytes {
                 let offset = self.pos.consumed - 1;
@@ -454,35 +671,6 @@ impl Scanner {
         self.str_raw += 1;
         self.word.push(b'/');
         Ok(())
-    }
-
-    /// Reads the bytes of a value word while it may still be a literal (`true`, `None`,
-    /// `-Infinity`: at most nine ASCII bytes), uncounted: a literal is no string, so
-    /// `max_string_bytes` does not apply to it, as in strict mode. When the word can no longer
-    /// be one it is text, and its bytes so far count (an error at the first one past the
-    /// limit).
-    fn literal_prefix(&mut self, buf: &[u8], mut pos: usize) -> Step {
-        while let Some(&b) = buf.get(pos) {
-            if b < b' ' || ends_word_value(b) {
-                return Ok(pos);
-            }
-            self.word.push(b);
-            if !may_be_literal(&self.word) {
-                self.word.pop();
-                self.word_may_be_literal = false;
-                self.str_raw = self.word.len();
-                if let Some(max_string_bytes) = self.opts.max_string_bytes {
-                    if self.str_raw > max_string_bytes {
-                        let offset = self.word_start + max_string_bytes as u64;
-                        let kind = ErrorKind::StringTooLong { max_string_bytes };
-                        return Err(self.error_at_offset(buf, offset, 0, kind));
-                    }
-                }
-                return Ok(pos);
-            }
-            pos += 1;
-        }
-        Ok(pos)
     }
 
     /// Delivers a finished word: an unquoted key, or a value judged by [`classify_word`].
@@ -501,6 +689,7 @@ impl Scanner {
         while word.last() == Some(&b' ') {
             word.pop();
         }
+        self.word_spaces = 0;
         let (offset, length) = (self.word_start, word.len() as u64);
         if key {
             self.repair(RepairKind::UnquotedKey, offset, length);
@@ -531,6 +720,17 @@ impl Scanner {
                     sink.number(&text, is_integer);
                 }
                 Word::Text => {
+                    if let (true, Some(max_string_bytes)) =
+                        (self.word_uncounted(), self.opts.max_string_bytes)
+                    {
+                        // A prefix of a literal or a number that stopped there (`tru`, `-`):
+                        // text, not counted until now.
+                        if word.len() > max_string_bytes {
+                            let offset = offset + max_string_bytes as u64;
+                            let kind = ErrorKind::StringTooLong { max_string_bytes };
+                            return Err(self.error_at_offset(buf, offset, 0, kind));
+                        }
+                    }
                     self.repair(RepairKind::UnquotedValue, offset, length);
                     sink.string(&word, self.word_wtf8);
                 }

@@ -35,7 +35,7 @@ fn repairs_of<'a>(
         }
     }
     let _ = scanner.finish(&mut log);
-    scanner.repairs()
+    scanner.repairs().to_vec()
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {

@@ -376,7 +376,7 @@ fn lenient_skips_prose_and_fences_and_reports_every_repair() {
         let mut tree = TreeBuilder::default();
         s.feed(input, &mut tree).unwrap();
         s.finish(&mut tree).unwrap();
-        (tree.values, s.repairs())
+        (tree.values, s.repairs().to_vec())
     };
     let reply = b"Sure! Here is the JSON:\n```json\n{\"a\": [1, 2,], \"b\": {\"c\": 3,},}\n```\nHope it helps.";
     let (values, repairs) = run(reply);
