@@ -299,3 +299,85 @@ def test_the_demo_answers_head_without_replaying() -> None:
         head = client.head("/stream/trip_plan?delay=2000")
         assert head.status_code == 200 and head.content == b""
         assert replayed == []
+
+
+# ---- the direct reader and the response's heartbeats -----------------------------------------
+
+
+def test_the_response_sends_heartbeats_while_the_source_is_silent() -> None:
+    """``sse_response`` reads the source in the stream's own task and sends heartbeats
+    beside it: the source here stays silent until the client has seen one."""
+    import httpx
+
+    from test_sse import Server
+
+    release = threading.Event()
+
+    async def silent() -> AsyncIterator[str]:
+        yield "[1"
+        await asyncio.to_thread(release.wait, 20)
+        yield "]"
+
+    async def endpoint(request: Request) -> Response:
+        response: Response = sse_response(silent(), heartbeat=0.05)
+        return response
+
+    lines = []
+    with Server(Starlette(routes=[Route("/s", endpoint)])) as url:
+        with httpx.stream("GET", url + "/s", timeout=30) as response:
+            for line in response.iter_lines():
+                lines.append(line)
+                if line == ": heartbeat":
+                    release.set()
+    release.set()
+    assert ": heartbeat" in lines
+    assert lines.index(": heartbeat") < lines.index("event: done")
+    assert lines[lines.index("event: done") + 1] == 'data: {"value":[1]}'
+
+
+def test_a_cancelled_direct_read_is_unwound_within_the_close_deadline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The stream's task is cancelled while it waits for the source (the client left): the
+    wait is not forwarded into a source whose cleanup never returns; the stream closes within
+    ``close_timeout`` and the source is abandoned."""
+    cleanup_started = asyncio.Event()
+
+    async def stubborn() -> AsyncIterator[str]:
+        try:
+            yield "[1"
+            await asyncio.Event().wait()
+        finally:
+            cleanup_started.set()
+            await asyncio.Event().wait()
+
+    async def run() -> None:
+        stream = event_stream(stubborn(), heartbeat=None, close_timeout=0.2)
+        assert (await stream.__anext__()).startswith(b"event: patch")
+        waiting = asyncio.ensure_future(stream.__anext__())
+        for _ in range(3):
+            await asyncio.sleep(0)  # it now waits inside the source
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await stream.aclose()  # returns: unwound in a task of its own, then abandoned
+        assert cleanup_started.is_set()
+
+    with caplog.at_level(logging.WARNING, logger="deltajson.sse"):
+        asyncio.run(asyncio.wait_for(run(), 30))
+    assert any("did not close within 0.2 s" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("heartbeat", [None, 15.0])
+def test_both_readers_give_the_same_events(heartbeat: Any) -> None:
+    """The direct reader (no heartbeat) and the inbox give the same events for a source
+    whose chunks come one by one, each after a pass of the loop."""
+    text = recording("trip_plan")
+
+    async def source() -> AsyncIterator[str]:
+        for chunk in token_chunks(text):
+            await asyncio.sleep(0)
+            yield chunk
+
+    events = run_stream(source(), heartbeat=heartbeat)
+    assert replay(events)[0] == json.loads(text) == events[-1][1]["value"]

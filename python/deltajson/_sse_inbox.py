@@ -306,33 +306,50 @@ class Inbox:
                 _close_sync(self._source)
             return  # else its thread closes it when it is back
         self.pump.cancel()
-        closing = self.loop.create_task(self._settle())
-        await shielded(self._wait_closed(closing))
-
-    async def _wait_closed(self, closing: asyncio.Task[None]) -> None:
-        done, _ = await asyncio.wait({closing}, timeout=self.close_timeout)
-        if not done:
-            log.warning(
-                "deltajson SSE: the source did not close within %s s; abandoned",
-                self.close_timeout,
-            )
-            _abandoned.add(closing)
-            closing.add_done_callback(_abandoned.discard)
+        await abandon_after(self._settle(), self.close_timeout)
 
     async def _settle(self) -> None:
         assert self.pump is not None
         try:
             await self.pump
-        except BaseException:  # cancelled, or already reported through the items
+        except BaseException:  # cancelled, or already reported through `end`
             pass
-        aclose = getattr(self._source, "aclose", None)
-        if aclose is not None:
-            try:
-                await aclose()
-            except RuntimeError:
-                pass  # already running or closed (a generator closing itself)
-            except Exception:  # the source failing to close must not fail the response
-                log.debug("closing the source failed", exc_info=True)
+        await close_async_source(self._source)
+
+    async def next_batch(self) -> list[Chunk]:
+        """The chunks ready now, waiting for one (or for a tick, or the end) if none is."""
+        if not self.ready():
+            await self.waiter()
+        return self.take()
+
+
+async def abandon_after(work: Any, timeout: float) -> None:
+    """Runs ``work`` (a source's closing) in a task of its own and waits for it, even while
+    the caller is being cancelled, for ``timeout`` seconds at most: past that the task is
+    logged and abandoned (kept referenced until it ends), so a source whose cleanup never
+    returns cannot hold the stream."""
+    closing = asyncio.get_running_loop().create_task(work)
+
+    async def wait() -> None:
+        done, _ = await asyncio.wait({closing}, timeout=timeout)
+        if not done:
+            log.warning("deltajson SSE: the source did not close within %s s; abandoned", timeout)
+            _abandoned.add(closing)
+            closing.add_done_callback(_abandoned.discard)
+
+    await shielded(wait())
+
+
+async def close_async_source(source: Any) -> None:
+    """``aclose()`` of an async source, if it has one; its failures only logged."""
+    aclose = getattr(source, "aclose", None)
+    if aclose is not None:
+        try:
+            await aclose()
+        except RuntimeError:
+            pass  # already running or closed (a generator closing itself)
+        except Exception:  # the source failing to close must not fail the response
+            log.debug("closing the source failed", exc_info=True)
 
 
 async def shielded(work: Any) -> None:
@@ -348,14 +365,10 @@ async def shielded(work: Any) -> None:
 
 async def close_unread(chunks: Chunks) -> None:
     """Closes a source that was never read (a ``HEAD`` request's)."""
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
-        try:
-            await aclose()
-        except Exception:
-            log.debug("closing an unread source failed", exc_info=True)
-        return
-    _close_sync(chunks)
+    if hasattr(chunks, "aclose"):
+        await close_async_source(chunks)
+    else:
+        _close_sync(chunks)
 
 
 def _close_sync(iterator: Any) -> None:

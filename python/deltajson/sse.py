@@ -51,9 +51,11 @@ event. A ``HEAD`` request gets the headers without the source being read.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, Callable, Optional
 
 from deltajson._api import Parser
@@ -65,6 +67,7 @@ from deltajson._errors import (
     StreamInterrupted,
     StreamTimeout,
 )
+from deltajson._sse_direct import DirectReader
 from deltajson._sse_inbox import (
     DEFAULT_SYNC_SOURCE_THREADS,
     Chunk,
@@ -259,20 +262,31 @@ async def event_stream(
     if type(buffer) is not int or buffer < 1:
         raise ValueError(f"buffer must be an int of at least 1, not {buffer!r}")
     reader = _Reader(model, parser_options)
-    inbox = Inbox(
-        chunks,
-        buffer=buffer,
-        heartbeat=heartbeat,
-        idle_timeout=idle_timeout,
-        timeout=timeout,
-        close_timeout=close_timeout,
-    )
     interval = min_interval / 1000.0
+    inbox: Any
+    if (
+        isinstance(chunks, AsyncIterable)
+        and heartbeat is None
+        and interval == 0
+        and idle_timeout is None
+        and timeout is None
+    ):
+        # Nothing to wake up for but the source: read it in this task (no hand-over).
+        inbox = DirectReader(chunks.__aiter__(), buffer, close_timeout)
+    else:
+        inbox = Inbox(
+            chunks,
+            buffer=buffer,
+            heartbeat=heartbeat,
+            idle_timeout=idle_timeout,
+            timeout=timeout,
+            close_timeout=close_timeout,
+        )
     # Bytes are counted only where they are used (progress, or the bound on held ops); the
     # plain case, one event per batch with no interval, keeps its loop minimal.
     counting = bool(total) or interval > 0
     throttled = interval > 0
-    loop = inbox.loop
+    loop = asyncio.get_running_loop()
     last_sent = -math.inf
     unsent = 0  # bytes read since the last event (chunks, when not counting)
     read = 0
@@ -297,10 +311,28 @@ async def event_stream(
 
     try:
         try:
-            while True:
-                if not inbox.ready():
-                    await inbox.waiter()
-                batch = inbox.take()
+            if isinstance(inbox, DirectReader) and not counting:
+                # The plain case (sse_response's default): nothing to count or throttle.
+                next_batch = inbox.next_batch
+                while True:
+                    batch = await next_batch()
+                    if coalesce:
+                        for chunk in batch:
+                            feed(chunk)
+                        patch = event(None) if batch else None
+                        if patch is not None:
+                            yield patch
+                    else:
+                        for chunk in batch:
+                            feed(chunk)
+                            patch = event(None)
+                            if patch is not None:
+                                yield patch
+                    if inbox.end is not None:
+                        _raise_if_failed(inbox.end)
+                        break
+            while inbox.end is None:
+                batch = await inbox.next_batch()
                 if not (counting or not coalesce):
                     for chunk in batch:
                         feed(chunk)
@@ -319,13 +351,8 @@ async def event_stream(
                             if patch is not None:
                                 inbox.sent()
                                 yield patch
-                end = inbox.end
-                if end is not None and not inbox.items:
-                    if isinstance(end, Failed):
-                        error = end.error
-                        if not isinstance(error, Exception):  # cancelled inside the source
-                            raise SourceCancelled("the source was cancelled") from error
-                        raise error
+                if inbox.end is not None:
+                    _raise_if_failed(inbox.end)
                     break
                 if inbox.expired is not None:
                     raise _timed_out(inbox.expired, idle_timeout, timeout)
@@ -349,6 +376,15 @@ async def event_stream(
         yield done
     finally:
         await inbox.close()
+
+
+def _raise_if_failed(end: Any) -> None:
+    """Raises the source's own error, if it ended with one."""
+    if isinstance(end, Failed):
+        error = end.error
+        if not isinstance(error, Exception):  # cancelled inside the source
+            raise SourceCancelled("the source was cancelled") from error
+        raise error
 
 
 def _timed_out(which: str, idle: Optional[float], total: Optional[float]) -> StreamTimeout:
@@ -394,12 +430,13 @@ def sse_response(
     arguments) with the SSE headers (``Cache-Control: no-cache``, ``X-Accel-Buffering: no``).
     It watches for the client's disconnect itself (whatever the server and the ASGI version),
     and then stops the stream and closes the source at once; a ``HEAD`` request gets the
-    headers only, the source closed unread."""
+    headers only, the source closed unread. Heartbeats are sent by the response, beside the
+    stream, so that the stream itself needs no timer (see ``deltajson._sse_direct``)."""
     body = event_stream(
         chunks,
         model,
         min_interval=min_interval,
-        heartbeat=heartbeat,
+        heartbeat=None,
         total=total,
         buffer=buffer,
         max_held=max_held,
@@ -411,7 +448,62 @@ def sse_response(
     )
     response = _response_class()(body, media_type="text/event-stream", headers=HEADERS)
     response.source = chunks
+    response.heartbeat = heartbeat
     return response
+
+
+class _Sender:
+    """Sends a response's events and, beside them, a heartbeat after ``heartbeat`` seconds
+    without one; the two never interleave (a send is never started during another)."""
+
+    def __init__(self, send: Any, heartbeat: Optional[float]) -> None:
+        import anyio
+
+        self._send = send
+        self.heartbeat = heartbeat
+        self.last = time.monotonic()
+        self.busy = False
+        self.beating: Optional[Any] = None  # an anyio.Event while a heartbeat is being sent
+        self._event_class = anyio.Event
+
+    async def body(self, data: bytes, more: bool = True) -> None:
+        """Sends a part of the body (the stream's loop inlines this for its events)."""
+        while self.beating is not None:
+            await self.beating.wait()
+        self.busy = True
+        try:
+            await self._send({"type": "http.response.body", "body": data, "more_body": more})
+        finally:
+            self.busy = False
+            self.last = time.monotonic()
+
+    async def after_beat(self) -> None:
+        """Waits for the heartbeat being sent, if one is."""
+        while self.beating is not None:
+            await self.beating.wait()
+
+    async def beat(self) -> None:
+        """Runs beside the stream until cancelled."""
+        import anyio
+
+        assert self.heartbeat is not None
+        while True:
+            await anyio.sleep(max(0.0, self.last + self.heartbeat - time.monotonic()))
+            now = time.monotonic()
+            if now - self.last < self.heartbeat:
+                continue  # an event went out meanwhile
+            if self.busy:  # an event is being sent: that is activity too
+                self.last = now
+                continue
+            self.beating = done = self._event_class()
+            try:
+                await self._send(
+                    {"type": "http.response.body", "body": _HEARTBEAT, "more_body": True}
+                )
+            finally:
+                self.beating = None
+                self.last = time.monotonic()
+                done.set()
 
 
 _RESPONSE: list[type] = []
@@ -430,7 +522,8 @@ def _response_class() -> type:
         ) from e
 
     class EventStreamResponse(StreamingResponse):
-        """A ``StreamingResponse`` that ends as soon as the client disconnects.
+        """A ``StreamingResponse`` that ends as soon as the client disconnects, and sends
+        heartbeats while the stream is silent.
 
         Servers that speak ASGI 2.4 (uvicorn, hypercorn) let a response go on writing into a
         closed connection, and Starlette then only notices when a write fails — never, with
@@ -441,21 +534,22 @@ def _response_class() -> type:
         """
 
         source: Any = None
+        heartbeat: Optional[float] = None
 
         async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
             body = self.body_iterator
+            start = {
+                "type": "http.response.start",
+                "status": self.status_code,
+                "headers": self.raw_headers,
+            }
             if scope.get("method") == "HEAD":
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": self.status_code,
-                        "headers": self.raw_headers,
-                    }
-                )
+                await send(start)
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 await shielded(_close_body(body, self.source))
                 return
             gone = anyio.Event()
+            sender = _Sender(send, self.heartbeat)
             async with anyio.create_task_group() as group:
 
                 async def watch() -> None:
@@ -468,19 +562,26 @@ def _response_class() -> type:
 
                 group.start_soon(watch)
                 try:
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": self.status_code,
-                            "headers": self.raw_headers,
-                        }
-                    )
+                    await send(start)
+                    if self.heartbeat is not None:
+                        group.start_soon(sender.beat)
+                    monotonic = time.monotonic
                     async for event in body:
                         if gone.is_set():
                             break
-                        await send({"type": "http.response.body", "body": event, "more_body": True})
+                        if sender.beating is not None:
+                            await sender.after_beat()
+                        # `sender.body`, inlined: this runs once per event.
+                        sender.busy = True
+                        try:
+                            await send(
+                                {"type": "http.response.body", "body": event, "more_body": True}
+                            )
+                        finally:
+                            sender.busy = False
+                            sender.last = monotonic()
                     if not gone.is_set():
-                        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                        await sender.body(b"", more=False)
                 finally:
                     group.cancel_scope.cancel()
                     aclose = getattr(body, "aclose", None)
