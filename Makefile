@@ -64,6 +64,7 @@ install-test: bootstrap  ## Install the locked test tools, the package (editable
 		--no-deps --reinstall-package deltajson -e .
 	scripts/install-browser
 	scripts/install-js-test-deps
+	scripts/install-redis
 
 .PHONY: tools
 tools: bootstrap  ## The locked maturin and twine in their own venv (target/venvs/tools)
@@ -83,6 +84,7 @@ test: install-test lint  ## Install what tests need; lint, cargo test, the CPyth
 test-matrix: tools  ## Build each CPython's wheel; pytest on it in a fresh venv per CPython 3.10-3.13 (MATRIX_PYTHONS)
 	scripts/install-browser
 	scripts/install-js-test-deps
+	scripts/install-redis
 	rm -rf target/matrix
 	@# scripts/test_matrix.py builds each version's wheel (the wheels are per interpreter).
 	$(PYTHON) scripts/test_matrix.py --wheel-dir target/matrix --lock $(LOCK) --maturin $(TOOLS)/maturin \
@@ -163,10 +165,13 @@ bench: install bench-peers  ## Compare with peers on token-chunk streams; table,
 	$(PYTHON) benches/compare.py --plot benches/results/compare.png
 
 .PHONY: bench-sse
-bench-sse: install  ## 200 SSE clients on loopback: server CPU, bytes and latency per stream; then under faults
-	$(PIP) install --quiet '.[serve]'
+bench-sse: install  ## Server CPU per document against the naive and raw relays (benches/serve.py); latency and faults under load; resumable streams' stores
+	$(PIP) install --quiet '.[serve,redis]' jiter
+	scripts/install-redis
+	$(PYTHON) benches/serve.py
 	$(PYTHON) benches/sse_load.py
 	$(PYTHON) benches/sse_faults.py
+	$(PYTHON) benches/resume.py
 
 .PHONY: clean
 clean:  ## Remove build products

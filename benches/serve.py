@@ -20,7 +20,8 @@ order rotates each round), each serving the same documents (lists of records fro
 
 Sources run "fast" (every chunk ready at once, as a fast upstream or a replay) and "paced"
 (a chunk every ``--pace-ms``, 20 by default, as an LLM emits tokens; several clients at
-once so a turn lasts one document's time). Every client checks its document: the patches
+once so a turn lasts one document's time; the server's idle CPU over the turn's wall time,
+measured first, is taken off). Every client checks its document: the patches
 replayed (``deltajson.patch.apply_patch``) and the ``done`` value equal the document, the
 naive relay's last value and the raw relay's text too. Reported per contender: server CPU
 per document (best round, in CPU milliseconds), its ratio to ``raw`` and to ``naive``, bytes
@@ -209,9 +210,18 @@ async def turn(port: int, contender: str, size: str, pace: float, clients: int) 
     """``clients`` documents of one contender (at once), measured on the server."""
     path = f"/s/{contender}/{size}/{pace:g}"
     before = await server_cpu(port)
+    started = time.perf_counter()
     runs = await asyncio.gather(*(one_client(port, path) for _ in range(clients)))
     cpu = await server_cpu(port) - before
-    return {"cpu_s": cpu, "runs": runs}
+    return {"cpu_s": cpu, "wall_s": time.perf_counter() - started, "runs": runs}
+
+
+async def idle_cpu_rate(port: int, seconds: float = 2.0) -> float:
+    """The server's CPU seconds per second with no stream (its own timers, the clock): taken
+    off paced turns, which last seconds and would otherwise all look alike."""
+    before = await server_cpu(port)
+    await asyncio.sleep(seconds)
+    return max(0.0, (await server_cpu(port) - before) / seconds)
 
 
 def check(contender: str, text: str, runs: list[dict[str, Any]]) -> tuple[bool, float, float]:
@@ -274,15 +284,17 @@ def compare(
         here = [c for c in contenders if c != "naive" or len(text) <= naive_limit]
         best: dict[str, float] = {}
         wire: dict[str, tuple[bool, float, float]] = {}
+        idle = asyncio.run(idle_cpu_rate(port)) if paced else 0.0
         for r in range(rounds):
             order = here[r % len(here) :] + here[: r % len(here)]
             for contender in order:
                 t = asyncio.run(turn(port, contender, size, pace, clients))
-                per_doc = t["cpu_s"] / clients
+                per_doc = max(0.0, t["cpu_s"] - idle * t["wall_s"]) / clients
                 best[contender] = min(best.get(contender, per_doc), per_doc)
                 if contender not in wire:
                     wire[contender] = check(contender, text, t["runs"])
         row = {
+            "idle_cpu_s_per_s": idle,
             "size": size,
             "bytes": len(text.encode()),
             "chunks": len(chunks),

@@ -162,6 +162,7 @@ def run_leg(leg: Leg, args: argparse.Namespace) -> None:
         if leg.version == args.main:
             env["HYPOTHESIS_PROFILE"] = args.main_profile
             env["DELTAJSON_REQUIRE_BROWSER"] = "1"
+            env["DELTAJSON_REQUIRE_REDIS"] = "1"
         else:
             env["HYPOTHESIS_PROFILE"] = args.profile
         print(f"{leg.version}: pytest, hypothesis profile {env['HYPOTHESIS_PROFILE']}", flush=True)

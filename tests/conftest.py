@@ -44,25 +44,36 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def gates() -> Any:
-    """The gates of the module's demo server (``tests/gate.py``): a test arms one to release
-    the next stream step by step."""
-    from gate import Gates
+def demo_server() -> Iterator[tuple[str, Any, Any]]:
+    """The demo app, served on loopback for the module's tests: its URL, its gates (a test
+    arms one to release the next stream step by step) and its dropper (a test arms it to cut
+    the next resumable stream's connection); see ``tests/gate.py``."""
+    from deltajson.serve import create_app
+    from gate import Dropper, Gates
+    from test_sse import Server
 
-    return Gates()
+    gates = Gates()
+    app = Dropper(create_app(source=gates.source))
+    with Server(app) as url:
+        try:
+            yield url, gates, app
+        finally:
+            gates.open_all()  # no source left waiting when the server stops
 
 
 @pytest.fixture(scope="module")
-def base_url(gates: Any) -> Iterator[str]:
-    """The demo app, served on loopback for the module's tests, its streams gated on demand."""
-    from deltajson.serve import create_app
-    from test_sse import Server
+def base_url(demo_server: tuple[str, Any, Any]) -> str:
+    return demo_server[0]
 
-    with Server(create_app(source=gates.source)) as url:
-        try:
-            yield url
-        finally:
-            gates.open_all()  # no source left waiting when the server stops
+
+@pytest.fixture(scope="module")
+def gates(demo_server: tuple[str, Any, Any]) -> Any:
+    return demo_server[1]
+
+
+@pytest.fixture(scope="module")
+def dropper(demo_server: tuple[str, Any, Any]) -> Any:
+    return demo_server[2]
 
 
 @pytest.fixture(scope="module")

@@ -95,3 +95,60 @@ def into_the_summary(text: str) -> int:
     """An offset inside the trip plan's summary string: the title is complete there, the summary
     partly written, the fields after it not begun."""
     return text.index('"summary"') + 30
+
+
+class ConnectionDropped(Exception):
+    """Raised inside the server to cut a response's connection (a test's network drop)."""
+
+
+class Dropper:
+    """ASGI middleware that cuts the connection of a resumable stream's events
+    (``/streams/<id>/events``), as a network drop would: at its next write once the test
+    asks (``cut()``, or ``cut(tag)`` for the requests made with ``?tag=T``). The test then
+    lets the stream go on (a gate), so that a write comes; what the client had before is
+    known to it, and it resumes from there."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._cut_any = False
+        self._cut_tags: set[str] = set()
+        self.drops = 0
+
+    def cut(self, tag: Optional[str] = None) -> None:
+        """The next write of an events response (of ``tag``'s, if given) cuts it."""
+        with self._lock:
+            if tag is None:
+                self._cut_any = True
+            else:
+                self._cut_tags.add(tag)
+
+    def _take_cut(self, tag: Optional[str]) -> bool:
+        with self._lock:
+            if tag is not None and tag in self._cut_tags:
+                self._cut_tags.discard(tag)
+                return True
+            if self._cut_any:
+                self._cut_any = False
+                return True
+            return False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        events = path.startswith("/streams/") and path.endswith("/events")
+        if scope["type"] != "http" or not events:
+            await self.app(scope, receive, send)
+            return
+        from urllib.parse import parse_qs
+
+        tag = parse_qs(scope.get("query_string", b"").decode()).get("tag", [None])[0]
+
+        async def cutting_send(message: Any) -> None:
+            if message["type"] == "http.response.body" and self._take_cut(tag):
+                self.drops += 1
+                raise ConnectionDropped
+            await send(message)
+
+        # The exception escapes to the server, which closes the connection without ending
+        # the body: the client sees it cut mid-stream.
+        await self.app(scope, receive, cutting_send)

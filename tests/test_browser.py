@@ -66,3 +66,35 @@ def test_page_shows_errors(browser: Any, base_url: str) -> None:
     assert message.startswith("JSONError: expected ',' or ']'")
     assert "Taylor's" in page.text_content("#view")  # what arrived before stays shown
     page.screenshot(path=str(ARTIFACTS / "demo-error.png"), full_page=True)
+
+
+def test_a_resumable_stream_resumes_after_the_server_drops_its_connection(
+    browser: Any, base_url: str, gates: Any, dropper: Any
+) -> None:
+    """The page's connection is cut mid-stream; deltajson.js opens it again with
+    Last-Event-ID and the page ends with the whole document, nothing lost or doubled."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    text = recording("trip_plan")
+    gate = gates.arm()
+    gate.through(into_the_summary(text))
+    page.goto(f"{base_url}/?recording=trip_plan&resumable&autostart")
+    page.wait_for_selector("[data-path='/title'].done", timeout=10_000)
+    # The page has had some events; the connection is cut at the next write, which the
+    # gate lets come.
+    dropper.cut()
+    gate.through(text.index('"days"'))
+    page.wait_for_selector("body[data-reconnects='1']", timeout=10_000)
+    gate.open()
+    page.wait_for_selector("body[data-state='complete']", timeout=30_000)
+    view = page.text_content("#view")
+    final = json.loads(recording("trip_plan"))
+    for day in final["days"]:
+        for stop in day["stops"]:
+            assert view.count(stop["name"]) >= 1
+    assert view.count(final["title"]) == 1  # not doubled by the resume
+    assert page.locator(".field.pending").count() == 0
+    assert dropper.drops == 1
+    page.screenshot(path=str(ARTIFACTS / "demo-resumed.png"), full_page=True)
+    assert errors == []

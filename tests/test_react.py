@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
 from deltajson.serve import create_app
-from gate import Gates
+from gate import Dropper, Gates
 from test_sse import Server
 
 JS = Path(__file__).resolve().parent / "js"
@@ -79,11 +79,14 @@ class StreamProbe:
     whether the response has finished; ``GET /_probe/streams/T`` answers with the record.
     A ``/stream/...?gate=G`` request streams only as far as its gate (``tests/gate.py``) lets
     it: ``POST /_probe/gates/G?through=N`` lets it reach character ``N`` of the recording,
-    ``POST /_probe/gates/G?open`` lets it run to the end."""
+    ``POST /_probe/gates/G?open`` lets it run to the end. ``POST /_probe/cut/T`` cuts the
+    connection of a resumable stream's events requested with ``?tag=T`` at its next write
+    (``tests/gate.py``'s Dropper)."""
 
-    def __init__(self, app: Any, gates: Gates) -> None:
+    def __init__(self, app: Any, gates: Gates, dropper: Optional[Dropper] = None) -> None:
         self.app = app
         self.gates = gates
+        self.dropper = dropper
         self.streams: dict[str, dict[str, Any]] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -92,6 +95,10 @@ class StreamProbe:
             record = self.streams.get(path.rsplit("/", 1)[1])
             answer = JSONResponse(record) if record else JSONResponse({}, status_code=404)
             await answer(scope, receive, send)
+            return
+        if scope["type"] == "http" and path.startswith("/_probe/cut/") and self.dropper:
+            self.dropper.cut(path.rsplit("/", 1)[1])
+            await JSONResponse({})(scope, receive, send)
             return
         if scope["type"] == "http" and path.startswith("/_probe/gates/"):
             gate = self.gates[path.rsplit("/", 1)[1]]
@@ -136,7 +143,9 @@ class StreamProbe:
 @pytest.fixture(scope="module")
 def probed_url() -> Iterator[str]:
     gates = Gates()
-    with Server(StreamProbe(create_app(source=gates.source), gates)) as url:
+    dropper = Dropper(create_app(source=gates.source))
+    app = StreamProbe(dropper, gates, dropper)
+    with Server(app) as url:
         try:
             yield url
         finally:

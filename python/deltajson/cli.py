@@ -149,11 +149,16 @@ def run_bench(args: argparse.Namespace, out: IO[str]) -> int:
 
 def run_serve(args: argparse.Namespace, out: IO[str]) -> int:
     _need("serve", "starlette", "uvicorn")
-    from deltajson.serve import run
+    from deltajson.serve import run, store_from
 
     out.write(f"deltajson demo on http://{args.host}:{args.port}/ (Ctrl-C stops)\n")
     out.flush()
-    run(args.host, args.port)
+    try:
+        store_from(args.store)
+    except ValueError as e:
+        out.write(f"deltajson serve: {e}\n")
+        return 2
+    run(args.host, args.port, args.store)
     return 0
 
 
@@ -235,10 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the browser demo: recordings streamed over SSE (deltajson[serve])",
         description="Serves a page that streams bundled recordings over Server-Sent Events "
-        "and renders the fields as they fill in. Routes: /, /recordings, /stream/{name}.",
+        "and renders the fields as they fill in. Routes: /, /recordings, /stream/{name}, and "
+        "resumable streams: POST /streams?recording=NAME&delay=MS, GET /streams/{id}/events.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--store",
+        default="memory",
+        help="where resumable streams live: memory (default) or redis://HOST:PORT/DB",
+    )
     return ap
 
 

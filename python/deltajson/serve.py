@@ -12,7 +12,12 @@ Routes:
 - ``/recordings``: the names of the bundled recordings (JSON);
 - ``/stream/{name}`` (GET and POST): the recording as a deltajson SSE stream
   (``deltajson.sse``), in token-sized chunks every ``delay`` milliseconds (query parameter,
-  or ``{"delay": ...}`` in a POST body; default 20).
+  or ``{"delay": ...}`` in a POST body; default 20);
+- ``POST /streams?recording=NAME&delay=MS``: starts a detached, resumable replay
+  (``deltajson.resume``) and answers ``201`` with ``{"id": ..., "events":
+  "/streams/<id>/events"}``;
+- ``GET /streams/{id}/events``: that stream's SSE, resumed after ``Last-Event-ID`` (header) or
+  ``lastEventId`` (query); an unknown or expired id answers 404.
 
 Needs ``starlette`` (and ``uvicorn`` to serve): ``pip install 'deltajson[serve]'``.
 """
@@ -20,6 +25,7 @@ Needs ``starlette`` (and ``uvicorn`` to serve): ``pip install 'deltajson[serve]'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from importlib import resources
@@ -28,7 +34,9 @@ from typing import Any, Optional, Union
 
 from deltajson._api import loads
 from deltajson._errors import JSONError
+from deltajson._stores import MemoryStore, RedisStore, Store
 from deltajson.bench import token_chunks
+from deltajson.resume import ResumableStreams
 from deltajson.sse import sse_response
 
 __all__ = [
@@ -162,6 +170,7 @@ def create_app(
     *,
     node_modules: Union[str, os.PathLike[str], None] = None,
     source: Source = replay_source,
+    streams: Optional[ResumableStreams] = None,
 ) -> Any:
     """The Starlette app.
 
@@ -170,7 +179,9 @@ def create_app(
         source: Where a streamed recording's chunks come from (default: a timed replay).
             Tests pass one they release step by step, so that what they assert mid-stream
             never depends on how fast the machine is.
+        streams: The resumable streams of ``/streams`` (default: in memory, this process).
     """
+    resumable = streams if streams is not None else ResumableStreams()
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -219,23 +230,59 @@ def create_app(
         response: Response = sse_response(source(text, options), total=len(text.encode()))
         return response
 
+    async def start_stream(request: Request) -> Response:
+        options: dict[str, Any] = dict(request.query_params)
+        name = str(options.get("recording", ""))
+        try:
+            text = recording(name)
+        except KeyError:
+            return JSONResponse({"error": f"no recording named {name!r}"}, status_code=404)
+        try:
+            options.update(await _body_options(request))
+            options["delay"] = _delay(options.get("delay", DEFAULT_DELAY_MS))
+        except BadRequest as e:
+            return JSONResponse({"error": str(e)}, status_code=e.status)
+        stream_id = await resumable.start(source(text, options), total=len(text.encode()))
+        events = f"/streams/{stream_id}/events"
+        return JSONResponse({"id": stream_id, "events": events}, status_code=201)
+
+    async def stream_events(request: Request) -> Response:
+        response: Response = await resumable.response(request, request.path_params["id"])
+        return response
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        await resumable.close()  # the detached producers stop with the app
+
     return Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/", page),
             Route("/react", react_page),
             Route("/recordings", list_recordings),
             Route("/stream/{name}", stream, methods=["GET", "POST"]),
+            Route("/streams", start_stream, methods=["POST"]),
+            Route("/streams/{id}/events", stream_events),
             Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
             *vendor,
-        ]
+        ],
     )
 
 
-def run(host: str, port: int) -> None:
+def store_from(spec: str) -> Store:
+    """The store a ``--store`` value names: ``memory``, or ``redis://HOST:PORT/DB``."""
+    if spec == "memory":
+        return MemoryStore()
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStore(spec)
+    raise ValueError(f"--store is 'memory' or a redis:// URL, not {spec!r}")
+
+
+def run(host: str, port: int, store: str = "memory") -> None:
     """Serves the app with uvicorn until interrupted."""
     import uvicorn
 
+    app = create_app(streams=ResumableStreams(store_from(store)))
     # Streams end when their clients go; on shutdown those still open get 2 s to finish.
-    uvicorn.run(
-        create_app(), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
-    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)

@@ -78,16 +78,10 @@ from deltajson._sse_inbox import (
     set_sync_source_threads,
     shielded,
 )
+from deltajson._wire import event as _error_event
+from deltajson._wire import patch_event as _patch_event
+from deltajson._wire import value_event as _value_event
 from deltajson.patch import json_pointer
-
-try:
-    from deltajson._deltajson import event as _error_event
-    from deltajson._deltajson import patch_event as _patch_event
-    from deltajson._deltajson import value_event as _value_event
-except ImportError:  # pragma: no cover - the pure-Python install
-    from deltajson._pure.wire import event as _error_event
-    from deltajson._pure.wire import patch_event as _patch_event
-    from deltajson._pure.wire import value_event as _value_event
 
 __all__ = [
     "DEFAULT_SYNC_SOURCE_THREADS",
@@ -217,7 +211,7 @@ class SourceCancelled(StreamInterrupted):
     """The source itself was cancelled (a ``CancelledError`` raised inside it)."""
 
 
-async def event_stream(
+def event_stream(
     chunks: Chunks,
     model: Optional[type] = None,
     *,
@@ -261,7 +255,37 @@ async def event_stream(
     """
     if type(buffer) is not int or buffer < 1:
         raise ValueError(f"buffer must be an int of at least 1, not {buffer!r}")
-    reader = _Reader(model, parser_options)
+    return _events(
+        _Reader(model, parser_options),
+        chunks,
+        min_interval=min_interval,
+        heartbeat=heartbeat,
+        total=total,
+        buffer=buffer,
+        max_held=max_held,
+        coalesce=coalesce,
+        idle_timeout=idle_timeout,
+        timeout=timeout,
+        close_timeout=close_timeout,
+    )
+
+
+async def _events(
+    reader: _Reader,
+    chunks: Chunks,
+    *,
+    min_interval: float,
+    heartbeat: Optional[float],
+    total: Optional[int],
+    buffer: int,
+    max_held: int,
+    coalesce: bool,
+    idle_timeout: Optional[float],
+    timeout: Optional[float],
+    close_timeout: float,
+) -> AsyncIterator[bytes]:
+    """``event_stream``'s events, read with ``reader`` (a resumable stream's producer keeps
+    its own, to take snapshots of the value between events)."""
     interval = min_interval / 1000.0
     inbox: Any
     if (

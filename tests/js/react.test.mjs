@@ -35,7 +35,7 @@ React.useState = function useState(initial) {
   return [state, (next) => { updates.push({ mounted }); setState(next); }];
 };
 const { useJSONStream } = await import(new URL("react.js", STATIC));
-const { StreamError } = await import(new URL("deltajson.js", STATIC));
+const { StreamError, streamJSON } = await import(new URL("deltajson.js", STATIC));
 React.useState = realUseState;
 
 function recordingValue(name) {
@@ -265,6 +265,72 @@ test("an HTTP error is an error too, and start's overrides change the request", 
   assert.equal(error.payload.status, 400);
   assert.equal(value, undefined);
   probe.unmount();
+});
+
+/** Starts a resumable stream of a recording on the demo server, its source held by the
+ * gate `tag`; the URL of its events (requested with `?tag=`, so that `cut(tag)` applies). */
+async function resumable(name, tag) {
+  const query = `recording=${name}&delay=0&gate=${tag}`;
+  const created = await fetch(`${BASE}/streams?${query}`, { method: "POST" });
+  assert.equal(created.status, 201);
+  const { events } = await created.json();
+  return `${BASE}${events}?tag=${tag}`;
+}
+
+/** Cuts the connection of `tag`'s events at their next write (tests/gate.py's Dropper). */
+async function cut(tag) {
+  const response = await fetch(`${BASE}/_probe/cut/${tag}`, { method: "POST" });
+  assert.ok(response.ok);
+}
+
+/** Runs a resumable stream of the trip plan: some of it, then its connection cut once the
+ * client has had events, then the rest. `start(url)` starts the client; `seen()` says
+ * whether it has had an update. */
+async function cutMidway(tag, start, seen) {
+  const url = await resumable("trip_plan", tag);
+  const running = start(url);
+  await gate(tag, 40);
+  await until(seen, "a first update");
+  await cut(tag);
+  await gate(tag, "open"); // the next write is cut; the client opens the stream again
+  return running;
+}
+
+test("a resumable stream whose connection drops is resumed where it was", async () => {
+  const reconnects = [];
+  let updates = 0;
+  const final = await cutMidway("resume-plain", (url) => streamJSON(url, {
+    reconnect: { delay: 10 },
+    onReconnect(attempt, error) { reconnects.push([attempt, error.name]); },
+    onUpdate() { updates += 1; },
+  }), () => updates > 0);
+  assert.deepEqual(final, recordingValue("trip_plan"));
+  assert.deepEqual(reconnects, [[1, "NetworkError"]]);
+});
+
+test("without reconnection, a dropped stream fails with what it had", async () => {
+  let failed;
+  let updates = 0;
+  await cutMidway("resume-off", (url) => streamJSON(url, {
+    reconnect: false,
+    onUpdate() { updates += 1; },
+    onError(error) { failed = error; },
+  }).catch(() => {}), () => updates > 0);
+  assert.equal(failed.name, "NetworkError");
+  assert.ok(failed.partial !== undefined, "the partial value is kept");
+});
+
+test("the hook says reconnecting while a dropped resumable stream is opened again", async () => {
+  let probe;
+  const final = await cutMidway("resume-hook", (url) => {
+    probe = mount(url, { reconnect: { delay: 10 } });
+    return probe.hook().start();
+  }, () => probe.renders.at(-1).value !== undefined);
+  probe.unmount();
+  assert.deepEqual(final, recordingValue("trip_plan"));
+  assert.deepEqual(statuses(probe.renders), ["idle", "streaming", "reconnecting", "streaming", "complete"]);
+  const before = probe.renders.findIndex((r) => r.status === "reconnecting");
+  assert.equal(probe.renders[before].value, probe.renders[before - 1].value, "the value is kept");
 });
 
 test("the README's example component runs", async () => {

@@ -85,7 +85,13 @@ async function plan(signal: AbortSignal): Promise<string> {
     onError(error) {
       void describe(error);
     },
+    reconnect: { retries: 3, delay: 100 },
+    onReconnect(attempt, error) {
+      void [attempt + 1, describe(error)];
+    },
   });
+  // @ts-expect-error: reconnect is true, false or its settings
+  void streamJSON("/streams/x/events", { reconnect: 3 });
   return final.days[0].stops[0].name;
 }
 
@@ -101,6 +107,8 @@ function usePlan(): string {
     case "streaming":
       // @ts-expect-error: no error while streaming
       return `${stream.value?.title ?? "…"} ${stream.progress ?? 0} ${stream.error.message}`;
+    case "reconnecting":
+      return `${stream.value?.title ?? "…"} (the connection dropped; resuming)`;
     case "complete":
       return `${stream.value.title}: ${stream.value.days.length} days (${status})`;
     case "error":

@@ -63,6 +63,14 @@ export interface PatchEvent {
   nonfinite?: NonFinite;
 }
 
+/** The data of a `snapshot` event (a resumed stream's catch-up, deltajson.resume): the value
+ * as of the event whose id it carries, and every JSON Pointer complete by then. */
+export interface SnapshotEvent {
+  value: JSONValue;
+  completed: JSONPointer[];
+  nonfinite?: NonFinite;
+}
+
 /** The data of the `done` event: the final value. */
 export interface DoneEvent<T = JSONValue> {
   value: T;
@@ -162,6 +170,14 @@ export function applyPatch(
   options?: ApplyPatchOptions,
 ): JSONValue | undefined;
 
+/** How a dropped resumable stream is opened again (milliseconds; the delay doubles after
+ * each failed attempt, up to `maxDelay`). */
+export interface ReconnectOptions {
+  retries?: number;
+  delay?: number;
+  maxDelay?: number;
+}
+
 /** The request streamJSON makes. */
 export interface RequestOptions {
   /** GET, or POST when a body is given. */
@@ -169,6 +185,9 @@ export interface RequestOptions {
   /** A string is sent as is; anything else as JSON (with `Content-Type: application/json`). */
   body?: unknown;
   headers?: Record<string, string>;
+  /** A resumable stream (its events carry ids) whose connection drops is opened again with
+   * `Last-Event-ID` (default `true`; `false` turns it off). */
+  reconnect?: boolean | ReconnectOptions;
 }
 
 /** Options of streamJSON. */
@@ -177,8 +196,10 @@ export interface StreamOptions<T = JSONValue> extends RequestOptions {
   signal?: AbortSignal;
   /** New value and `completed` objects where they changed, sharing the rest (React's way). */
   immutable?: boolean;
-  /** After each `patch` event. */
+  /** After each `patch` (or `snapshot`) event. */
   onUpdate?(value: PartialValue<T>, completed: readonly JSONPointer[], progress: number | undefined): void;
+  /** Before each new attempt to open a dropped resumable stream (1, 2, ...). */
+  onReconnect?(attempt: number, error: StreamError): void;
   /** With the `done` event's value. */
   onDone?(value: T): void;
   /** Before rejecting with `error`. */

@@ -9,9 +9,12 @@
 //   });
 //
 // Events: `patch` {ops, completed, progress?} applies JSON Patch ops (`add`, `replace`,
-// `remove`, and the `append` extension that concatenates a string), `done` {value} ends the
+// `remove`, and the `append` extension that concatenates a string), `snapshot` {value,
+// completed} replaces the value (a resumed stream's catch-up), `done` {value} ends the
 // stream, `error` {type, message, ...} rejects it with a StreamError. Uses fetch (so POST
-// bodies and headers work, unlike EventSource) and stops when `signal` aborts. react.js (the
+// bodies and headers work, unlike EventSource) and stops when `signal` aborts. A resumable
+// stream (its events have an `id:`, deltajson.resume) is reconnected after a dropped
+// connection, with backoff and a `Last-Event-ID` header, as EventSource would. react.js (the
 // React hook) is built on streamJSON with `immutable: true`.
 
 /**
@@ -112,6 +115,7 @@ function splitEvents(text) {
   const rest = blocks.pop();
   for (const block of blocks) {
     let name = "message";
+    let id;
     const data = [];
     for (const line of block.split(/\r\n|\n|\r/)) {
       if (line === "" || line.startsWith(":")) continue;
@@ -121,8 +125,9 @@ function splitEvents(text) {
       if (value.startsWith(" ")) value = value.slice(1);
       if (field === "event") name = value;
       else if (field === "data") data.push(value);
+      else if (field === "id" && !value.includes("\0")) id = value;
     }
-    if (data.length) events.push({ name, data: data.join("\n") });
+    if (data.length) events.push({ name, id, data: data.join("\n") });
   }
   return [events, rest];
 }
@@ -143,19 +148,50 @@ function eventData(event) {
   }
 }
 
+/** A wait of `ms` milliseconds that an aborted `signal` ends early (with an AbortError). */
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(transportError(signal.reason, signal));
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener("abort", aborted);
+      resolve();
+    }
+    function aborted() {
+      clearTimeout(timer);
+      reject(transportError(signal.reason, signal));
+    }
+    signal?.addEventListener("abort", aborted, { once: true });
+  });
+}
+
+/** The reconnection settings: `true` (the defaults), `false`, or `{retries, delay,
+ * maxDelay}` (milliseconds; the delay doubles after each failed attempt). */
+function reconnection(option) {
+  const defaults = { retries: 8, delay: 250, maxDelay: 5000 };
+  if (option === false) return null;
+  if (option === undefined || option === true) return defaults;
+  return { ...defaults, ...option };
+}
+
 /**
  * Streams `url` and keeps the document up to date.
  *
  * Options: `method` (GET, or POST when a body is given), `body` (a string is sent as is,
  * anything else as JSON), `headers`, `signal` (an AbortSignal), `onUpdate(value, completed,
- * progress)` once per patch event (`completed` is the array of JSON Pointers completed so
- * far), `onDone(value)`, `onError(error)`, `immutable` (each update gets a new value and a
- * new `completed` array where they changed, sharing the rest; by default both are changed in
- * place). Resolves with the final value; rejects with a StreamError. An exception thrown by
- * a callback stops the stream and rejects with that exception itself.
+ * progress)` once per patch or snapshot event (`completed` is the array of JSON Pointers
+ * completed so far), `onDone(value)`, `onError(error)`, `immutable` (each update gets a new
+ * value and a new `completed` array where they changed, sharing the rest; by default both are
+ * changed in place), `reconnect` (default `true`: when the connection of a resumable stream
+ * drops — its events carry ids — it is opened again after a backoff with `Last-Event-ID`,
+ * and the stream goes on exactly where it was; `{retries, delay, maxDelay}` tunes it,
+ * `false` turns it off), `onReconnect(attempt, error)` before each new attempt. Resolves with
+ * the final value; rejects with a StreamError. An exception thrown by a callback stops the
+ * stream and rejects with that exception itself.
  */
 export async function streamJSON(url, options = {}) {
-  const { body, signal, onUpdate, onDone, onError, immutable = false } = options;
+  const { body, signal, onUpdate, onDone, onError, onReconnect, immutable = false } = options;
+  const retry = reconnection(options.reconnect);
   const headers = { Accept: "text/event-stream", ...(options.headers || {}) };
   let payload = body;
   if (body !== undefined && typeof body !== "string") {
@@ -163,8 +199,45 @@ export async function streamJSON(url, options = {}) {
     headers["Content-Type"] = "application/json";
   }
   const method = options.method || (body === undefined ? "GET" : "POST");
-  let value;
-  let completed = [];
+  const state = { value: undefined, completed: [], lastId: undefined };
+  let attempt = 0;
+  try {
+    for (;;) {
+      try {
+        const requestHeaders = state.lastId === undefined
+          ? headers
+          : { ...headers, "Last-Event-ID": state.lastId };
+        const final = await readOnce(url, { method, headers: requestHeaders, payload, signal },
+          state, { onUpdate, onDone, immutable }, () => { attempt = 0; });
+        return final;
+      } catch (error) {
+        // A dropped connection (not an error event, an HTTP error or an abort) of a stream
+        // whose events had ids: open it again where it was.
+        const dropped = error instanceof StreamError && !callbackErrors.has(error)
+          && (error.name === "NetworkError" || error.name === "StreamInterrupted");
+        if (!dropped || retry === null || state.lastId === undefined || signal?.aborted
+          || attempt >= retry.retries) {
+          throw error;
+        }
+        attempt += 1;
+        if (onReconnect) onReconnect(attempt, error);
+        await pause(Math.min(retry.maxDelay, retry.delay * 2 ** (attempt - 1)), signal);
+      }
+    }
+  } catch (error) {
+    if (error instanceof StreamError && !callbackErrors.has(error)) {
+      error.partial = state.value;
+      if (onError) onError(error);
+    }
+    throw error;
+  }
+}
+
+/** One connection of streamJSON: reads events into `state` until `done` (resolves with the
+ * final value) or a failure (rejects); `progressed` is called at each event. */
+async function readOnce(url, request, state, callbacks, progressed) {
+  const { method, headers, payload, signal } = request;
+  const { onUpdate, onDone, immutable } = callbacks;
   let reader;
   let finished = false;
   try {
@@ -196,25 +269,33 @@ export async function streamJSON(url, options = {}) {
       for (const event of events) {
         // Aborted from a callback: no callback runs after that.
         if (signal?.aborted) throw transportError(signal.reason, signal);
-        if (event.name === "patch") {
+        if (event.name === "patch" || event.name === "snapshot") {
           const data = eventData(event);
-          try {
-            value = applyPatch(value, data.ops, { immutable });
-          } catch (error) {
-            const message = `ops that do not apply: ${error.message}`;
-            throw new StreamError({ type: "ProtocolError", message });
-          }
-          if (immutable) {
-            if (data.completed.length) completed = completed.concat(data.completed);
+          if (event.name === "snapshot") {
+            state.value = data.value;
+            state.completed = immutable ? [...data.completed] : data.completed;
           } else {
-            completed.push(...data.completed);
+            try {
+              state.value = applyPatch(state.value, data.ops, { immutable });
+            } catch (error) {
+              const message = `ops that do not apply: ${error.message}`;
+              throw new StreamError({ type: "ProtocolError", message });
+            }
+            if (immutable) {
+              if (data.completed.length) state.completed = state.completed.concat(data.completed);
+            } else {
+              state.completed.push(...data.completed);
+            }
           }
-          if (onUpdate) onUpdate(value, completed, data.progress);
+          if (event.id !== undefined) state.lastId = event.id;
+          progressed();
+          if (onUpdate) callback(() => onUpdate(state.value, state.completed, data.progress));
         } else if (event.name === "done") {
           const data = eventData(event);
           finished = true;
+          if (event.id !== undefined) state.lastId = event.id;
           reader.cancel().catch(() => {});
-          if (onDone) onDone(data.value);
+          if (onDone) callback(() => onDone(data.value));
           return data.value;
         } else if (event.name === "error") {
           throw new StreamError(eventData(event));
@@ -224,11 +305,22 @@ export async function streamJSON(url, options = {}) {
     }
     throw new StreamError({ type: "StreamInterrupted", message: "the stream ended early" });
   } catch (error) {
-    // Stopped early (an error event, a callback's exception): the connection goes too.
+    // Stopped early (an error event, a callback's exception, a drop): the connection goes too.
     if (reader !== undefined && !finished) reader.cancel().catch(() => {});
-    if (!(error instanceof StreamError) || finished) throw error; // a callback's own exception
-    error.partial = value;
-    if (onError) onError(error);
+    throw error;
+  }
+}
+
+/** Exceptions thrown by the caller's callbacks: rethrown as they are (never reported to
+ * onError, never retried), whatever their type. */
+const callbackErrors = new WeakSet();
+
+/** Runs a user callback, noting its exception. */
+function callback(run) {
+  try {
+    run();
+  } catch (error) {
+    if (error !== null && typeof error === "object") callbackErrors.add(error);
     throw error;
   }
 }

@@ -4,9 +4,9 @@
 import type { JSONPointer, JSONValue, PartialValue, RequestOptions, StreamError } from "./deltajson.js";
 
 /** Where a stream is. */
-export type JSONStreamStatus = "idle" | "streaming" | "complete" | "error";
+export type JSONStreamStatus = "idle" | "streaming" | "reconnecting" | "complete" | "error";
 
-/** The request: `method`, `body`, `headers` (as streamJSON takes them). */
+/** The request: `method`, `body`, `headers`, `reconnect` (as streamJSON takes them). */
 export type JSONStreamOptions = RequestOptions;
 
 /** What every state of a stream has. */
@@ -36,6 +36,13 @@ export interface StreamingStream<T> extends JSONStreamBase<T> {
   error: null;
 }
 
+/** A resumable stream's connection dropped and is being opened again (the value kept). */
+export interface ReconnectingStream<T> extends JSONStreamBase<T> {
+  status: "reconnecting";
+  value: PartialValue<T> | undefined;
+  error: null;
+}
+
 /** Done: `value` is the `done` event's value. */
 export interface CompleteStream<T> extends JSONStreamBase<T> {
   status: "complete";
@@ -55,6 +62,7 @@ export interface FailedStream<T> extends JSONStreamBase<T> {
 export type JSONStream<T = JSONValue> =
   | IdleStream<T>
   | StreamingStream<T>
+  | ReconnectingStream<T>
   | CompleteStream<T>
   | FailedStream<T>;
 

@@ -39,7 +39,7 @@ const STREAMING = Object.freeze({ ...IDLE, status: "streaming" });
 function requestOptions(options) {
   const picked = {};
   if (options === null || typeof options !== "object") return picked;
-  for (const key of ["method", "body", "headers"]) {
+  for (const key of ["method", "body", "headers", "reconnect"]) {
     if (Object.prototype.hasOwnProperty.call(options, key)) picked[key] = options[key];
   }
   return picked;
@@ -48,8 +48,10 @@ function requestOptions(options) {
 /**
  * The state of a deltajson stream of `url`, and `start`/`abort` to drive it.
  *
- * `options`: `method`, `body`, `headers` as streamJSON takes them (read when `start` runs:
- * the latest render's). Returns `{value, completed, progress, status, error, start, abort}`:
+ * `options`: `method`, `body`, `headers`, `reconnect` as streamJSON takes them (read when
+ * `start` runs: the latest render's). Returns `{value, completed, progress, status, error,
+ * start, abort}`: `status` is "reconnecting" while a dropped resumable stream is being opened
+ * again (the value kept; "streaming" again at its next event);
  * `completed` is the array of JSON Pointers completed so far, `progress` 0 to 1 when the
  * server sends it (1 once complete). `start(overrides?)` begins a stream (aborting one that
  * is running) and resolves with the final value, or `undefined` if it failed or was aborted
@@ -79,6 +81,9 @@ export function useJSONStream(url, options = {}) {
       immutable: true,
       onUpdate(value, completed, progress) {
         if (current()) setState({ value, completed, progress, status: "streaming", error: null });
+      },
+      onReconnect() {
+        if (current()) setState((last) => ({ ...last, status: "reconnecting" }));
       },
       onDone(value) {
         if (!current()) return;
