@@ -77,11 +77,18 @@ class DirectReader:
         self._yielded: Any = None
         #: ``END`` or a ``Failed`` once the source ended.
         self.end: Any = None
+        #: The last batch filled up with chunks that were all ready (see ``next_batch``).
+        self._ran_ahead = False
 
     async def next_batch(self) -> list[Chunk]:
         """The chunks ready now, waiting for the first if none is; empty once the source has
         ended (``end`` says how). One pass per chunk: this is the serving path's loop."""
         batch: list[Chunk] = []
+        if self._ran_ahead:
+            # The last batch filled up without the source ever waiting (a replay, a cache):
+            # let the loop run other streams before reading on, as a source that waits would.
+            self._ran_ahead = False
+            await asyncio.sleep(0)
         coro = self.pending
         if coro is not None:
             self.pending = None
@@ -113,6 +120,7 @@ class DirectReader:
                 self.end = value
                 return batch
             batch.append(value)
+        self._ran_ahead = True
         return batch
 
     async def close(self) -> None:
