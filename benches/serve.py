@@ -20,8 +20,10 @@ order rotates each round), each serving the same documents (lists of records fro
 
 Sources run "fast" (every chunk ready at once, as a fast upstream or a replay) and "paced"
 (a chunk every ``--pace-ms``, 20 by default, as an LLM emits tokens; several clients at
-once so a turn lasts one document's time; the server's idle CPU over the turn's wall time,
-measured first, is taken off). Every client checks its document: the patches
+once so a turn lasts one document's time). A paced turn lasts seconds, long enough for the
+machine's load to change under it, so paced contenders each get a server of their own and
+run at the same time (whatever else the machine does falls on all alike), each server's idle
+CPU over the turn taken off. Every client checks its document: the patches
 replayed (``deltajson.patch.apply_patch``) and the ``done`` value equal the document, the
 naive relay's last value and the raw relay's text too. Reported per contender: server CPU
 per document (best round, in CPU milliseconds), its ratio to ``raw`` and to ``naive``, bytes
@@ -169,6 +171,7 @@ def rebuilt(contender: str, body: bytes) -> tuple[Any, int]:
 
     events = [block for block in body.decode().split("\n\n") if block.strip()]
     if contender == "raw":
+        events = [block for block in events if not block.startswith(":")]
         text = ""
         for block in events[:-1]:
             text += "\n".join(line[6:] for line in block.split("\n"))
@@ -176,6 +179,8 @@ def rebuilt(contender: str, body: bytes) -> tuple[Any, int]:
     value: Any = None
     done: Any = None
     for block in events:
+        if block.startswith(":"):
+            continue  # a heartbeat comment
         name, data = block.split("\n", 1)
         payload = json.loads(data.removeprefix("data: "))
         if name == "event: patch":
@@ -275,6 +280,11 @@ def compare(
     docs: dict[str, tuple[str, list[str]]],
     naive_limit: int,
 ) -> list[dict[str, Any]]:
+    """Each workload's table. Fast workloads: the contenders' turns one after the other on
+    the one server, the order rotating each round. Paced workloads last a document's time
+    per turn, long enough for the machine's load to change under them: each contender gets a
+    server of its own and all run at the same time, so that whatever else the machine does
+    falls on all alike (each server's idle CPU over the turn is taken off)."""
     results = []
     for size, pace in workloads:
         text, chunks = docs[size]
@@ -284,53 +294,88 @@ def compare(
         here = [c for c in contenders if c != "naive" or len(text) <= naive_limit]
         best: dict[str, float] = {}
         wire: dict[str, tuple[bool, float, float]] = {}
-        idle = asyncio.run(idle_cpu_rate(port)) if paced else 0.0
-        for r in range(rounds):
-            order = here[r % len(here) :] + here[: r % len(here)]
-            for contender in order:
-                t = asyncio.run(turn(port, contender, size, pace, clients))
-                per_doc = max(0.0, t["cpu_s"] - idle * t["wall_s"]) / clients
-                best[contender] = min(best.get(contender, per_doc), per_doc)
-                if contender not in wire:
-                    wire[contender] = check(contender, text, t["runs"])
-        row = {
-            "idle_cpu_s_per_s": idle,
-            "size": size,
-            "bytes": len(text.encode()),
-            "chunks": len(chunks),
-            "pace_ms": pace,
-            "clients_per_turn": clients,
-            "contenders": {},
-        }
-        raw, naive = best.get("raw"), best.get("naive")
-        label = f"{size}, {'paced ' + format(pace, 'g') + ' ms' if paced else 'fast'}"
-        print(f"\n{label}: {len(text.encode()):,} bytes, {len(chunks):,} chunks; best of {rounds}")
-        print(
-            f"  {'contender':22s} {'CPU ms/doc':>11} {'us/chunk':>9} {'x raw':>7} {'naive/x':>8}"
-            f" {'bytes/doc':>11} {'events':>7}  right"
-        )
-        for contender in here:
-            cpu = best[contender]
-            right, nbytes, events = wire[contender]
-            entry = {
-                "cpu_ms_per_doc": cpu * 1e3,
-                "cpu_us_per_chunk": cpu * 1e6 / len(chunks),
-                "x_raw": cpu / raw if raw else None,
-                "naive_over": naive / cpu if naive else None,
-                "bytes_per_doc": nbytes,
-                "events_per_doc": events,
-                "all_rebuilt_exactly": right,
-            }
-            row["contenders"][contender] = entry
-            x_raw = f"{entry['x_raw']:.2f}" if raw else "-"
-            naive_over = f"{entry['naive_over']:.1f}" if naive else "-"
-            print(
-                f"  {contender:22s} {cpu * 1e3:11.2f} {entry['cpu_us_per_chunk']:9.2f}"
-                f" {x_raw:>7} {naive_over:>8} {nbytes:11,.0f} {events:7.0f}  {right}",
-                flush=True,
-            )
-        results.append(row)
+        if paced:
+            servers = {contender: start_server() for contender in here}
+            try:
+                ports = {contender: server[0] for contender, server in servers.items()}
+                rates = asyncio.run(_all(idle_cpu_rate(ports[c]) for c in here))
+                idle = dict(zip(here, rates, strict=True))
+                for _ in range(rounds):
+                    turns = asyncio.run(_all(turn(ports[c], c, size, pace, clients) for c in here))
+                    for contender, t in zip(here, turns, strict=True):
+                        spent = t["cpu_s"] - idle[contender] * t["wall_s"]
+                        per_doc = max(0.0, spent) / clients
+                        best[contender] = min(best.get(contender, per_doc), per_doc)
+                        wire.setdefault(contender, check(contender, text, t["runs"]))
+            finally:
+                for _port, proc in servers.values():
+                    proc.terminate()
+                    proc.wait(timeout=30)
+        else:
+            for r in range(rounds):
+                order = here[r % len(here) :] + here[: r % len(here)]
+                for contender in order:
+                    t = asyncio.run(turn(port, contender, size, pace, clients))
+                    per_doc = t["cpu_s"] / clients
+                    best[contender] = min(best.get(contender, per_doc), per_doc)
+                    wire.setdefault(contender, check(contender, text, t["runs"]))
+        results.append(report(size, pace, text, chunks, clients, rounds, here, best, wire))
     return results
+
+
+async def _all(work: Any) -> list[Any]:
+    return list(await asyncio.gather(*work))
+
+
+def report(
+    size: str,
+    pace: float,
+    text: str,
+    chunks: list[str],
+    clients: int,
+    rounds: int,
+    here: list[str],
+    best: dict[str, float],
+    wire: dict[str, tuple[bool, float, float]],
+) -> dict[str, Any]:
+    """Prints one workload's table; its row for the JSON results."""
+    paced = pace > 0
+    row: dict[str, Any] = {
+        "size": size,
+        "bytes": len(text.encode()),
+        "chunks": len(chunks),
+        "pace_ms": pace,
+        "clients_per_turn": clients,
+        "contenders": {},
+    }
+    raw, naive = best.get("raw"), best.get("naive")
+    label = f"{size}, {'paced ' + format(pace, 'g') + ' ms' if paced else 'fast'}"
+    print(f"\n{label}: {len(text.encode()):,} bytes, {len(chunks):,} chunks; best of {rounds}")
+    print(
+        f"  {'contender':22s} {'CPU ms/doc':>11} {'us/chunk':>9} {'x raw':>7} {'naive/x':>8}"
+        f" {'bytes/doc':>11} {'events':>7}  right"
+    )
+    for contender in here:
+        cpu = best[contender]
+        right, nbytes, events = wire[contender]
+        entry = {
+            "cpu_ms_per_doc": cpu * 1e3,
+            "cpu_us_per_chunk": cpu * 1e6 / len(chunks),
+            "x_raw": cpu / raw if raw else None,
+            "naive_over": naive / cpu if naive else None,
+            "bytes_per_doc": nbytes,
+            "events_per_doc": events,
+            "all_rebuilt_exactly": right,
+        }
+        row["contenders"][contender] = entry
+        x_raw = f"{entry['x_raw']:.2f}" if raw else "-"
+        naive_over = f"{entry['naive_over']:.1f}" if naive else "-"
+        print(
+            f"  {contender:22s} {cpu * 1e3:11.2f} {entry['cpu_us_per_chunk']:9.2f}"
+            f" {x_raw:>7} {naive_over:>8} {nbytes:11,.0f} {events:7.0f}  {right}",
+            flush=True,
+        )
+    return row
 
 
 # ---- capacity ------------------------------------------------------------------------------
@@ -406,9 +451,10 @@ def in_process(docs: dict[str, Any], size: str, rounds: int) -> dict[str, Any]:
 
     contenders = {
         "bare async-generator relay (floor)": floor,
-        "event_stream, one event per chunk": stream(coalesce=False),
         "event_stream, default": stream(),
     }
+    if "coalesce" in signature(event_stream).parameters:  # (not in older versions)
+        contenders["event_stream, one event per chunk"] = stream(coalesce=False)
     best: dict[str, float] = {}
     for _ in range(rounds):
         for name, run in contenders.items():

@@ -572,45 +572,51 @@ def _response_class() -> type:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 await shielded(_close_body(body, self.source))
                 return
-            gone = anyio.Event()
             sender = _Sender(send, self.heartbeat)
+            heartbeat = self.heartbeat
+            left = False  # the client disconnected
             async with anyio.create_task_group() as group:
 
-                async def watch() -> None:
-                    while True:
-                        message = await receive()
-                        if message.get("type") == "http.disconnect":
-                            gone.set()
-                            group.cancel_scope.cancel()
-                            return
+                async def stream() -> None:
+                    # In a task of its own, as Starlette's StreamingResponse does: resuming it
+                    # for each chunk then resumes a few frames, not the whole stack of
+                    # middleware the request's own task runs under.
+                    try:
+                        await send(start)
+                        if heartbeat is not None:
+                            group.start_soon(sender.beat)
+                        monotonic = time.monotonic
+                        async for event in body:
+                            if left:
+                                return
+                            if sender.beating is not None:
+                                await sender.after_beat()
+                            # `sender.body`, inlined: this runs once per event.
+                            sender.busy = True
+                            try:
+                                await send(
+                                    {"type": "http.response.body", "body": event, "more_body": True}
+                                )
+                            finally:
+                                sender.busy = False
+                                sender.last = monotonic()
+                        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    finally:
+                        group.cancel_scope.cancel()  # the watch below ends with the stream
+                        aclose = getattr(body, "aclose", None)
+                        if aclose is not None:
+                            await shielded(aclose())
 
-                group.start_soon(watch)
-                try:
-                    await send(start)
-                    if self.heartbeat is not None:
-                        group.start_soon(sender.beat)
-                    monotonic = time.monotonic
-                    async for event in body:
-                        if gone.is_set():
-                            break
-                        if sender.beating is not None:
-                            await sender.after_beat()
-                        # `sender.body`, inlined: this runs once per event.
-                        sender.busy = True
-                        try:
-                            await send(
-                                {"type": "http.response.body", "body": event, "more_body": True}
-                            )
-                        finally:
-                            sender.busy = False
-                            sender.last = monotonic()
-                    if not gone.is_set():
-                        await sender.body(b"", more=False)
-                finally:
-                    group.cancel_scope.cancel()
-                    aclose = getattr(body, "aclose", None)
-                    if aclose is not None:
-                        await shielded(aclose())
+                group.start_soon(stream)
+                # The request's own task watches for the client leaving, and then cancels the
+                # stream (and the source with it) at once; the stream also checks between
+                # events, for a server whose writes into a closed connection never suspend.
+                while True:
+                    message = await receive()
+                    if message.get("type") == "http.disconnect":
+                        left = True
+                        group.cancel_scope.cancel()
+                        return
 
     _RESPONSE.append(EventStreamResponse)
     return EventStreamResponse
