@@ -117,9 +117,9 @@ class _Reader:
     def __init__(self, model: Optional[type], parser_options: dict[str, Any]) -> None:
         self.engine: Any = None
         if model is not None:
-            from deltajson._engine import ModelEngine
+            from deltajson._contracts import engine_for
 
-            self.engine = ModelEngine(model, parser_options=parser_options)
+            self.engine = engine_for(model, parser_options=parser_options)
             self.engine.record_ops = True
             self.parser = self.engine.parser
             self.feed: Callable[[Chunk], None] = self.engine.feed
@@ -146,6 +146,10 @@ def _as_json(model: Any, final: Any) -> Any:
     (``list[Model]``, a union) as its ``TypeAdapter`` dumps it."""
     from pydantic import BaseModel, TypeAdapter
 
+    from deltajson._jsonschema import is_json_schema
+
+    if is_json_schema(model):
+        return final  # a JSON Schema's value is plain JSON already
     if isinstance(final, BaseModel):
         return final.model_dump(mode="json")
     adapter: TypeAdapter[Any] = TypeAdapter(model)
@@ -198,8 +202,12 @@ _STREAM_ERRORS = (SchemaMismatch, ProviderError, StreamInterrupted, StreamTimeou
 
 
 def _schema_errors(error: SchemaMismatch) -> list[dict[str, Any]]:
-    """Pydantic's error types and locations, without messages or inputs."""
+    """Pydantic's error types and locations (a JSON Schema validator's keyword and the
+    path), without messages or inputs."""
     validation = error.validation_error
+    if validation is not None and not hasattr(validation, "errors"):
+        keyword = getattr(validation, "validator", None)
+        return [{"type": str(keyword), "loc": list(error.path)}]
     try:
         items = validation.errors(include_url=False) if validation is not None else []
     except Exception:
