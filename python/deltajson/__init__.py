@@ -25,6 +25,7 @@ from deltajson._errors import (
     StreamInterrupted,
     StreamTimeout,
 )
+from deltajson._policies import KEYWORD as STREAM_KEYWORD
 from deltajson._policies import (
     StreamDone,
     StreamNotNull,
@@ -77,6 +78,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "BACKENDS",
+    "STREAM_KEYWORD",
     "AsyncModelStream",
     "IncompleteJSONError",
     "JSONError",
