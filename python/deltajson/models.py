@@ -12,11 +12,12 @@ import math
 import queue
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, Generic, Optional, TypeVar, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from deltajson import _awaitable
 from deltajson._api import Chunk, joined
 from deltajson._contracts import engine_for
 from deltajson._engine import OnInvalid, Path
@@ -93,6 +94,8 @@ class _Core(Generic[M]):
         self.bytes = 0
         self.status = "streaming"
         self.error: Optional[BaseException] = None
+        #: Called with the error when the stream fails (awaitable fields, _awaitable.py).
+        self.listeners: list[Callable[[BaseException], None]] = []
 
     def wait_limit(self) -> Optional[float]:
         """Seconds the next chunk may take, or None without timeouts."""
@@ -124,6 +127,8 @@ class _Core(Generic[M]):
         if not getattr(error, "raw", ""):
             setattr(error, "raw", self.engine.raw)  # noqa: B010
         self.error = error
+        for listener in self.listeners:
+            listener(error)
         return error
 
     def take(self, chunk: Chunk) -> Any:
@@ -310,7 +315,20 @@ class AsyncModelStream(_StreamView[M]):
     def __aiter__(self) -> AsyncIterator[Any]:
         if self._iterator is None:
             self._iterator = self._run()
-        return self._iterator
+        reads = self.__dict__.get("_reads")
+        # With awaitable fields, readers take turns (deltajson._awaitable).
+        return self._iterator if reads is None else reads.partials()
+
+    def when(self, path: PathLike) -> Awaitable[Any]:
+        """Resolves with the completed, validated value at ``path`` (``select``'s path
+        syntax), or raises the stream's error; reads the stream while nobody else does.
+        See :mod:`deltajson._awaitable`."""
+        return _awaitable.reads(self).when(path)
+
+    def each(self, path: PathLike) -> AsyncIterator[Any]:
+        """Each completed, validated item of the list at ``path``, while the stream goes
+        on; ends when that list completes. See :mod:`deltajson._awaitable`."""
+        return _awaitable.reads(self).each(path)
 
     async def get_final(self) -> M:
         """Consumes the rest of the stream and returns the final model."""
