@@ -364,11 +364,18 @@ def gemini(
 
 
 def anthropic_messages(
-    blocks: Iterable[tuple[str, str, str]], *, error_after: int | None = None
+    blocks: Iterable[tuple[str, str, str]],
+    *,
+    error_after: int | None = None,
+    stop_reason: str | None = None,
+    eager: bool = False,
 ) -> bytes:
     """A Messages stream of content blocks ``(kind, name, text)``: ``kind`` is ``"text"``
     (streamed as ``text_delta``) or ``"tool_use"`` (``input_json_delta`` of tool ``name``).
-    ``error_after`` replaces the rest, after that many deltas, by an ``error`` event."""
+    ``error_after`` replaces the rest, after that many deltas, by an ``error`` event;
+    ``stop_reason`` overrides the message's (``"max_tokens"``: the text given is all the
+    model wrote); ``eager``: tool input in the longer, unbuffered pieces of fine-grained
+    tool streaming (8 to 40 characters)."""
     message = {
         "id": "msg_dj0001",
         "type": "message",
@@ -384,20 +391,25 @@ def anthropic_messages(
         _event("ping", {"type": "ping"}),
     ]
     deltas = 0
-    stop_reason = "end_turn"
+    default_reason = "end_turn"
     for index, (kind, name, text) in enumerate(blocks):
         if kind == "text":
             block: dict[str, Any] = {"type": "text", "text": ""}
         else:
             block = {"type": "tool_use", "id": f"toolu_dj{index:04d}", "name": name, "input": {}}
-            stop_reason = "tool_use"
+            default_reason = "tool_use"
         out.append(
             _event(
                 "content_block_start",
                 {"type": "content_block_start", "index": index, "content_block": block},
             )
         )
-        for piece in token_chunks(text, seed=17 + index):
+        pieces = (
+            _eager_pieces(text, seed=17 + index)
+            if eager and kind != "text"
+            else token_chunks(text, seed=17 + index)
+        )
+        for piece in pieces:
             if error_after is not None and deltas == error_after:
                 error = {
                     "type": "error",
@@ -417,18 +429,55 @@ def anthropic_messages(
             )
             deltas += 1
         out.append(_event("content_block_stop", {"type": "content_block_stop", "index": index}))
+    final_reason = stop_reason if stop_reason is not None else default_reason
     out.append(
         _event(
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "delta": {"stop_reason": final_reason, "stop_sequence": None},
                 "usage": {"output_tokens": 480},
             },
         )
     )
     out.append(_event("message_stop", {"type": "message_stop"}))
     return b"".join(out)
+
+
+def _eager_pieces(text: str, seed: int) -> list[str]:
+    """Fine-grained tool streaming's pieces: longer than tokens, cut anywhere."""
+    import random
+
+    rng = random.Random(seed)
+    pieces, start = [], 0
+    while start < len(text):
+        size = rng.randint(8, 40)
+        pieces.append(text[start : start + size])
+        start += size
+    return pieces
+
+
+#: A tool input written eagerly (fine-grained tool streaming) as models may: a raw line
+#: break inside a string and a trailing comma, invalid JSON that repair=True reads.
+POEM_BROKEN = (
+    '{"filename": "poem.txt", "lines_of_text": ["Roses are red,\n", "Violets are blue,\n", '
+    '"Sugar is sweet,", "And so are you.",], "overwrite": true}'
+)
+#: The input the model meant.
+POEM = {
+    "filename": "poem.txt",
+    "lines_of_text": [
+        "Roses are red,\n",
+        "Violets are blue,\n",
+        "Sugar is sweet,",
+        "And so are you.",
+    ],
+    "overwrite": True,
+}
+#: A tool input cut at max_tokens, in the middle of a string of an array.
+POEM_CUT = (
+    '{"filename": "poem.txt", "lines_of_text": ["Roses are red,", "Violets are blue,", "Sugar is sw'
+)
 
 
 # --- The fixtures ------------------------------------------------------------------------
@@ -472,6 +521,13 @@ def fixtures() -> dict[str, bytes]:
         ),
         "anthropic_error.sse": anthropic_messages(
             [("tool_use", "plan_trip", plan)], error_after=40
+        ),
+        # Fine-grained tool streaming: invalid JSON, and an input cut at max_tokens.
+        "anthropic_eager_broken.sse": anthropic_messages(
+            [("text", "", "Writing the poem."), ("tool_use", "make_file", POEM_BROKEN)], eager=True
+        ),
+        "anthropic_eager_cut.sse": anthropic_messages(
+            [("tool_use", "make_file", POEM_CUT)], eager=True, stop_reason="max_tokens"
         ),
         # A structured output alone (an agent's final turn).
         "openai_responses_plan.sse": openai_responses(plan),

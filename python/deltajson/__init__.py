@@ -24,6 +24,7 @@ from deltajson._errors import (
     StreamError,
     StreamInterrupted,
     StreamTimeout,
+    Truncated,
 )
 from deltajson._policies import KEYWORD as STREAM_KEYWORD
 from deltajson._policies import (
@@ -98,6 +99,7 @@ __all__ = [
     "StreamState",
     "StreamTimeout",
     "StreamWithState",
+    "Truncated",
     "__version__",
     "aiter_items",
     "apply_patch",

@@ -30,7 +30,8 @@ iterates.
 - ``sse_events``: decoded ``data:`` payloads out of raw SSE bytes from any HTTP client
   (``[DONE]`` ends it); ``iter_sse`` gives the raw events.
 
-A refusal is raised as ``deltajson.Refusal`` (with the refusal text) once it is complete; a
+A refusal is raised as ``deltajson.Refusal`` (with the refusal text) once it is complete, an
+Anthropic message cut at ``max_tokens`` as ``deltajson.Truncated``; a
 provider's error event, and the SDKs' own stream errors, as ``deltajson.ProviderError``.
 """
 
@@ -40,7 +41,7 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Generic, NamedTuple, Optional, TypeVar, Union
 
-from deltajson._errors import ProviderError, Refusal
+from deltajson._errors import ProviderError, Refusal, Truncated
 
 __all__ = [
     "Delta",
@@ -94,6 +95,10 @@ class _Reader(Generic[T]):
     def end(self) -> list[T]:
         return []
 
+    def failed(self, error: Exception) -> Exception:
+        """The error to raise when the events fail (a reader may attach what it read)."""
+        return error
+
 
 class Source(Generic[T]):
     """Deltas out of a stream of events, iterable the way the events are (sync or async)."""
@@ -110,7 +115,7 @@ class Source(Generic[T]):
             for event in self._events:
                 yield from reader.read(event)
         except Exception as e:
-            raise _typed(e) from e
+            raise reader.failed(_typed(e)) from e
         yield from reader.end()
 
     async def _aiter(self) -> AsyncIterator[T]:
@@ -126,7 +131,7 @@ class Source(Generic[T]):
                     for delta in reader.read(event):
                         yield delta
         except Exception as e:
-            raise _typed(e) from e
+            raise reader.failed(_typed(e)) from e
         for delta in reader.end():
             yield delta
 
@@ -136,7 +141,7 @@ class Source(Generic[T]):
 
 def _typed(error: Exception) -> Exception:
     """An SDK's stream error as a ``ProviderError`` (ours pass through)."""
-    if isinstance(error, (ProviderError, Refusal)):
+    if isinstance(error, (ProviderError, Refusal, Truncated)):
         return error
     module = type(error).__module__.split(".")[0]
     if module == "google" and type(error).__module__ == "google.genai.errors":
@@ -279,8 +284,14 @@ class _AnthropicReader(_Reader[Delta]):
             if _get(block, "type") in ("tool_use", "server_tool_use"):
                 self.names[_get(event, "index", 0)] = _get(block, "name")
         elif kind == "message_delta":
-            if _get(_get(event, "delta"), "stop_reason") == "refusal":
+            reason = _get(_get(event, "delta"), "stop_reason")
+            if reason == "refusal":
                 raise Refusal("the model declined to answer (stop_reason: refusal)")
+            if reason == "max_tokens":
+                raise Truncated(
+                    "the answer was cut at max_tokens (stop_reason: max_tokens)",
+                    stop_reason=reason,
+                )
         elif kind == "error":
             raise _provider_error(event)
         return []
@@ -288,7 +299,14 @@ class _AnthropicReader(_Reader[Delta]):
 
 def anthropic_messages(stream: Events) -> Source[Delta]:
     """``Delta(index, name, text)`` per content block of a Messages stream: text
-    (``name`` ``None``) and tool-use input JSON (``name`` the tool's)."""
+    (``name`` ``None``) and tool-use input JSON (``name`` the tool's).
+
+    Fine-grained tool streaming (a tool's ``eager_input_streaming``, or the
+    ``fine-grained-tool-streaming-2025-05-14`` beta) sends tool input unbuffered and
+    unvalidated: it may be invalid JSON, and is cut short at ``max_tokens``. Parse it with
+    ``repair=True`` (``stream_tool_calls(..., repair=True)``, ``stream_model(...,
+    repair=True)``); a message stopped at ``max_tokens`` raises ``deltajson.Truncated``
+    once its stop reason arrives, carrying the (repaired) partial value read so far."""
     return Source(stream, _AnthropicReader())
 
 

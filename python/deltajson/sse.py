@@ -66,6 +66,7 @@ from deltajson._errors import (
     SchemaMismatch,
     StreamInterrupted,
     StreamTimeout,
+    Truncated,
 )
 from deltajson._sse_direct import DirectReader
 from deltajson._sse_inbox import (
@@ -190,7 +191,7 @@ def error_payload(error: BaseException) -> dict[str, Any]:
             payload.update(type="StreamInterrupted", message="the source was cancelled")
         elif isinstance(error, StreamInterrupted):
             payload.update(type="StreamInterrupted", message=_SAFE_MESSAGES["StreamInterrupted"])
-        else:  # Refusal (the model's own answer), StreamTimeout (deltajson's words)
+        else:  # Refusal (the model's own answer); StreamTimeout, Truncated (deltajson's words)
             payload["message"] = str(error)
         return payload
     # Unexpected failures are logged, not described to the client.
@@ -198,7 +199,14 @@ def error_payload(error: BaseException) -> dict[str, Any]:
     return {"type": "InternalError", "message": "the stream failed on the server"}
 
 
-_STREAM_ERRORS = (SchemaMismatch, ProviderError, StreamInterrupted, StreamTimeout, Refusal)
+_STREAM_ERRORS = (
+    SchemaMismatch,
+    ProviderError,
+    StreamInterrupted,
+    StreamTimeout,
+    Refusal,
+    Truncated,
+)
 
 
 def _schema_errors(error: SchemaMismatch) -> list[dict[str, Any]]:
