@@ -360,6 +360,92 @@ def gemini(
     return b"".join(out)
 
 
+def _leaves(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    """The scalar leaves of a JSON value in document order, with their JSON Paths."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            name = f".{key}" if key.isidentifier() else "[" + json.dumps(key) + "]"
+            yield from _leaves(child, path + name)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _leaves(child, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def _partial_arg(path: str, value: Any, more: bool = False) -> dict[str, Any]:
+    arg: dict[str, Any] = {"jsonPath": path}
+    if isinstance(value, str):
+        arg["stringValue"] = value
+    elif isinstance(value, bool):
+        arg["boolValue"] = value
+    elif value is None:
+        arg["nullValue"] = "NULL_VALUE"
+    else:
+        arg["numberValue"] = value
+    if more:
+        arg["willContinue"] = True
+    return arg
+
+
+def vertex_partial_args(
+    blocks: Iterable[tuple[str, str, Any]], *, cut_after: int | None = None
+) -> bytes:
+    """A Vertex AI ``streamGenerateContent?alt=sse`` stream with
+    ``stream_function_call_arguments``: blocks ``(kind, name, value)``, ``"text"`` streamed
+    in pieces, ``"call"`` a function call over several chunks — its name first
+    (``willContinue``), then its arguments' scalar leaves as ``partialArgs`` addressed by
+    JSON Path, one to three per chunk, strings in token pieces (``willContinue`` on all but
+    the last), then a last part without ``willContinue`` (proto3 JSON omits the false
+    value). Parallel calls follow each other. ``cut_after`` ends the stream after that many
+    chunks (a dropped connection)."""
+    import random
+
+    rng = random.Random(23)
+    chunks: list[list[Any]] = []
+    for kind, name, value in blocks:
+        if kind == "text":
+            chunks.extend([{"text": piece}] for piece in token_chunks(value, seed=29))
+            continue
+        chunks.append([{"functionCall": {"name": name, "willContinue": True}}])
+        args: list[dict[str, Any]] = []
+        for path, leaf in _leaves(value):
+            if isinstance(leaf, str):
+                pieces = token_chunks(leaf, seed=31) if leaf else [""]
+                for i, piece in enumerate(pieces):
+                    args.append(_partial_arg(path, piece, more=i < len(pieces) - 1))
+            else:
+                args.append(_partial_arg(path, leaf))
+        while args:
+            take = rng.randint(1, 3)
+            group, args = args[:take], args[take:]
+            chunks.append([{"functionCall": {"partialArgs": group, "willContinue": True}}])
+        chunks.append([{"functionCall": {}}])
+    out = []
+    for n, parts in enumerate(chunks):
+        if cut_after is not None and n == cut_after:
+            break
+        last = n == len(chunks) - 1
+        out.append(_gemini_chunk(parts, "STOP" if last else None, n + 1))
+    return b"".join(out).replace(b'"gemini-2.5-flash"', b'"gemini-3-pro-preview"')
+
+
+#: A call's arguments with nested objects and arrays, every scalar kind, and text that
+#: needs escaping.
+VERTEX_ROUTE = {
+    "origin": {"city": "Lisbon", "country": "PT"},
+    "stops": [
+        {"city": "Porto", "nights": 2, "sights": ["Ribeira", 'Livraria "Lello"']},
+        {"city": "Coimbra", "nights": 1.5, "sights": ["Universidade"]},
+    ],
+    "by_train": True,
+    "budget": None,
+    "legs": [[1, 2], [3]],
+    "note": "Book\nearly — cafés fill up",
+}
+VERTEX_WEATHER = {"city": "Porto", "unit": "celsius", "days": 2}
+
+
 # --- Anthropic Messages ------------------------------------------------------------------
 
 
@@ -541,6 +627,17 @@ def fixtures() -> dict[str, bytes]:
         ),
         "gemini_safety.sse": gemini([("text", "", plan[:200])], finish="SAFETY"),
         "gemini_error.sse": gemini([("text", "", plan)], error_after=30),
+        # Vertex AI's streamed function-call arguments (partialArgs), two calls in a row.
+        "vertex_partial_args.sse": vertex_partial_args(
+            [
+                ("text", "", "Planning the route."),
+                ("call", "plan_route", VERTEX_ROUTE),
+                ("call", "get_weather", VERTEX_WEATHER),
+            ]
+        ),
+        "vertex_partial_args_cut.sse": vertex_partial_args(
+            [("call", "plan_route", VERTEX_ROUTE)], cut_after=12
+        ),
     }
 
 

@@ -19,7 +19,8 @@ iterates.
 - ``anthropic_messages``: ``Delta(index, name, text)`` per content block: ``text_delta``
   (``name`` is ``None``) and ``input_json_delta`` (``name`` is the tool's).
 - ``gemini``: ``Delta(index, name, text)`` for google-genai's ``generate_content_stream``:
-  text (``name`` ``None``) and each function call's ``args`` as one JSON text.
+  text (``name`` ``None``) and each function call's arguments as JSON text (``args`` whole,
+  or Vertex AI's streamed ``partial_args`` folded into text as they come).
 - ``pydantic_ai``: ``Delta(index, name, text)`` per response part of a pydantic-ai agent's
   events (``agent.run_stream_events``, ``agent.iter``, an ``event_stream_handler``): text parts
   (``name`` ``None``) and tool calls, the output tool (``final_result``) among them.
@@ -42,6 +43,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Generic, NamedTuple, Optional, TypeVar, Union
 
 from deltajson._errors import ProviderError, Refusal, Truncated
+from deltajson._partial_args import ArgsWriter
 
 __all__ = [
     "Delta",
@@ -322,17 +324,31 @@ def _either(obj: Any, snake: str, camel: str) -> Any:
     return _get(obj, camel) if value is None and isinstance(obj, dict) else value
 
 
+class _Streamed:
+    """A function call whose arguments Vertex AI streams as ``partial_args``."""
+
+    __slots__ = ("index", "name", "writer")
+
+    def __init__(self, index: int, name: Optional[str]) -> None:
+        self.index = index
+        self.name = name
+        self.writer = ArgsWriter()
+
+
 class _GeminiReader(_Reader[Delta]):
     """Candidate 0's parts: runs of text, and function calls, each its own index.
 
-    Gemini streams a function call as one whole ``function_call`` part whose ``args`` is a
-    dict (the Gemini API does not stream partial arguments), so each call becomes one delta:
-    its ``args`` as JSON text.
+    The Gemini API sends a function call as one whole ``function_call`` part whose ``args``
+    is a dict: it becomes one delta, its ``args`` as JSON text. Vertex AI with
+    ``stream_function_call_arguments`` sends a call over several parts, its arguments as
+    path-addressed ``partial_args`` (``deltajson._partial_args``): they become the JSON
+    text's deltas, the call kept open while its parts say ``will_continue``.
     """
 
     def __init__(self) -> None:
         self.index = -1
         self.in_text = False
+        self.streamed: Optional[_Streamed] = None  # the call whose parts are still coming
 
     def read(self, chunk: Any) -> list[Delta]:
         error = _get(chunk, "error")
@@ -368,11 +384,42 @@ class _GeminiReader(_Reader[Delta]):
         call = _either(part, "function_call", "functionCall")
         if call is None:
             return []
+        pieces = _either(call, "partial_args", "partialArgs")
+        more = bool(_either(call, "will_continue", "willContinue"))
+        if self.streamed is None and (pieces or more):
+            self.index += 1
+            self.in_text = False
+            self.streamed = _Streamed(self.index, _get(call, "name"))
+        if self.streamed is not None:
+            return self._streamed_part(self.streamed, call, pieces or (), more)
         self.index += 1
         self.in_text = False
         args = _get(call, "args")
         text = json.dumps(args if args is not None else {}, ensure_ascii=False)
         return [Delta(self.index, _get(call, "name"), text)]
+
+    def _streamed_part(
+        self, streamed: _Streamed, call: Any, pieces: Any, more: bool
+    ) -> list[Delta]:
+        """A part of a call whose arguments stream: its pieces as text, and the brackets
+        that close the arguments once a part no longer says ``will_continue``."""
+        streamed.name = streamed.name or _get(call, "name")
+        writer = streamed.writer
+        try:
+            text = "".join(writer.piece(piece, _either) for piece in pieces)
+        except ValueError as e:
+            raise ProviderError(
+                f"Vertex AI's partial arguments cannot be read: {e}", kind="invalid_partial_args"
+            ) from None
+        if not more:
+            args = _get(call, "args")
+            if not text and not writer.levels and args is not None:
+                text = json.dumps(args, ensure_ascii=False)  # sent whole after all
+                writer.closed = True
+            else:
+                text += writer.close()
+            self.streamed = None
+        return [Delta(streamed.index, streamed.name, text)] if text else []
 
 
 def _name(value: Any) -> str:
@@ -383,8 +430,11 @@ def _name(value: Any) -> str:
 def gemini(stream: Events) -> Source[Delta]:
     """``Delta(index, name, text)`` for a google-genai ``generate_content_stream`` (or its
     ``:streamGenerateContent?alt=sse`` chunks as dicts), candidate 0: text (``name``
-    ``None``), and each function call's ``args`` as one JSON text (``name`` the
-    function's). A blocked prompt or a safety stop raises ``Refusal``."""
+    ``None``), and each function call's arguments as JSON text (``name`` the function's):
+    ``args`` as one delta, or, from Vertex AI with ``stream_function_call_arguments``, its
+    ``partial_args`` folded into the text's deltas as they come (arrays and objects closed
+    when the call ends; parallel calls each their own index). A blocked prompt or a safety
+    stop raises ``Refusal``."""
     return Source(stream, _GeminiReader())
 
 

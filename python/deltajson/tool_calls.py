@@ -51,6 +51,9 @@ class _Done(ToolCallUpdate):
     def final(self) -> bool:
         return True
 
+    def __repr__(self) -> str:
+        return f"ToolCallUpdate(index={self.index!r}, name={self.name!r}, model={self.model!r})"
+
 
 class _Call:
     __slots__ = ("engine", "finished", "name")
