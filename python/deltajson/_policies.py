@@ -29,7 +29,7 @@ A completed object is shown as its final value (for a model: the validated insta
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Generic, NamedTuple, Optional, TypeVar
+from typing import Any, NamedTuple
 
 __all__ = [
     "KEYWORD",
@@ -49,8 +49,6 @@ KEYWORD = "x-deltajson-stream"
 POLICIES = ("done", "not_null", "with_state")
 #: Where a marker records itself in a Pydantic core schema's ``metadata``.
 METADATA_KEY = "deltajson_stream"
-
-T = TypeVar("T")
 
 
 def policy_names(value: Any, where: str = "") -> frozenset[str]:
@@ -121,10 +119,11 @@ class StreamWithState(StreamPolicy):
     name = "with_state"
 
 
-class StreamState(NamedTuple, Generic[T]):
-    """A ``StreamWithState`` field of a partial model: its value so far and its state."""
+class StreamState(NamedTuple):
+    """A ``StreamWithState`` field of a partial model: its value so far and its state.
+    (Not generic: a generic NamedTuple needs Python 3.11.)"""
 
-    value: Optional[T]
+    value: Any
     #: ``"pending"`` (not begun), ``"incomplete"`` (streaming) or ``"complete"``.
     state: str
 
