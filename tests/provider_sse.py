@@ -360,15 +360,108 @@ def gemini(
     return b"".join(out)
 
 
+def _leaves(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    """The scalar leaves of a JSON value in document order, with their JSON Paths."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            name = f".{key}" if key.isidentifier() else "[" + json.dumps(key) + "]"
+            yield from _leaves(child, path + name)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _leaves(child, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def _partial_arg(path: str, value: Any, more: bool = False) -> dict[str, Any]:
+    arg: dict[str, Any] = {"jsonPath": path}
+    if isinstance(value, str):
+        arg["stringValue"] = value
+    elif isinstance(value, bool):
+        arg["boolValue"] = value
+    elif value is None:
+        arg["nullValue"] = "NULL_VALUE"
+    else:
+        arg["numberValue"] = value
+    if more:
+        arg["willContinue"] = True
+    return arg
+
+
+def vertex_partial_args(
+    blocks: Iterable[tuple[str, str, Any]], *, cut_after: int | None = None
+) -> bytes:
+    """A Vertex AI ``streamGenerateContent?alt=sse`` stream with
+    ``stream_function_call_arguments``: blocks ``(kind, name, value)``, ``"text"`` streamed
+    in pieces, ``"call"`` a function call over several chunks — its name first
+    (``willContinue``), then its arguments' scalar leaves as ``partialArgs`` addressed by
+    JSON Path, one to three per chunk, strings in token pieces (``willContinue`` on all but
+    the last), then a last part without ``willContinue`` (proto3 JSON omits the false
+    value). Parallel calls follow each other. ``cut_after`` ends the stream after that many
+    chunks (a dropped connection)."""
+    import random
+
+    rng = random.Random(23)
+    chunks: list[list[Any]] = []
+    for kind, name, value in blocks:
+        if kind == "text":
+            chunks.extend([{"text": piece}] for piece in token_chunks(value, seed=29))
+            continue
+        chunks.append([{"functionCall": {"name": name, "willContinue": True}}])
+        args: list[dict[str, Any]] = []
+        for path, leaf in _leaves(value):
+            if isinstance(leaf, str):
+                pieces = token_chunks(leaf, seed=31) if leaf else [""]
+                for i, piece in enumerate(pieces):
+                    args.append(_partial_arg(path, piece, more=i < len(pieces) - 1))
+            else:
+                args.append(_partial_arg(path, leaf))
+        while args:
+            take = rng.randint(1, 3)
+            group, args = args[:take], args[take:]
+            chunks.append([{"functionCall": {"partialArgs": group, "willContinue": True}}])
+        chunks.append([{"functionCall": {}}])
+    out = []
+    for n, parts in enumerate(chunks):
+        if cut_after is not None and n == cut_after:
+            break
+        last = n == len(chunks) - 1
+        out.append(_gemini_chunk(parts, "STOP" if last else None, n + 1))
+    return b"".join(out).replace(b'"gemini-2.5-flash"', b'"gemini-3-pro-preview"')
+
+
+#: A call's arguments with nested objects and arrays, every scalar kind, and text that
+#: needs escaping.
+VERTEX_ROUTE = {
+    "origin": {"city": "Lisbon", "country": "PT"},
+    "stops": [
+        {"city": "Porto", "nights": 2, "sights": ["Ribeira", 'Livraria "Lello"']},
+        {"city": "Coimbra", "nights": 1.5, "sights": ["Universidade"]},
+    ],
+    "by_train": True,
+    "budget": None,
+    "legs": [[1, 2], [3]],
+    "note": "Book\nearly — cafés fill up",
+}
+VERTEX_WEATHER = {"city": "Porto", "unit": "celsius", "days": 2}
+
+
 # --- Anthropic Messages ------------------------------------------------------------------
 
 
 def anthropic_messages(
-    blocks: Iterable[tuple[str, str, str]], *, error_after: int | None = None
+    blocks: Iterable[tuple[str, str, str]],
+    *,
+    error_after: int | None = None,
+    stop_reason: str | None = None,
+    eager: bool = False,
 ) -> bytes:
     """A Messages stream of content blocks ``(kind, name, text)``: ``kind`` is ``"text"``
     (streamed as ``text_delta``) or ``"tool_use"`` (``input_json_delta`` of tool ``name``).
-    ``error_after`` replaces the rest, after that many deltas, by an ``error`` event."""
+    ``error_after`` replaces the rest, after that many deltas, by an ``error`` event;
+    ``stop_reason`` overrides the message's (``"max_tokens"``: the text given is all the
+    model wrote); ``eager``: tool input in the longer, unbuffered pieces of fine-grained
+    tool streaming (8 to 40 characters)."""
     message = {
         "id": "msg_dj0001",
         "type": "message",
@@ -384,20 +477,25 @@ def anthropic_messages(
         _event("ping", {"type": "ping"}),
     ]
     deltas = 0
-    stop_reason = "end_turn"
+    default_reason = "end_turn"
     for index, (kind, name, text) in enumerate(blocks):
         if kind == "text":
             block: dict[str, Any] = {"type": "text", "text": ""}
         else:
             block = {"type": "tool_use", "id": f"toolu_dj{index:04d}", "name": name, "input": {}}
-            stop_reason = "tool_use"
+            default_reason = "tool_use"
         out.append(
             _event(
                 "content_block_start",
                 {"type": "content_block_start", "index": index, "content_block": block},
             )
         )
-        for piece in token_chunks(text, seed=17 + index):
+        pieces = (
+            _eager_pieces(text, seed=17 + index)
+            if eager and kind != "text"
+            else token_chunks(text, seed=17 + index)
+        )
+        for piece in pieces:
             if error_after is not None and deltas == error_after:
                 error = {
                     "type": "error",
@@ -417,18 +515,55 @@ def anthropic_messages(
             )
             deltas += 1
         out.append(_event("content_block_stop", {"type": "content_block_stop", "index": index}))
+    final_reason = stop_reason if stop_reason is not None else default_reason
     out.append(
         _event(
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "delta": {"stop_reason": final_reason, "stop_sequence": None},
                 "usage": {"output_tokens": 480},
             },
         )
     )
     out.append(_event("message_stop", {"type": "message_stop"}))
     return b"".join(out)
+
+
+def _eager_pieces(text: str, seed: int) -> list[str]:
+    """Fine-grained tool streaming's pieces: longer than tokens, cut anywhere."""
+    import random
+
+    rng = random.Random(seed)
+    pieces, start = [], 0
+    while start < len(text):
+        size = rng.randint(8, 40)
+        pieces.append(text[start : start + size])
+        start += size
+    return pieces
+
+
+#: A tool input written eagerly (fine-grained tool streaming) as models may: a raw line
+#: break inside a string and a trailing comma, invalid JSON that repair=True reads.
+POEM_BROKEN = (
+    '{"filename": "poem.txt", "lines_of_text": ["Roses are red,\n", "Violets are blue,\n", '
+    '"Sugar is sweet,", "And so are you.",], "overwrite": true}'
+)
+#: The input the model meant.
+POEM = {
+    "filename": "poem.txt",
+    "lines_of_text": [
+        "Roses are red,\n",
+        "Violets are blue,\n",
+        "Sugar is sweet,",
+        "And so are you.",
+    ],
+    "overwrite": True,
+}
+#: A tool input cut at max_tokens, in the middle of a string of an array.
+POEM_CUT = (
+    '{"filename": "poem.txt", "lines_of_text": ["Roses are red,", "Violets are blue,", "Sugar is sw'
+)
 
 
 # --- The fixtures ------------------------------------------------------------------------
@@ -473,6 +608,13 @@ def fixtures() -> dict[str, bytes]:
         "anthropic_error.sse": anthropic_messages(
             [("tool_use", "plan_trip", plan)], error_after=40
         ),
+        # Fine-grained tool streaming: invalid JSON, and an input cut at max_tokens.
+        "anthropic_eager_broken.sse": anthropic_messages(
+            [("text", "", "Writing the poem."), ("tool_use", "make_file", POEM_BROKEN)], eager=True
+        ),
+        "anthropic_eager_cut.sse": anthropic_messages(
+            [("tool_use", "make_file", POEM_CUT)], eager=True, stop_reason="max_tokens"
+        ),
         # A structured output alone (an agent's final turn).
         "openai_responses_plan.sse": openai_responses(plan),
         "gemini_trip.sse": gemini([("text", "", plan)]),
@@ -485,6 +627,17 @@ def fixtures() -> dict[str, bytes]:
         ),
         "gemini_safety.sse": gemini([("text", "", plan[:200])], finish="SAFETY"),
         "gemini_error.sse": gemini([("text", "", plan)], error_after=30),
+        # Vertex AI's streamed function-call arguments (partialArgs), two calls in a row.
+        "vertex_partial_args.sse": vertex_partial_args(
+            [
+                ("text", "", "Planning the route."),
+                ("call", "plan_route", VERTEX_ROUTE),
+                ("call", "get_weather", VERTEX_WEATHER),
+            ]
+        ),
+        "vertex_partial_args_cut.sse": vertex_partial_args(
+            [("call", "plan_route", VERTEX_ROUTE)], cut_after=12
+        ),
     }
 
 

@@ -29,8 +29,10 @@ def test_readme_examples(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
         # The SDK examples talk to a local replay of the providers' streams.
         provider.add("gpt-4o", fixture("openai_chat_trip.sse"))
         provider.add("claude-opus-4-6", fixture("anthropic_tool_use.sse"))
+        provider.add("claude-eager", fixture("anthropic_eager_cut.sse"))
         provider.add("gpt-4.1", fixture("openai_responses_plan.sse"))  # the Agents SDK's
         provider.add("gemini-2.5-flash", fixture("gemini_tools.sse"))
+        provider.add("gemini-3-pro-preview", fixture("vertex_partial_args.sse"))
         run_blocks(blocks, {"BASE_URL": provider.url}, backend)
 
 

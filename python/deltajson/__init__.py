@@ -24,6 +24,15 @@ from deltajson._errors import (
     StreamError,
     StreamInterrupted,
     StreamTimeout,
+    Truncated,
+)
+from deltajson._policies import KEYWORD as STREAM_KEYWORD
+from deltajson._policies import (
+    StreamDone,
+    StreamNotNull,
+    StreamPolicy,
+    StreamState,
+    StreamWithState,
 )
 from deltajson.patch import JsonPatcher, apply_patch, json_pointer, to_json_patch
 from deltajson.select import aiter_items, iter_items, parse_path
@@ -37,6 +46,7 @@ except ImportError:  # pragma: no cover - only without the compiled extension
 # nothing but the engine.
 _MODELS = (
     "AsyncModelStream",
+    "JSONSchema",
     "ModelStream",
     "Partial",
     "aretry",
@@ -53,6 +63,10 @@ _MODELS = (
 
 def __getattr__(name: str) -> object:
     if name in _MODELS:
+        if name == "JSONSchema":
+            from deltajson._jsonschema import JSONSchema
+
+            return JSONSchema
         if name == "stream_tool_calls":
             from deltajson.tool_calls import stream_tool_calls
 
@@ -65,9 +79,11 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "BACKENDS",
+    "STREAM_KEYWORD",
     "AsyncModelStream",
     "IncompleteJSONError",
     "JSONError",
+    "JSONSchema",
     "JsonPatcher",
     "ModelStream",
     "Parser",
@@ -75,9 +91,15 @@ __all__ = [
     "ProviderError",
     "Refusal",
     "SchemaMismatch",
+    "StreamDone",
     "StreamError",
     "StreamInterrupted",
+    "StreamNotNull",
+    "StreamPolicy",
+    "StreamState",
     "StreamTimeout",
+    "StreamWithState",
+    "Truncated",
     "__version__",
     "aiter_items",
     "apply_patch",

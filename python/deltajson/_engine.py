@@ -581,6 +581,21 @@ class ModelEngine:
         """The top-level view (live, not copied): what the value is shown as now."""
         return self.stack[0].view if self.stack else self._closed_view
 
+    def open_spine(self) -> list[tuple[Shape, bool, bool, Any, Optional[Place]]]:
+        """The open containers as the last ``partial()`` showed them, root first, for the
+        policy layer (:mod:`deltajson._contracts`): each one's shape, whether its view is a
+        model, whether it is a list, the key its open child is shown under (list index,
+        JSON key, or the model's attribute; None where none is shown) and that child's
+        place."""
+        spine = []
+        for entry in self.stack:
+            is_model = entry.shape.kind == "fields" and entry.shape.model is not None
+            key = entry.open_key
+            shown = None if key is _UNSET else entry.open_name if is_model else key
+            place = self._child_place(entry, key).place if shown is not None else None
+            spine.append((entry.shape, is_model, entry.is_list, shown, place))
+        return spine
+
     def _string_slot(self, path: Path) -> Optional[tuple[_Open, Any, Optional[str]]]:
         """Where a string that just opened at ``path`` is shown while it grows: in the
         innermost container, where any string is accepted (resolved once per string)."""

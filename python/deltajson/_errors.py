@@ -139,6 +139,22 @@ class Refusal(StreamError):
         self.message = message
 
 
+class Truncated(StreamError):
+    """The provider stopped the answer short (Anthropic's ``stop_reason: "max_tokens"``):
+    what was read is all there is. ``partial`` holds the partial value read (with
+    ``repair=True``, the repaired one).
+
+    Attributes:
+        stop_reason: The provider's reason, e.g. ``"max_tokens"``.
+    """
+
+    def __init__(
+        self, message: str, *, stop_reason: str, partial: Any = None, raw: str = ""
+    ) -> None:
+        super().__init__(message, partial=partial, raw=raw)
+        self.stop_reason = stop_reason
+
+
 class ProviderError(StreamError):
     """The provider reported an error in the stream (an SSE ``error`` event, an error object,
     or the SDK's own stream error, which is ``__cause__``).

@@ -12,13 +12,15 @@ import math
 import queue
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, Generic, Optional, TypeVar, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from deltajson import _awaitable
 from deltajson._api import Chunk, joined
-from deltajson._engine import ModelEngine, OnInvalid, Path
+from deltajson._contracts import engine_for
+from deltajson._engine import OnInvalid, Path
 from deltajson._errors import (
     JSONError,
     Refusal,
@@ -27,6 +29,7 @@ from deltajson._errors import (
     StreamInterrupted,
     StreamTimeout,
 )
+from deltajson._jsonschema import SchemaItems, is_json_schema
 from deltajson._partial import Partial, partial_model
 from deltajson._schema import describe, dumps, error_with_prefix
 from deltajson.select import PathLike, _Selection
@@ -73,7 +76,7 @@ class _Core(Generic[M]):
         copy: bool,
         parser_options: dict[str, Any],
     ) -> None:
-        self.engine = ModelEngine(
+        self.engine = engine_for(
             model,
             on_invalid=on_invalid,
             on_field=on_field,
@@ -91,6 +94,8 @@ class _Core(Generic[M]):
         self.bytes = 0
         self.status = "streaming"
         self.error: Optional[BaseException] = None
+        #: Called with the error when the stream fails (awaitable fields, _awaitable.py).
+        self.listeners: list[Callable[[BaseException], None]] = []
 
     def wait_limit(self) -> Optional[float]:
         """Seconds the next chunk may take, or None without timeouts."""
@@ -122,6 +127,8 @@ class _Core(Generic[M]):
         if not getattr(error, "raw", ""):
             setattr(error, "raw", self.engine.raw)  # noqa: B010
         self.error = error
+        for listener in self.listeners:
+            listener(error)
         return error
 
     def take(self, chunk: Chunk) -> Any:
@@ -140,12 +147,18 @@ class _Core(Generic[M]):
         if not self.engine.changed or self.last_chunk_at - self.last_yield_at < self.min_interval:
             return _END
         self.engine.changed = False
+        partial = self.engine.partial()
+        if partial is None:
+            return _END  # nothing shown yet (a StreamNotNull field of the root)
         self.last_yield_at = self.last_chunk_at
-        return self.engine.partial()
+        return partial
 
     def top_fields(self) -> list[str]:
         """The field names of the model the top-level value is shown as, in declaration order."""
         engine = self.engine
+        names = getattr(engine, "top_fields", None)
+        if names is not None:
+            return names()  # type: ignore[no-any-return]  # a JSON Schema's properties
         shown = engine.final if engine.done else engine.shown_root()
         model = getattr(type(shown), "__deltajson_model__", type(shown))
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
@@ -302,7 +315,20 @@ class AsyncModelStream(_StreamView[M]):
     def __aiter__(self) -> AsyncIterator[Any]:
         if self._iterator is None:
             self._iterator = self._run()
-        return self._iterator
+        reads = self.__dict__.get("_reads")
+        # With awaitable fields, readers take turns (deltajson._awaitable).
+        return self._iterator if reads is None else reads.partials()
+
+    def when(self, path: PathLike) -> Awaitable[Any]:
+        """Resolves with the completed, validated value at ``path`` (``select``'s path
+        syntax), or raises the stream's error; reads the stream while nobody else does.
+        See :mod:`deltajson._awaitable`."""
+        return _awaitable.reads(self).when(path)
+
+    def each(self, path: PathLike) -> AsyncIterator[Any]:
+        """Each completed, validated item of the list at ``path``, while the stream goes
+        on; ends when that list completes. See :mod:`deltajson._awaitable`."""
+        return _awaitable.reads(self).each(path)
 
     async def get_final(self) -> M:
         """Consumes the rest of the stream and returns the final model."""
@@ -463,6 +489,13 @@ class _Items(Generic[T]):
             yield item
 
 
+def _items(item: Any, path: PathLike, on_invalid: OnInvalid, options: dict[str, Any]) -> Any:
+    """The item stream of ``item``: a Pydantic type, or a JSON Schema."""
+    if is_json_schema(item):
+        return SchemaItems(item, path, on_invalid, options)
+    return _Items(item, path, on_invalid, options)
+
+
 def stream_items(
     chunks: Iterable[Chunk],
     item: type[T],
@@ -475,7 +508,7 @@ def stream_items(
     """Each item at ``path`` (default: the items of a top-level array), validated as
     ``item``, yielded once, as soon as it completes; memory stays bounded (items leave the
     parser once yielded)."""
-    items = _Items(item, path, on_invalid, options)
+    items = _items(item, path, on_invalid, options)
     for chunk in chunks:
         yield from items.feed(chunk)
     yield from items.finish()
@@ -491,7 +524,7 @@ async def astream_items(
     **options: Any,
 ) -> AsyncIterator[T]:
     """The async twin of :func:`stream_items`."""
-    items = _Items(item, path, on_invalid, options)
+    items = _items(item, path, on_invalid, options)
     async for chunk in chunks:
         for value in items.feed(chunk):
             yield value

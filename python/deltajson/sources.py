@@ -19,7 +19,8 @@ iterates.
 - ``anthropic_messages``: ``Delta(index, name, text)`` per content block: ``text_delta``
   (``name`` is ``None``) and ``input_json_delta`` (``name`` is the tool's).
 - ``gemini``: ``Delta(index, name, text)`` for google-genai's ``generate_content_stream``:
-  text (``name`` ``None``) and each function call's ``args`` as one JSON text.
+  text (``name`` ``None``) and each function call's arguments as JSON text (``args`` whole,
+  or Vertex AI's streamed ``partial_args`` folded into text as they come).
 - ``pydantic_ai``: ``Delta(index, name, text)`` per response part of a pydantic-ai agent's
   events (``agent.run_stream_events``, ``agent.iter``, an ``event_stream_handler``): text parts
   (``name`` ``None``) and tool calls, the output tool (``final_result``) among them.
@@ -30,7 +31,8 @@ iterates.
 - ``sse_events``: decoded ``data:`` payloads out of raw SSE bytes from any HTTP client
   (``[DONE]`` ends it); ``iter_sse`` gives the raw events.
 
-A refusal is raised as ``deltajson.Refusal`` (with the refusal text) once it is complete; a
+A refusal is raised as ``deltajson.Refusal`` (with the refusal text) once it is complete, an
+Anthropic message cut at ``max_tokens`` as ``deltajson.Truncated``; a
 provider's error event, and the SDKs' own stream errors, as ``deltajson.ProviderError``.
 """
 
@@ -40,7 +42,8 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Generic, NamedTuple, Optional, TypeVar, Union
 
-from deltajson._errors import ProviderError, Refusal
+from deltajson._errors import ProviderError, Refusal, Truncated
+from deltajson._partial_args import ArgsWriter
 
 __all__ = [
     "Delta",
@@ -94,6 +97,10 @@ class _Reader(Generic[T]):
     def end(self) -> list[T]:
         return []
 
+    def failed(self, error: Exception) -> Exception:
+        """The error to raise when the events fail (a reader may attach what it read)."""
+        return error
+
 
 class Source(Generic[T]):
     """Deltas out of a stream of events, iterable the way the events are (sync or async)."""
@@ -110,7 +117,7 @@ class Source(Generic[T]):
             for event in self._events:
                 yield from reader.read(event)
         except Exception as e:
-            raise _typed(e) from e
+            raise reader.failed(_typed(e)) from e
         yield from reader.end()
 
     async def _aiter(self) -> AsyncIterator[T]:
@@ -126,7 +133,7 @@ class Source(Generic[T]):
                     for delta in reader.read(event):
                         yield delta
         except Exception as e:
-            raise _typed(e) from e
+            raise reader.failed(_typed(e)) from e
         for delta in reader.end():
             yield delta
 
@@ -136,7 +143,7 @@ class Source(Generic[T]):
 
 def _typed(error: Exception) -> Exception:
     """An SDK's stream error as a ``ProviderError`` (ours pass through)."""
-    if isinstance(error, (ProviderError, Refusal)):
+    if isinstance(error, (ProviderError, Refusal, Truncated)):
         return error
     module = type(error).__module__.split(".")[0]
     if module == "google" and type(error).__module__ == "google.genai.errors":
@@ -279,8 +286,14 @@ class _AnthropicReader(_Reader[Delta]):
             if _get(block, "type") in ("tool_use", "server_tool_use"):
                 self.names[_get(event, "index", 0)] = _get(block, "name")
         elif kind == "message_delta":
-            if _get(_get(event, "delta"), "stop_reason") == "refusal":
+            reason = _get(_get(event, "delta"), "stop_reason")
+            if reason == "refusal":
                 raise Refusal("the model declined to answer (stop_reason: refusal)")
+            if reason == "max_tokens":
+                raise Truncated(
+                    "the answer was cut at max_tokens (stop_reason: max_tokens)",
+                    stop_reason=reason,
+                )
         elif kind == "error":
             raise _provider_error(event)
         return []
@@ -288,7 +301,14 @@ class _AnthropicReader(_Reader[Delta]):
 
 def anthropic_messages(stream: Events) -> Source[Delta]:
     """``Delta(index, name, text)`` per content block of a Messages stream: text
-    (``name`` ``None``) and tool-use input JSON (``name`` the tool's)."""
+    (``name`` ``None``) and tool-use input JSON (``name`` the tool's).
+
+    Fine-grained tool streaming (a tool's ``eager_input_streaming``, or the
+    ``fine-grained-tool-streaming-2025-05-14`` beta) sends tool input unbuffered and
+    unvalidated: it may be invalid JSON, and is cut short at ``max_tokens``. Parse it with
+    ``repair=True`` (``stream_tool_calls(..., repair=True)``, ``stream_model(...,
+    repair=True)``); a message stopped at ``max_tokens`` raises ``deltajson.Truncated``
+    once its stop reason arrives, carrying the (repaired) partial value read so far."""
     return Source(stream, _AnthropicReader())
 
 
@@ -304,17 +324,31 @@ def _either(obj: Any, snake: str, camel: str) -> Any:
     return _get(obj, camel) if value is None and isinstance(obj, dict) else value
 
 
+class _Streamed:
+    """A function call whose arguments Vertex AI streams as ``partial_args``."""
+
+    __slots__ = ("index", "name", "writer")
+
+    def __init__(self, index: int, name: Optional[str]) -> None:
+        self.index = index
+        self.name = name
+        self.writer = ArgsWriter()
+
+
 class _GeminiReader(_Reader[Delta]):
     """Candidate 0's parts: runs of text, and function calls, each its own index.
 
-    Gemini streams a function call as one whole ``function_call`` part whose ``args`` is a
-    dict (the Gemini API does not stream partial arguments), so each call becomes one delta:
-    its ``args`` as JSON text.
+    The Gemini API sends a function call as one whole ``function_call`` part whose ``args``
+    is a dict: it becomes one delta, its ``args`` as JSON text. Vertex AI with
+    ``stream_function_call_arguments`` sends a call over several parts, its arguments as
+    path-addressed ``partial_args`` (``deltajson._partial_args``): they become the JSON
+    text's deltas, the call kept open while its parts say ``will_continue``.
     """
 
     def __init__(self) -> None:
         self.index = -1
         self.in_text = False
+        self.streamed: Optional[_Streamed] = None  # the call whose parts are still coming
 
     def read(self, chunk: Any) -> list[Delta]:
         error = _get(chunk, "error")
@@ -350,11 +384,42 @@ class _GeminiReader(_Reader[Delta]):
         call = _either(part, "function_call", "functionCall")
         if call is None:
             return []
+        pieces = _either(call, "partial_args", "partialArgs")
+        more = bool(_either(call, "will_continue", "willContinue"))
+        if self.streamed is None and (pieces or more):
+            self.index += 1
+            self.in_text = False
+            self.streamed = _Streamed(self.index, _get(call, "name"))
+        if self.streamed is not None:
+            return self._streamed_part(self.streamed, call, pieces or (), more)
         self.index += 1
         self.in_text = False
         args = _get(call, "args")
         text = json.dumps(args if args is not None else {}, ensure_ascii=False)
         return [Delta(self.index, _get(call, "name"), text)]
+
+    def _streamed_part(
+        self, streamed: _Streamed, call: Any, pieces: Any, more: bool
+    ) -> list[Delta]:
+        """A part of a call whose arguments stream: its pieces as text, and the brackets
+        that close the arguments once a part no longer says ``will_continue``."""
+        streamed.name = streamed.name or _get(call, "name")
+        writer = streamed.writer
+        try:
+            text = "".join(writer.piece(piece, _either) for piece in pieces)
+        except ValueError as e:
+            raise ProviderError(
+                f"Vertex AI's partial arguments cannot be read: {e}", kind="invalid_partial_args"
+            ) from None
+        if not more:
+            args = _get(call, "args")
+            if not text and not writer.levels and args is not None:
+                text = json.dumps(args, ensure_ascii=False)  # sent whole after all
+                writer.closed = True
+            else:
+                text += writer.close()
+            self.streamed = None
+        return [Delta(streamed.index, streamed.name, text)] if text else []
 
 
 def _name(value: Any) -> str:
@@ -365,8 +430,11 @@ def _name(value: Any) -> str:
 def gemini(stream: Events) -> Source[Delta]:
     """``Delta(index, name, text)`` for a google-genai ``generate_content_stream`` (or its
     ``:streamGenerateContent?alt=sse`` chunks as dicts), candidate 0: text (``name``
-    ``None``), and each function call's ``args`` as one JSON text (``name`` the
-    function's). A blocked prompt or a safety stop raises ``Refusal``."""
+    ``None``), and each function call's arguments as JSON text (``name`` the function's):
+    ``args`` as one delta, or, from Vertex AI with ``stream_function_call_arguments``, its
+    ``partial_args`` folded into the text's deltas as they come (arrays and objects closed
+    when the call ends; parallel calls each their own index). A blocked prompt or a safety
+    stop raises ``Refusal``."""
     return Source(stream, _GeminiReader())
 
 

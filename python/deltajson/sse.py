@@ -66,6 +66,7 @@ from deltajson._errors import (
     SchemaMismatch,
     StreamInterrupted,
     StreamTimeout,
+    Truncated,
 )
 from deltajson._sse_direct import DirectReader
 from deltajson._sse_inbox import (
@@ -117,9 +118,9 @@ class _Reader:
     def __init__(self, model: Optional[type], parser_options: dict[str, Any]) -> None:
         self.engine: Any = None
         if model is not None:
-            from deltajson._engine import ModelEngine
+            from deltajson._contracts import engine_for
 
-            self.engine = ModelEngine(model, parser_options=parser_options)
+            self.engine = engine_for(model, parser_options=parser_options)
             self.engine.record_ops = True
             self.parser = self.engine.parser
             self.feed: Callable[[Chunk], None] = self.engine.feed
@@ -146,6 +147,10 @@ def _as_json(model: Any, final: Any) -> Any:
     (``list[Model]``, a union) as its ``TypeAdapter`` dumps it."""
     from pydantic import BaseModel, TypeAdapter
 
+    from deltajson._jsonschema import is_json_schema
+
+    if is_json_schema(model):
+        return final  # a JSON Schema's value is plain JSON already
     if isinstance(final, BaseModel):
         return final.model_dump(mode="json")
     adapter: TypeAdapter[Any] = TypeAdapter(model)
@@ -186,7 +191,7 @@ def error_payload(error: BaseException) -> dict[str, Any]:
             payload.update(type="StreamInterrupted", message="the source was cancelled")
         elif isinstance(error, StreamInterrupted):
             payload.update(type="StreamInterrupted", message=_SAFE_MESSAGES["StreamInterrupted"])
-        else:  # Refusal (the model's own answer), StreamTimeout (deltajson's words)
+        else:  # Refusal (the model's own answer); StreamTimeout, Truncated (deltajson's words)
             payload["message"] = str(error)
         return payload
     # Unexpected failures are logged, not described to the client.
@@ -194,12 +199,23 @@ def error_payload(error: BaseException) -> dict[str, Any]:
     return {"type": "InternalError", "message": "the stream failed on the server"}
 
 
-_STREAM_ERRORS = (SchemaMismatch, ProviderError, StreamInterrupted, StreamTimeout, Refusal)
+_STREAM_ERRORS = (
+    SchemaMismatch,
+    ProviderError,
+    StreamInterrupted,
+    StreamTimeout,
+    Refusal,
+    Truncated,
+)
 
 
 def _schema_errors(error: SchemaMismatch) -> list[dict[str, Any]]:
-    """Pydantic's error types and locations, without messages or inputs."""
+    """Pydantic's error types and locations (a JSON Schema validator's keyword and the
+    path), without messages or inputs."""
     validation = error.validation_error
+    if validation is not None and not hasattr(validation, "errors"):
+        keyword = getattr(validation, "validator", None)
+        return [{"type": str(keyword), "loc": list(error.path)}]
     try:
         items = validation.errors(include_url=False) if validation is not None else []
     except Exception:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional
 
-from deltajson._engine import ModelEngine
+from deltajson._contracts import engine_for
 from deltajson._errors import IncompleteJSONError, JSONError, SchemaMismatch, StreamError
 from deltajson.sources import Events, Source, _Reader
 
@@ -41,13 +41,27 @@ class ToolCallUpdate(NamedTuple):
         return not hasattr(type(self.model), "__deltajson_model__")
 
 
+class _Done(ToolCallUpdate):
+    """The update carrying a call's validated arguments (whatever their type: a model, or
+    a JSON Schema's plain value)."""
+
+    __slots__ = ()
+
+    @property
+    def final(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"ToolCallUpdate(index={self.index!r}, name={self.name!r}, model={self.model!r})"
+
+
 class _Call:
     __slots__ = ("engine", "finished", "name")
 
     def __init__(self, name: str, model: Optional[type], options: dict[str, Any]) -> None:
         self.name = name
         self.finished = False
-        self.engine = ModelEngine(model, parser_options=options) if model is not None else None
+        self.engine = engine_for(model, parser_options=options) if model is not None else None
 
 
 class _ToolCallReader(_Reader[ToolCallUpdate]):
@@ -73,11 +87,24 @@ class _ToolCallReader(_Reader[ToolCallUpdate]):
             raise _failed(e, call) from e.__cause__
         if engine.done:
             call.finished = True
-            return [ToolCallUpdate(index, name, engine.final)]
+            return [_Done(index, name, engine.final)]
         if not engine.changed:
             return []
         engine.changed = False
         return [ToolCallUpdate(index, name, engine.partial())]
+
+    def failed(self, error: Exception) -> Exception:
+        """The source failed (``Truncated`` at ``max_tokens``, a provider error): the error
+        carries the partial of the call being streamed, if one is."""
+        if isinstance(error, StreamError) and error.partial is None:
+            for index, call in sorted(self.calls.items(), reverse=True):
+                if not call.finished and call.engine is not None:
+                    error.partial = call.engine.partial()
+                    error.raw = call.engine.raw
+                    setattr(error, "index", index)  # noqa: B010
+                    setattr(error, "name", call.name)  # noqa: B010
+                    break
+        return error
 
     def end(self) -> list[ToolCallUpdate]:
         for index, call in sorted(self.calls.items()):
@@ -110,7 +137,8 @@ def stream_tool_calls(
     source: Events, models: dict[str, type], /, **parser_options: Any
 ) -> Source[ToolCallUpdate]:
     """``ToolCallUpdate(index, name, model)`` for each tool call of ``source`` (deltas from
-    ``deltajson.sources``) whose tool is in ``models``, after every delta that changes it:
+    ``deltajson.sources``) whose tool is in ``models`` (Pydantic types, or JSON Schemas such
+    as the tools' ``input_schema``), after every delta that changes it:
     a ``Partial[Model]`` instance while its arguments stream, then, as soon as they are
     complete, the validated ``Model`` (``update.final`` is true). Iterable and async
     iterable, like its source.
