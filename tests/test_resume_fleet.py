@@ -115,7 +115,8 @@ def test_a_bounded_load_of_streams_dropping_and_resuming(fleet: list[int]) -> No
 
     results = asyncio.run(asyncio.wait_for(main(), 600))
     expected = json.loads(recording("support_ticket"))
-    assert all(client.final == expected == client.value for client, _ in results)
+    wrong = [c.error for c, _ in results if not c.final == expected == c.value]
+    assert wrong == []
     assert sum(connections for _, connections in results) > 400  # they did drop
 
 

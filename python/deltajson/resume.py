@@ -116,7 +116,8 @@ class ResumableStreams:
         heartbeat: Seconds of silence after which a reader gets a ``: heartbeat``.
         lease: Seconds a producer's liveness lasts in the store without renewal (renewed
             every third of it); readers of a stream whose producer died see its end after
-            that long.
+            that long (and one more read, so that a producer only slow to renew, on a
+            loaded machine, is not taken for dead).
         compact_min: Bytes of events kept before the store is compacted, at least.
         wait: Seconds a reader blocks on the store per read (then it checks the producer).
     """
@@ -129,7 +130,7 @@ class ResumableStreams:
         max_lifetime: float = 3600.0,
         reader_grace: float = 60.0,
         heartbeat: Optional[float] = 15.0,
-        lease: float = 5.0,
+        lease: float = 15.0,
         compact_min: int = 64 * 1024,
         wait: float = 1.0,
     ) -> None:
@@ -299,6 +300,7 @@ class ResumableStreams:
         store = self.store
         position = last_event_id
         live = False  # it had every event up to `position` from the store a moment ago
+        lapsed = 0  # reads in a row that found the producer's lease lapsed
         while True:
             try:
                 found = await store.read(stream_id, position, self.read_wait, live)
@@ -336,11 +338,15 @@ class ResumableStreams:
                     if found.finished:
                         return  # the reader already had the last event
                     if not found.producer_alive:
-                        yield _with_id(
-                            position,
-                            _error_block("StreamInterrupted", "the stream's producer stopped"),
-                        )
-                        return
+                        lapsed += 1
+                        if lapsed >= 2:  # its lease lapsed on two reads in a row
+                            yield _with_id(
+                                position,
+                                _error_block("StreamInterrupted", "the stream's producer stopped"),
+                            )
+                            return
+                    else:
+                        lapsed = 0
 
     async def response(
         self,
