@@ -56,6 +56,8 @@ lock: bootstrap  ## Re-resolve the locks from the ranges (pyproject's test extra
 		--custom-compile-command "make lock" requirements/tools.in -o $(TOOLS_LOCK)
 	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
 		--custom-compile-command "make lock" -c $(LOCK) requirements/peer-tests.in -o $(PEER_LOCK)
+	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
+		--custom-compile-command "make lock" requirements/docs.in -o $(DOCS_LOCK)
 
 .PHONY: install-test
 install-test: bootstrap  ## Install the locked test tools, the package (editable, release build) and Chromium
@@ -72,7 +74,7 @@ tools: bootstrap  ## The locked maturin and twine in their own venv (target/venv
 	$(UV) pip sync --quiet --python $(TOOLS)/python $(TOOLS_LOCK)
 
 .PHONY: test
-test: install-test lint  ## Install what tests need; lint, cargo test, the CPython matrix, peer tests, dist, fuzz briefly, leakcheck
+test: install-test lint docs  ## Install what tests need; lint, the docs site, cargo test, the CPython matrix, peer tests, dist, fuzz briefly, leakcheck
 	cargo test --quiet
 	$(MAKE) --no-print-directory test-matrix
 	$(MAKE) --no-print-directory peer-tests
@@ -129,6 +131,17 @@ fuzz:  ## Run each cargo-fuzz target for FUZZ_SECONDS (default 60) from the seed
 			| grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss|INFO: Running with|==|SUMMARY|thread)' ; \
 		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
+
+# `make docs`: the documentation site, from docs/ and mkdocs.yml, in a venv of its own
+# (requirements/docs.txt), into target/site; --strict fails on any broken link or reference.
+DOCS_LOCK := requirements/docs.txt
+DOCS_VENV := target/venvs/docs
+
+.PHONY: docs
+docs: bootstrap  ## Build the documentation site with --strict (target/site); its examples run in pytest (tests/test_docs.py)
+	test -x $(DOCS_VENV)/bin/python || $(UV) venv --quiet --python $(PYTHON_EXE) $(DOCS_VENV)
+	$(UV) pip sync --quiet --python $(DOCS_VENV)/bin/python $(DOCS_LOCK)
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/python -m mkdocs build --strict --quiet --site-dir target/site
 
 .PHONY: lint
 lint:  ## rustfmt, clippy, ruff, mypy --strict

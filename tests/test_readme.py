@@ -3,8 +3,10 @@ run them), on each engine."""
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,15 +27,22 @@ def test_readme_examples(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deltajson._api, "DEFAULT_BACKEND", backend)
     blocks = python_blocks()
     assert len(blocks) >= 4
+    with recorded_providers() as url:
+        run_blocks(blocks, {"BASE_URL": url}, backend)
+
+
+@contextlib.contextmanager
+def recorded_providers() -> Iterator[str]:
+    """The providers the examples (README and docs) talk to: a local replay of recorded
+    streams, per model name; yields its base URL."""
     with replay_server() as provider:
-        # The SDK examples talk to a local replay of the providers' streams.
         provider.add("gpt-4o", fixture("openai_chat_trip.sse"))
         provider.add("claude-opus-4-6", fixture("anthropic_tool_use.sse"))
         provider.add("claude-eager", fixture("anthropic_eager_cut.sse"))
         provider.add("gpt-4.1", fixture("openai_responses_plan.sse"))  # the Agents SDK's
         provider.add("gemini-2.5-flash", fixture("gemini_tools.sse"))
         provider.add("gemini-3-pro-preview", fixture("vertex_partial_args.sse"))
-        run_blocks(blocks, {"BASE_URL": provider.url}, backend)
+        yield provider.url
 
 
 def run_blocks(blocks: list[str], namespace: dict[str, object], backend: str) -> None:
