@@ -114,6 +114,11 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             cannot be encoded as UTF-8).
         backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND`` (read when
             deltajson is imported), else Rust.
+
+    Threads: a parser reads one stream; give each thread its own (parsers of different
+    threads share nothing mutable, and run in parallel on a free-threaded CPython). A call
+    that would overlap another on the same parser, from another thread, raises
+    ``RuntimeError`` and changes nothing.
     """
 
     if TYPE_CHECKING:

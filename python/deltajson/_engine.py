@@ -681,6 +681,8 @@ def _schemas_of(model: Any, schema: Any) -> Schemas:
             return Schemas(schema)
     if found is None or found.root.shape_schema is not schema:
         found = Schemas(schema)
+        # Threads that made them at the same time each go on with their own (complete and
+        # equal); later streams use the one kept last.
         if own is not None:
             type.__setattr__(model, "__deltajson_schemas__", found)
         else:
