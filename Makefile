@@ -6,22 +6,36 @@ PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 # The development toolchain is pinned: uv (requirements/uv.txt, installed with pip) installs the
 # test lock (requirements/test.txt: the `test` extra's ranges resolved for CPython 3.10+) and the
-# tools lock (requirements/tools.txt: maturin, twine) that `make lock` writes.
+# tools lock (requirements/tools.txt: maturin, twine, ziglang, auditwheel) that `make lock`
+# writes.
 UV := $(PYTHON) -m uv
 # The interpreter behind $(PYTHON), for uv's --python (evaluated when a recipe uses it).
 PYTHON_EXE = $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 LOCK := requirements/test.txt
 TOOLS_LOCK := requirements/tools.txt
 LOCK_PYTHON := 3.10
-# maturin and twine live in their own venv, so their dependencies never move the test lock's.
+# The free-threaded CPython 3.13 (3.13t): built once by scripts/build-python-ft from Debian's
+# source package into a cache outside the repository, reused afterwards. Its test dependencies
+# are their own lock (requirements/test-ft.txt: the test extra resolved for it, without what
+# requirements/test-ft-excludes.txt names).
+FT_PYTHON_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/deltajson/cpython-3.13t
+FT_PYTHON := $(FT_PYTHON_DIR)/bin/python3.13t
+FT_LOCK := requirements/test-ft.txt
+FT_EXCLUDES := requirements/test-ft-excludes.txt
+# The release tools live in their own venv, so their dependencies never move the test lock's.
 TOOLS_VENV := target/venvs/tools
 TOOLS := $(TOOLS_VENV)/bin
-# `make test-matrix`: a fresh venv per CPython, each with its own wheel. The main leg is the
-# suite's main pytest run (HYPOTHESIS_PROFILE, the browser test required); the others run
-# MATRIX_PROFILE's smaller budget.
-MATRIX_PYTHONS ?= 3.10 3.11 3.12 3.13
+# `make test-matrix`: a fresh venv per CPython, each with its own wheel (from MATRIX_WHEELS, or
+# built there). The main leg is the suite's main pytest run (HYPOTHESIS_PROFILE, the browser
+# test required); the others run MATRIX_PROFILE's smaller budget; the free-threaded leg then
+# runs every test again in STRESS_THREADS threads at once.
+MATRIX_PYTHONS ?= 3.10 3.11 3.12 3.13 3.13t
 MATRIX_MAIN ?= 3.11
 MATRIX_PROFILE ?= dev
+MATRIX_WHEELS ?= target/matrix
+STRESS_THREADS ?= 4
+# The free-threaded interpreter, when a leg needs it.
+NEEDS_FT := $(if $(filter %t,$(MATRIX_PYTHONS)),python-ft)
 # Hypothesis budget for the property tests: dev (default), ci, thorough.
 HYPOTHESIS_PROFILE ?= ci
 # Seconds each fuzz target runs in `make fuzz` (`make test` runs a short round).
@@ -49,7 +63,7 @@ bootstrap:  ## Install the pinned uv (requirements/uv.txt) that the other target
 	$(PIP) install --quiet --disable-pip-version-check -r requirements/uv.txt
 
 .PHONY: lock
-lock: bootstrap  ## Re-resolve the locks from the ranges (pyproject's test extra, requirements/tools.in, requirements/peer-tests.in)
+lock: bootstrap python-ft  ## Re-resolve the locks from the ranges (pyproject's test extra, requirements/tools.in, requirements/peer-tests.in, test-ft.in; Cargo.ft.lock)
 	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
 		--custom-compile-command "make lock" --extra test pyproject.toml -o $(LOCK)
 	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
@@ -58,6 +72,15 @@ lock: bootstrap  ## Re-resolve the locks from the ranges (pyproject's test extra
 		--custom-compile-command "make lock" -c $(LOCK) requirements/peer-tests.in -o $(PEER_LOCK)
 	$(UV) pip compile --quiet --upgrade --universal --python-version $(LOCK_PYTHON) \
 		--custom-compile-command "make lock" requirements/docs.in -o $(DOCS_LOCK)
+	@# For the free-threaded interpreter itself: uv keeps to the wheels it can install.
+	$(UV) pip compile --quiet --upgrade --python $(FT_PYTHON) --emit-build-options \
+		--custom-compile-command "make lock" --excludes $(FT_EXCLUDES) \
+		--extra test pyproject.toml requirements/test-ft.in -o $(FT_LOCK)
+	$(PYTHON) scripts/wheels.py ft-lock
+
+.PHONY: python-ft
+python-ft:  ## Build the free-threaded CPython 3.13 once (scripts/build-python-ft), into FT_PYTHON_DIR; reused after
+	scripts/build-python-ft $(FT_PYTHON_DIR)
 
 .PHONY: install-test
 install-test: bootstrap  ## Install the locked test tools, the package (editable, release build) and Chromium
@@ -69,29 +92,30 @@ install-test: bootstrap  ## Install the locked test tools, the package (editable
 	scripts/install-redis
 
 .PHONY: tools
-tools: bootstrap  ## The locked maturin and twine in their own venv (target/venvs/tools)
+tools: bootstrap  ## The locked maturin, twine, ziglang and auditwheel in their own venv (target/venvs/tools)
 	test -x $(TOOLS)/python || $(UV) venv --quiet --python $(PYTHON_EXE) $(TOOLS_VENV)
 	$(UV) pip sync --quiet --python $(TOOLS)/python $(TOOLS_LOCK)
 
 .PHONY: test
-test: install-test lint docs  ## Install what tests need; lint, the docs site, cargo test, the CPython matrix, peer tests, dist, fuzz briefly, leakcheck
+test: install-test lint docs  ## Install what tests need; lint, the docs site, cargo test, dist, the CPython matrix on dist's wheels, peer tests, fuzz briefly, leakcheck
 	cargo test --quiet
-	$(MAKE) --no-print-directory test-matrix
-	$(MAKE) --no-print-directory peer-tests
 	$(MAKE) --no-print-directory dist
+	$(MAKE) --no-print-directory test-matrix MATRIX_WHEELS=dist
+	$(MAKE) --no-print-directory peer-tests
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 	$(PYTHON) benches/leakcheck.py --lifecycles 100000 --feeds 1000000 --check
 
 .PHONY: test-matrix
-test-matrix: tools  ## Build each CPython's wheel; pytest on it in a fresh venv per CPython 3.10-3.13 (MATRIX_PYTHONS)
+test-matrix: tools $(NEEDS_FT)  ## Each CPython's wheel (MATRIX_WHEELS, or built); pytest on it in a fresh venv per CPython 3.10-3.13 and 3.13t (MATRIX_PYTHONS), a threaded stress run on 3.13t
 	scripts/install-browser
 	scripts/install-js-test-deps
 	scripts/install-redis
-	rm -rf target/matrix
-	@# scripts/test_matrix.py builds each version's wheel (the wheels are per interpreter).
-	$(PYTHON) scripts/test_matrix.py --wheel-dir target/matrix --lock $(LOCK) --maturin $(TOOLS)/maturin \
-		--main $(MATRIX_MAIN) --main-profile $(HYPOTHESIS_PROFILE) --profile $(MATRIX_PROFILE) \
-		$(MATRIX_PYTHONS)
+	$(if $(filter target/matrix,$(MATRIX_WHEELS)),rm -rf target/matrix)
+	@# scripts/test_matrix.py takes or builds each version's wheel (the wheels are per interpreter).
+	$(PYTHON) scripts/test_matrix.py --wheel-dir $(MATRIX_WHEELS) --lock $(LOCK) --maturin $(TOOLS)/maturin \
+		--interpreter 3.13t=$(FT_PYTHON) --ft-lock $(FT_LOCK) --ft-excludes $(FT_EXCLUDES) \
+		--stress-threads $(STRESS_THREADS) --main $(MATRIX_MAIN) --main-profile $(HYPOTHESIS_PROFILE) \
+		--profile $(MATRIX_PROFILE) $(MATRIX_PYTHONS)
 
 # `make peer-tests`: the peers' own tests from their sdists (target/peers/), in a venv of their
 # own (the test lock, requirements/peer-tests.txt and the wheel), without and with deltajson.
@@ -107,10 +131,12 @@ peer-tests: tools  ## The peers' own tests (jiter, langchain-core, instructor, o
 		--peer-lock $(PEER_LOCK) --venv $(PEERS_VENV) --python $(PYTHON_EXE)
 
 .PHONY: dist
-dist: tools  ## Build sdist and wheel into dist/; check them; build the sdist from source in a fresh venv, run the README's first example
+dist: tools $(NEEDS_FT)  ## The sdist and a manylinux_2_17 wheel per CPython of the matrix into dist/; auditwheel, twine and metadata checks; each wheel's README example in a fresh venv; the sdist built from source
 	rm -rf dist
 	$(TOOLS)/maturin sdist --out dist
-	$(TOOLS)/maturin build --quiet --release --interpreter $(PYTHON_EXE) --out dist
+	@# Each wheel with zig (manylinux2014), checked with auditwheel show, installed into a fresh
+	@# venv of its interpreter that runs the README's first example.
+	$(PYTHON) scripts/dist_wheels.py --out dist --interpreter 3.13t=$(FT_PYTHON) $(MATRIX_PYTHONS)
 	$(TOOLS)/twine check --strict dist/*
 	$(TOOLS)/python scripts/check_dist.py dist/deltajson-*.tar.gz dist/deltajson-*.whl
 	$(UV) venv --quiet --clear --python $(PYTHON_EXE) target/venvs/sdist

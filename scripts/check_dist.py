@@ -1,12 +1,15 @@
-"""`make dist`: what the sdist and the wheel hold, and the metadata twine does not check.
+"""`make dist`: what the sdist and the wheels hold, and the metadata twine does not check.
 
 Lists the sdist's files and fails if it holds build products, caches or fuzz output, or lacks a
 file a build from source needs (every file git tracks under src/ and python/ included); checks
-that the wheel holds the extension, the stubs and the license; that both declare the license
+that each wheel holds the extension, the stubs and the license; that all declare the license
 expression and file, and only classifiers PyPI accepts (trove-classifiers, pinned in
-requirements/tools.txt).
+requirements/tools.txt); and that they claim free-threading support exactly as far as it is
+tested: "Free Threading :: 2 - Beta" (the whole suite and a threaded stress run on 3.13t, no
+thread sanitizer), present when a free-threaded wheel is, and no higher level.
 
-Usage: check_dist.py SDIST WHEEL  (run by the tools venv's Python, which has trove-classifiers)
+Usage: check_dist.py SDIST WHEEL...  (run by the tools venv's Python, which has
+trove-classifiers)
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ REQUIRED = [
     "Cargo.lock",
     "README.md",
     "LICENSE",
+    "Cargo.ft.lock",
     "src/lib.rs",
     "python/deltajson/__init__.py",
     "python/deltajson/_deltajson.pyi",
@@ -72,8 +76,12 @@ def junk_reason(path: PurePosixPath) -> str | None:
     return None
 
 
-def check_metadata(kind: str, text: str) -> list[str]:
-    """Problems in a PKG-INFO / METADATA file."""
+# The free-threading level the tests back (see the module's doc).
+FREE_THREADING = "Programming Language :: Python :: Free Threading :: 2 - Beta"
+
+
+def check_metadata(kind: str, text: str, free_threaded: bool = True) -> list[str]:
+    """Problems in a PKG-INFO / METADATA file; `free_threaded`: free-threaded wheels ship."""
     meta: Message = Parser().parsestr(text)
     problems = []
     if meta.get("License-Expression") != "MIT":
@@ -94,6 +102,14 @@ def check_metadata(kind: str, text: str) -> list[str]:
     for version in ("3.10", "3.11", "3.12", "3.13"):
         if f"Programming Language :: Python :: {version}" not in found:
             problems.append(f"{kind}: no classifier for Python {version}")
+    claimed = [c for c in found if c.startswith("Programming Language :: Python :: Free Thread")]
+    if free_threaded and FREE_THREADING not in claimed:
+        problems.append(f"{kind}: a free-threaded wheel ships without {FREE_THREADING!r}")
+    problems += [
+        f"{kind}: {c!r} claims other than what the tests back ({FREE_THREADING!r})"
+        for c in claimed
+        if c not in (FREE_THREADING, "Programming Language :: Python :: Free Threading")
+    ]
     return problems
 
 
@@ -108,7 +124,7 @@ def git_tracked(*dirs: str) -> list[str]:
     return [line for line in out.splitlines() if (ROOT / line).is_file()]
 
 
-def check_sdist(sdist: Path) -> list[str]:
+def check_sdist(sdist: Path, free_threaded: bool) -> list[str]:
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers() if m.isfile()]
         tops = {PurePosixPath(m.name).parts[0] for m in members}
@@ -130,10 +146,10 @@ def check_sdist(sdist: Path) -> list[str]:
         for name in git_tracked("src", "python")
         if name not in files
     ]
-    return problems + check_metadata("sdist PKG-INFO", metadata)
+    return problems + check_metadata("sdist PKG-INFO", metadata, free_threaded)
 
 
-def check_wheel(wheel: Path) -> list[str]:
+def check_wheel(wheel: Path, free_threaded: bool) -> list[str]:
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         dist_info = next(n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info"))
@@ -149,7 +165,7 @@ def check_wheel(wheel: Path) -> list[str]:
             problems.append(f"wheel: lacks {needed}")
     if not any(n.startswith("deltajson/_deltajson.") and n.endswith(".so") for n in names):
         problems.append("wheel: lacks the compiled extension deltajson/_deltajson.*.so")
-    return problems + check_metadata("wheel METADATA", metadata)
+    return problems + check_metadata(f"{wheel.name} METADATA", metadata, free_threaded)
 
 
 def wheel_junk(path: PurePosixPath) -> str | None:
@@ -163,17 +179,29 @@ def wheel_junk(path: PurePosixPath) -> str | None:
     return junk_reason(path)
 
 
+def is_free_threaded_wheel(wheel: Path) -> bool:
+    """A wheel for a free-threaded CPython (ABI tag `cp313t`)."""
+    parts = wheel.name[: -len(".whl")].split("-")
+    return len(parts) >= 5 and parts[-2].startswith("cp") and parts[-2].endswith("t")
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
+    if len(argv) < 2:
         print(__doc__)
         return 2
-    sdist, wheel = Path(argv[0]), Path(argv[1])
-    problems = check_sdist(sdist) + check_wheel(wheel)
+    sdist, wheels = Path(argv[0]), [Path(a) for a in argv[1:]]
+    free_threaded = any(map(is_free_threaded_wheel, wheels))
+    problems = check_sdist(sdist, free_threaded)
+    for wheel in wheels:
+        problems += check_wheel(wheel, free_threaded)
     for problem in problems:
         print(f"check-dist: {problem}")
     if problems:
         return 1
-    print("check-dist: sdist and wheel hold what they should, and nothing else; metadata complete")
+    print(
+        f"check-dist: the sdist and {len(wheels)} wheels hold what they should, and nothing "
+        "else; metadata complete"
+    )
     return 0
 
 

@@ -1,4 +1,6 @@
-"""Shared fixtures: both engines, and hypothesis profiles picked by $HYPOTHESIS_PROFILE."""
+"""Shared fixtures: both engines, and hypothesis profiles picked by $HYPOTHESIS_PROFILE; on a
+free-threaded interpreter, the tests that leg leaves out and its check that the GIL stayed off
+(tests/free_threading.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import deltajson
+from free_threading import FREE_THREADED_BUILD, gil_enabled, mark_left_out
 
 settings.register_profile("dev", max_examples=150, deadline=None)
 settings.register_profile(
@@ -20,6 +23,9 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck)
 )
+# The threaded stress run (every test in several threads at once, on the free-threaded leg):
+# what it checks is that threads do not interfere, so a small budget per thread.
+settings.register_profile("stress", max_examples=20, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
@@ -33,11 +39,31 @@ _STARTED = time.time()
 ARTIFACTS = Path(__file__).resolve().parent.parent / "target" / "test-artifacts"
 
 
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """On a free-threaded interpreter, skips the tests that leg leaves out (by name)."""
+    mark_left_out(items)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Names the screenshots the browser test saved in this run (test artifacts)."""
     for path in sorted(ARTIFACTS.glob("*.png")):
         if path.stat().st_mtime >= _STARTED:
             terminalreporter.write_line(f"browser screenshot: {path}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """On a free-threaded interpreter the run fails if the GIL was turned on meanwhile: a
+    module that does not declare free-threading support was imported (CPython warned with its
+    name), so what ran was not free-threaded."""
+    if FREE_THREADED_BUILD and gil_enabled():
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "free-threaded leg: the GIL was turned on during the run (see the "
+                "RuntimeWarning naming the module that did it)",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # ---- the browser tests' fixtures (tests/chromium.py launches the browser) -----------------

@@ -21,8 +21,10 @@ import pytest
 from chromium import CHROMIUM, skip_module_unless_ready
 from conftest import ARTIFACTS
 from deltajson.serve import react_builds, recording
+from free_threading import skip_module_if_left_out
 from gate import into_the_summary
 
+skip_module_if_left_out(__file__)
 skip_module_unless_ready(
     "chromium is not installed: run scripts/install-browser"
     if CHROMIUM is None

@@ -222,6 +222,9 @@ def test_missing_file_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> No
     assert err.startswith("deltajson: ") and err.count("\n") == 1
 
 
+# Not in several threads at once (pytest-run-parallel): matplotlib is not thread-safe (its
+# mathtext parser is shared), and `--plot` draws with it.
+@pytest.mark.thread_unsafe(reason="matplotlib is not thread-safe")
 def test_bench_prints_a_table_writes_json_and_a_chart(tmp_path: Path) -> None:
     out = io.StringIO()
     chart, results = tmp_path / "bench.png", tmp_path / "bench.json"

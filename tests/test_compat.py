@@ -256,6 +256,9 @@ def test_langchain_malformed_and_llm_text(text: str) -> None:
 # ---- the prefix cache ---------------------------------------------------------------------
 
 
+# For the threaded stress run (pytest-run-parallel): copies of this in other threads would
+# share the process-wide caches it counts or bounds.
+@pytest.mark.thread_unsafe(reason="counts or bounds the shims' process-wide caches")
 def test_a_growing_buffer_reuses_its_stream() -> None:
     text = json.dumps({"items": [{"id": i, "name": f"item {i}"} for i in range(50)]})
     for buffer in accumulate(text, list(range(7, len(text), 7))):
@@ -288,6 +291,7 @@ def test_buffers_that_do_not_extend(buffers: list[str]) -> None:
         assert same(outcome(partial_json_parser.loads, buffer), outcome(pjp_shim.loads, buffer))
 
 
+@pytest.mark.thread_unsafe(reason="counts or bounds the shims' process-wide caches")
 def test_interleaved_streams() -> None:
     docs = [json.dumps({"doc": n, "words": ["w" * k for k in range(30)]}) for n in range(3)]
     for i in range(1, max(map(len, docs)) + 1):
@@ -320,6 +324,7 @@ def test_threads() -> None:
     assert compat.cache_info()["jiter"]["streams"] <= 16
 
 
+@pytest.mark.thread_unsafe(reason="counts or bounds the shims' process-wide caches")
 def test_bounds() -> None:
     compat.configure(max_streams=2, max_bytes=1000)
     for n in range(5):
@@ -428,7 +433,8 @@ def test_results_are_never_shared_or_changed_later() -> None:
 
 def test_the_callers_buffer_is_not_kept() -> None:
     # Holding it would stop CPython from growing a str in place: buf += chunk would copy.
-    buffer = '{"a": [1, 2, "' + "x" * 10
+    # A new object (not a constant of the code, which other threads running this test share).
+    buffer = "".join(['{"a": [1, 2, "', "x" * 10])
     before = sys.getrefcount(buffer)
     langchain_shim.parse_partial_json(buffer)
     pjp_shim.loads(buffer)

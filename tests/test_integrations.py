@@ -29,6 +29,14 @@ from trip_models import GetWeather, TripPlan
 
 MESSAGES = [{"role": "user", "content": "Plan three days in Lisbon."}]
 
+# For the threaded stress run (pytest-run-parallel): these switch an SDK's parse step for the
+# whole process and check it is switched back, or count the shims' calls, so copies of them in
+# other threads would see each other's switches. tests/test_free_threading.py runs the
+# integrations from 8 threads at once instead.
+PROCESS_WIDE = pytest.mark.thread_unsafe(
+    reason="switches an SDK's parse step process-wide and checks or counts it"
+)
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
@@ -90,6 +98,7 @@ def _chat_events(server: Replay, model: str, **options: Any) -> Callable[[], Ite
     return run
 
 
+@PROCESS_WIDE
 def test_openai_response_format_events_and_snapshots_are_identical(server: Replay) -> None:
     plain, fast, calls = both_ways(
         dj_openai, _chat_events(server, "openai_chat_trip", response_format=TripPlan)
@@ -101,6 +110,7 @@ def test_openai_response_format_events_and_snapshots_are_identical(server: Repla
     assert "Three days in Lisbon" in plain[-1]
 
 
+@PROCESS_WIDE
 def test_openai_strict_tools_in_parallel_are_identical(server: Replay) -> None:
     tools = [openai.pydantic_function_tool(GetWeather, name="get_weather")]
     tools.append(openai.pydantic_function_tool(TripPlan, name="plan_trip"))
@@ -114,6 +124,7 @@ def test_openai_strict_tools_in_parallel_are_identical(server: Replay) -> None:
     assert any("parsed_arguments={'city': 'Porto'" in e for e in deltas)
 
 
+@PROCESS_WIDE
 @pytest.mark.parametrize("model", ["openai_chat_refusal", "openai_chat_error", "openai_chat_cut"])
 def test_openai_refusals_errors_and_cuts_are_identical(server: Replay, model: str) -> None:
     plain, fast, _ = both_ways(dj_openai, _chat_events(server, model, response_format=TripPlan))
@@ -137,6 +148,7 @@ def _anthropic_events(server: Replay, model: str) -> Callable[[], Iterator[Any]]
     return run
 
 
+@PROCESS_WIDE
 def test_anthropic_tool_use_input_is_identical(server: Replay) -> None:
     plain, fast, calls = both_ways(dj_anthropic, _anthropic_events(server, "anthropic_tool_use"))
     assert fast == plain
@@ -145,12 +157,14 @@ def test_anthropic_tool_use_input_is_identical(server: Replay) -> None:
     assert "'city': 'Porto'" in plain[-1]
 
 
+@PROCESS_WIDE
 def test_anthropic_error_event_is_identical(server: Replay) -> None:
     plain, fast, _ = both_ways(dj_anthropic, _anthropic_events(server, "anthropic_error"))
     assert fast == plain
     assert plain[-1][0] == "raised"
 
 
+@PROCESS_WIDE
 def test_anthropic_router_leaves_non_partial_calls_to_jiter() -> None:
     original = jiter.from_json
     with dj_anthropic.accelerated():
@@ -165,6 +179,7 @@ def test_anthropic_router_leaves_non_partial_calls_to_jiter() -> None:
 # --- Instructor --------------------------------------------------------------------------
 
 
+@PROCESS_WIDE
 @pytest.mark.parametrize(
     ("mode", "model"),
     [(instructor.Mode.JSON, "openai_chat_trip"), (instructor.Mode.TOOLS, "instructor_tool")],
@@ -216,6 +231,7 @@ def test_langchain_parser_matches_on_random_documents(value: Any, wrap: str, at:
         assert _transform(dj_langchain.DeltaJsonOutputParser(diff=diff), chunks) == expected
 
 
+@PROCESS_WIDE
 def test_langchain_accelerate_swaps_json_output_parser_and_restores() -> None:
     import langchain_core.output_parsers.json as module
 
@@ -283,6 +299,7 @@ def test_shared_diff_is_jsonpatch_make_patch(value: Any, at: list[int]) -> None:
 # --- Switching on and off ----------------------------------------------------------------
 
 
+@PROCESS_WIDE
 @pytest.mark.parametrize("integration", [dj_openai, dj_anthropic, dj_instructor, dj_langchain])
 def test_accelerate_is_idempotent_and_restore_puts_everything_back(integration: Any) -> None:
     before = integration._acceleration._plan()

@@ -164,6 +164,9 @@ def node_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# tsc does all the work, in a subprocess: copies in other threads would test nothing more
+# (pytest-run-parallel runs it once).
+@pytest.mark.parallel_threads_limit(1)
 def test_declarations_type_check_strictly(js_tools: None, tmp_path: Path) -> None:
     tsc = shutil.which("tsc")
     assert tsc is not None

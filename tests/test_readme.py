@@ -1,5 +1,6 @@
 """The examples in the README run as tests, in order and in one namespace (as a reader would
-run them), on each engine."""
+run them), on each engine. On a free-threaded interpreter an example that imports a package
+that leg does not install is left out, by name (tests/free_threading.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from free_threading import left_out_example
 from loopback import replay_server
 from provider_sse import fixture
 
@@ -48,6 +50,10 @@ def recorded_providers() -> Iterator[str]:
 def run_blocks(blocks: list[str], namespace: dict[str, object], backend: str) -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     for i, block in enumerate(blocks):
+        reason = left_out_example(block)
+        if reason is not None:
+            print(f"README block {i} left out: {reason}")
+            continue
         test = doctest.DocTestParser().get_doctest(
             block, namespace, f"README block {i}", str(README), 0
         )

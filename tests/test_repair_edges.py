@@ -389,6 +389,8 @@ def test_a_bracket_is_text_only_in_a_string_that_takes_it(data: bytes, backend: 
 # ---- item 11: a chunk costs what it brings ----------------------------------------------
 
 
+# tracemalloc traces the whole process: not in several threads at once (pytest-run-parallel).
+@pytest.mark.thread_unsafe(reason="tracemalloc measures the whole process")
 def test_held_whitespace_costs_what_each_feed_brings(backend: str) -> None:
     # Whitespace after a quote that may end its string is held until a byte decides; a feed
     # then must not copy what is held (memory traffic, measured deterministically).

@@ -56,6 +56,8 @@ def test_json_lines(backend: str) -> None:
     assert rows == [{"row": i, "text": "é" * i} for i in range(50)]
 
 
+# tracemalloc traces the whole process: not in several threads at once (pytest-run-parallel).
+@pytest.mark.thread_unsafe(reason="tracemalloc measures the whole process")
 @pytest.mark.parametrize("drop", [True, False])
 def test_memory_stays_bounded_when_dropping(drop: bool) -> None:
     n = 60_000  # ~6 MB of JSON

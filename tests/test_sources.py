@@ -33,6 +33,13 @@ MESSAGES = [{"role": "user", "content": "Plan three days in Lisbon."}]
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
     with replay_of_fixtures() as replay:
+        # The SDK builds the pydantic models of its stream events on first use, and that is
+        # not thread-safe (another thread saw a model half-built, on 3.13t): read a stream of
+        # each API with the SDK alone first, before tests run in several threads at once.
+        client = openai.OpenAI(base_url=replay.url + "/v1", api_key="test", max_retries=0)
+        list(client.responses.create(model="openai_responses_trip", input="Plan", stream=True))
+        list(chat(replay, "openai_chat_trip"))
+        list(claude(replay, "anthropic_tool_use"))
         yield replay
 
 

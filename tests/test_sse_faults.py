@@ -375,6 +375,9 @@ def test_closing_a_stream_leaves_no_task_behind() -> None:
     assert probe.closed.is_set()
 
 
+# The server runs in a subprocess: copies in other threads would test nothing more
+# (pytest-run-parallel runs it once).
+@pytest.mark.parallel_threads_limit(1)
 def test_deltajson_serve_stops_on_sigint_with_streams_open() -> None:
     """Shutdown is not held up by streams still open (they get 2 s, then end)."""
     import signal
@@ -410,6 +413,9 @@ def test_deltajson_serve_stops_on_sigint_with_streams_open() -> None:
             server.wait()
 
 
+# It resizes the process-wide pool of threads for sync sources: not in several threads at once
+# (pytest-run-parallel).
+@pytest.mark.thread_unsafe(reason="resizes the process-wide pool of sync-source threads")
 def test_a_sync_source_is_closed_even_if_its_read_never_started() -> None:
     """Every thread for sync sources is busy when a stream stops: its source's read never
     started, and the source is closed at once instead of waiting for a thread."""

@@ -114,6 +114,11 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             cannot be encoded as UTF-8).
         backend: ``"rust"`` or ``"python"``; default from ``$DELTAJSON_BACKEND`` (read when
             deltajson is imported), else Rust.
+
+    Threads: a parser reads one stream; give each thread its own (parsers of different
+    threads share nothing mutable, and run in parallel on a free-threaded CPython). A call
+    that would overlap another on the same parser, from another thread, raises
+    ``RuntimeError`` and changes nothing.
     """
 
     if TYPE_CHECKING:
@@ -168,7 +173,9 @@ class Parser(metaclass=ABCMeta):  # noqa: B024 - an ABC for isinstance() over bo
             comes back while nothing changed. Snapshots share their completed values, and one
             you let go of may be reused for the next: treat them as read-only (copy one to
             edit it). ``copy=False`` returns the live tree (zero copy), which later feeds keep
-            extending; treat it as read-only too.
+            extending; treat it as read-only too, and read it between feeds: on a
+            free-threaded CPython another thread reading it while a feed runs may see it
+            half-updated (a snapshot is what to hand to another thread).
             """
 
         def finish(self) -> Any:

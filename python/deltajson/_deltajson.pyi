@@ -19,7 +19,8 @@ __version__: str
 
 @final
 class Parser:
-    """The Rust engine behind ``deltajson.Parser(backend="rust")``."""
+    """The Rust engine behind ``deltajson.Parser(backend="rust")``. One call at a time: a call
+    overlapping another on the same parser (from another thread) raises ``RuntimeError``."""
 
     def __new__(
         cls,

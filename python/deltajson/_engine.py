@@ -23,6 +23,7 @@ at most O(size of the value) on the chunk that completes it, and nothing per chu
 
 from __future__ import annotations
 
+import types
 from typing import Any, Callable, Literal, NamedTuple, Optional, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -687,7 +688,9 @@ def _schemas_of(model: Any, schema: Any) -> Schemas:
     """The places of ``model``'s schema, made once per model (again if it was rebuilt). A
     class keeps its own (in its ``__dict__``, not inherited), so they live as long as it does:
     models made per request do not pile up here."""
-    own = model.__dict__ if isinstance(model, type) else None
+    # A class; not `list[int]`, which Python 3.10 also calls an instance of type.
+    is_class = isinstance(model, type) and not isinstance(model, types.GenericAlias)
+    own = model.__dict__ if is_class else None
     found = own.get("__deltajson_schemas__") if own is not None else None
     if found is None and own is None:
         try:
@@ -696,6 +699,8 @@ def _schemas_of(model: Any, schema: Any) -> Schemas:
             return Schemas(schema)
     if found is None or found.root.shape_schema is not schema:
         found = Schemas(schema)
+        # Threads that made them at the same time each go on with their own (complete and
+        # equal); later streams use the one kept last.
         if own is not None:
             type.__setattr__(model, "__deltajson_schemas__", found)
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import threading
 import types
 import typing
 from typing import Annotated, Any, Literal, Optional, Union
@@ -60,24 +61,37 @@ def partial_type(tp: Any) -> Any:
 
 _PARTIALS: dict[type[BaseModel], type[BaseModel]] = {}
 _BUILDING: dict[type[BaseModel], str] = {}
+# The partial classes whose forward references are resolved: what other threads may read
+# without the lock (_PARTIALS has a class as soon as it is made, for references back to it).
+_READY: dict[type[BaseModel], type[BaseModel]] = {}
+# Partial classes are made by one thread at a time: another thread must neither take a model
+# being built for a recursive reference (and get a ForwardRef back) nor make a second class for
+# it (two partial classes of one model would not be the same type). Reentrant: building a
+# model builds the models it refers to.
+_BUILD_LOCK = threading.RLock()
 
 
 def partial_model(model: type[BaseModel]) -> type[BaseModel]:
     """``Partial[model]``: every field optional, recursively; made once per model. A model
     that refers to itself (directly or not) gets a forward reference, resolved once built."""
-    if model in _PARTIALS:
-        return _PARTIALS[model]
-    if model in _BUILDING:
-        return typing.ForwardRef(_BUILDING[model])  # type: ignore[return-value]
-    name = f"Partial{model.__name__}"
-    _BUILDING[model] = name
-    try:
-        partial = _make_partial(model, name)
-    finally:
-        del _BUILDING[model]
-    _PARTIALS[model] = partial
-    partial.model_rebuild(_types_namespace={name: partial, model.__name__: model})
-    return partial
+    found = _READY.get(model)
+    if found is not None:
+        return found
+    with _BUILD_LOCK:
+        if model in _PARTIALS:
+            return _PARTIALS[model]
+        if model in _BUILDING:  # only this thread builds: a reference back to `model`
+            return typing.ForwardRef(_BUILDING[model])  # type: ignore[return-value]
+        name = f"Partial{model.__name__}"
+        _BUILDING[model] = name
+        try:
+            partial = _make_partial(model, name)
+        finally:
+            del _BUILDING[model]
+        _PARTIALS[model] = partial
+        partial.model_rebuild(_types_namespace={name: partial, model.__name__: model})
+        _READY[model] = partial
+        return partial
 
 
 def takes_data(info: Any) -> bool:

@@ -118,7 +118,12 @@ class Shape:
 
 
 class Schemas:
-    """The places and shapes of one root schema (a model's, or a TypeAdapter's)."""
+    """The places and shapes of one root schema (a model's, or a TypeAdapter's).
+
+    Shared by every stream of the model, in any thread: each memo is filled with
+    ``setdefault``, so threads that make the same entry at once all use the first one stored
+    (an entry, once there, never changes; entries keyed by ``id()`` keep their object alive).
+    """
 
     def __init__(self, schema: Schema, config: Optional[dict[str, Any]] = None) -> None:
         self.definitions: dict[str, Schema] = {}
@@ -148,8 +153,9 @@ class Schemas:
                     "schema": schema,
                     "definitions": self._definition_list,
                 }
-            found = self._validators[key] = SchemaValidator(schema, place.config)  # type: ignore[arg-type]
             self._keep.append((place.schema, place.config))
+            made = SchemaValidator(schema, place.config)  # type: ignore[arg-type]
+            found = self._validators.setdefault(key, made)
         return found
 
     def validate(self, place: Place, raw: Any) -> Any:
@@ -181,16 +187,16 @@ class Schemas:
                     checked = checked["schema"]
                 else:
                     checked = None
-            found = self._places[key] = Place(checked, config, sound, schema)
             self._keep.append((schema, config))
+            found = self._places.setdefault(key, Place(checked, config, sound, schema))
         return found
 
     def shape(self, place: Place) -> Shape:
         """What a container at ``place`` holds (made once per place)."""
         found = self._shapes.get(id(place))
         if found is None:
-            found = self._shapes[id(place)] = self._make_shape(place)
             self._keep.append(place)
+            found = self._shapes.setdefault(id(place), self._make_shape(place))
         return found
 
     def _make_shape(self, place: Place) -> Shape:
@@ -347,8 +353,7 @@ class Schemas:
         key = id(schema)
         found = self._context.get(key)
         if found is None:
-            self._context[key] = False  # a recursive reference: assume not, while deciding
-            found = self._context[key] = _scan_context(schema)
+            found = self._context.setdefault(key, _scan_context(schema))
         return found
 
 

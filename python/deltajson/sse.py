@@ -635,7 +635,8 @@ def _response_class() -> type:
                         return
 
     _RESPONSE.append(EventStreamResponse)
-    return EventStreamResponse
+    # Threads that made it at the same time all use the first one kept.
+    return _RESPONSE[0]
 
 
 async def _close_body(body: Any, source: Any) -> None:

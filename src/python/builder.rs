@@ -635,10 +635,13 @@ impl PyBuilder {
     }
 }
 
-/// Whether the builder and the tree hold the only two references to the open string.
+/// Whether the builder and the tree hold the only two references to the open string: then it
+/// is worth letting go of the tree's one so that the string can grow in place. A hint only:
+/// on a free-threaded build another thread reading the live tree (`snapshot(copy=False)`) may
+/// take a reference meanwhile, and `PyUnicode_Append` itself decides, with CPython's own
+/// check (owned by this thread, no reference from another), whether to grow it in place.
 fn only_builder_and_tree_hold(text: &Py<PyString>) -> bool {
-    // SAFETY: `text` is a live object; reading its reference count has no side effect (the
-    // caller is attached to the interpreter, so the count cannot change under us).
+    // SAFETY: `text` is a live object; reading its reference count has no side effect.
     unsafe { pyo3::ffi::Py_REFCNT(text.as_ptr()) == 2 }
 }
 

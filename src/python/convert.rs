@@ -1,7 +1,7 @@
 //! Conversions of complete tokens to Python objects: strings, keys (through a bounded cache),
 //! numbers. Each is called exactly once per completed value.
 
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::cell::Cell;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
@@ -82,17 +82,54 @@ fn same_bytes(cached: &[u8; MAX_CACHED_KEY], bytes: &[u8]) -> bool {
     }
 }
 
-/// A bounded, direct-mapped cache of key strings shared by all parsers: LLM output repeats a
-/// handful of keys thousands of times, and a cached key also keeps its computed hash, which
-/// makes the dict insertion cheaper. At most `KEY_CACHE_SLOTS` keys of at most
-/// `MAX_CACHED_KEY` bytes are held (a few hundred KiB at worst).
+/// A bounded, direct-mapped cache of key strings, one per thread: LLM output repeats a handful
+/// of keys thousands of times, and a cached key also keeps its computed hash, which makes the
+/// dict insertion cheaper. At most `KEY_CACHE_SLOTS` keys of at most `MAX_CACHED_KEY` bytes
+/// are held per thread that parses (slots of about 360 KiB, made at its first key, freed with
+/// the thread).
+///
+/// Per thread, not per process: parsers of different threads share nothing mutable, so on a
+/// free-threaded interpreter they never contend for it (a shared cache would be one lock, or
+/// one cache line, for every thread's keys), and with the GIL a thread never finds it taken by
+/// another. The strings it hands out are immutable and may be shared like any `str`.
 struct KeyCache {
     slots: Vec<Option<CachedKey>>,
 }
 
-fn key_cache() -> &'static Mutex<KeyCache> {
-    static CACHE: OnceLock<Mutex<KeyCache>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(KeyCache { slots: Vec::new() }))
+/// This thread's key cache, when no feed of this thread is using it.
+enum CacheSlot {
+    /// Not made yet (the thread has not parsed a key).
+    Unmade,
+    /// Free to take.
+    Idle(Box<KeyCache>),
+    /// Taken by a feed in progress on this thread (a re-entrant feed, from a finalizer run in
+    /// the middle of it, goes without the cache).
+    Taken,
+}
+
+thread_local! {
+    /// Dropped when the thread ends: its strings are released then (by a later holder of the
+    /// interpreter when the thread has left it; see PyO3's `Py` drop).
+    static KEY_CACHE: Cell<CacheSlot> = const { Cell::new(CacheSlot::Unmade) };
+}
+
+/// Takes this thread's key cache for one feed (made on first use); `None` while a feed of this
+/// thread holds it, or while the thread is ending.
+fn take_key_cache() -> Option<Box<KeyCache>> {
+    KEY_CACHE
+        .try_with(|slot| match slot.replace(CacheSlot::Taken) {
+            CacheSlot::Idle(cache) => Some(cache),
+            CacheSlot::Unmade => Some(Box::new(KeyCache { slots: Vec::new() })),
+            CacheSlot::Taken => None,
+        })
+        .ok()
+        .flatten()
+}
+
+/// Gives the key cache back to this thread (see [`take_key_cache`]).
+fn return_key_cache(cache: Box<KeyCache>) {
+    // While the thread is ending there is nowhere to put it: it is dropped here instead.
+    let _ = KEY_CACHE.try_with(|slot| slot.set(CacheSlot::Idle(cache)));
 }
 
 /// The bytes of a key of at most eight bytes as one word, from at most two loads (the two
@@ -127,12 +164,20 @@ fn hash_key(bytes: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Access to the key cache for the duration of one feed: the lock is taken at the first key
-/// and released when the feed ends, so a long chunk pays for it once, not once per key.
+/// Access to this thread's key cache for the duration of one feed: taken at the first key and
+/// given back when the feed ends, so a long chunk pays for it once, not once per key.
 #[derive(Default)]
 pub struct KeyCacheSession {
-    /// `None` until the first key; then the guard, or `None` inside if the cache was busy.
-    guard: Option<Option<MutexGuard<'static, KeyCache>>>,
+    /// `None` until the first key; then the cache, or `None` inside if it was taken.
+    cache: Option<Option<Box<KeyCache>>>,
+}
+
+impl Drop for KeyCacheSession {
+    fn drop(&mut self) {
+        if let Some(Some(cache)) = self.cache.take() {
+            return_key_cache(cache);
+        }
+    }
 }
 
 impl KeyCacheSession {
@@ -160,12 +205,8 @@ impl KeyCacheSession {
         if wtf8 || bytes.len() > max_cached.min(MAX_CACHED_KEY) {
             return use_it(&make_str(py, bytes, wtf8)?);
         }
-        // `try_lock`: if the cache is busy (another thread, or a re-entrant feed from a
-        // finalizer run by the garbage collector in the middle of this one) skip it.
-        let guard = self
-            .guard
-            .get_or_insert_with(|| key_cache().try_lock().ok());
-        let Some(cache) = guard.as_mut() else {
+        let cache = self.cache.get_or_insert_with(take_key_cache);
+        let Some(cache) = cache.as_mut() else {
             return use_it(&make_str(py, bytes, false)?);
         };
         if cache.slots.is_empty() {

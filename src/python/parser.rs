@@ -19,11 +19,6 @@ use crate::python::wire::PatchWriter;
 /// and the tape would cost more than other threads gain.
 const DETACH_ABOVE: usize = 256 * 1024;
 
-/// Whether another Python thread of this interpreter is running (`_thread._count()`, which
-/// counts every thread started by `threading` or `_thread`): only then is releasing the GIL
-/// worth the tape (about 6% more instructions on a list of records). A thread started later
-/// waits for the GIL as it would during any call that holds it. If the question cannot be
-/// answered, the answer is yes.
 /// Scans one chunk: a `str` that held a lone surrogate is WTF-8 (see `Scanner::feed_wtf8`).
 fn scan<S: Sink>(
     scanner: &mut Scanner,
@@ -38,6 +33,41 @@ fn scan<S: Sink>(
     }
 }
 
+/// Whether releasing the GIL around the scan of a big chunk lets other threads run meanwhile:
+/// only while there is a GIL to release, and another Python thread of this interpreter is
+/// running. Releasing it then is worth the tape (about 6% more instructions on a list of
+/// records); alone, a parser scans and builds in one pass.
+///
+/// On a free-threaded interpreter (3.13t) the GIL is off unless something turned it back on
+/// (`PYTHON_GIL=1`, or an extension module that does not declare itself free-threading ready):
+/// threads already run side by side, and the one-pass path is taken. If the GIL is on, big
+/// chunks are scanned detached as on any other build.
+fn detach_pays(py: Python<'_>) -> bool {
+    gil_enabled(py) && other_threads_run(py)
+}
+
+/// `sys._is_gil_enabled()` (CPython 3.13+; before, always true). Read each time, since the GIL
+/// of a free-threaded interpreter can be turned on while it runs; the function itself is looked
+/// up once. If the question cannot be answered, the answer is yes.
+fn gil_enabled(py: Python<'_>) -> bool {
+    static IS_GIL_ENABLED: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+    let get = IS_GIL_ENABLED.get_or_init(py, || {
+        let sys = py.import("sys").ok()?;
+        Some(sys.getattr("_is_gil_enabled").ok()?.unbind())
+    });
+    let Some(get) = get else {
+        return true;
+    };
+    !matches!(
+        get.call0(py).and_then(|on| on.extract::<bool>(py)),
+        Ok(false)
+    )
+}
+
+/// Whether another Python thread of this interpreter is running (`_thread._count()`, which
+/// counts every thread started by `threading` or `_thread`). A thread started later waits for
+/// the GIL as it would during any call that holds it. If the question cannot be answered, the
+/// answer is yes.
 fn other_threads_run(py: Python<'_>) -> bool {
     static COUNT: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
     let count = COUNT.get_or_init(py, || {
@@ -193,10 +223,11 @@ impl Parser {
         let data = read_chunk(chunk)?;
         let bytes = data.as_bytes();
         let wtf8 = data.is_wtf8();
-        let result = if bytes.len() >= DETACH_ABOVE && other_threads_run(py) {
-            // A big chunk while other threads run: scan it with the GIL released, so that they
-            // run meanwhile, then build its values. `bytes` is immutable while we hold `data` (a `bytes` or
-            // `str` object, or our own copy of a bytearray), so reading it detached is safe.
+        let result = if bytes.len() >= DETACH_ABOVE && detach_pays(py) {
+            // A big chunk while other threads wait for the GIL: scan it with the GIL released,
+            // so that they run meanwhile, then build its values. `bytes` is immutable while we
+            // hold `data` (a `bytes` or `str` object, or our own copy of a bytearray), so
+            // reading it detached is safe.
             let scanner = &mut self.scanner;
             let mut tape = Tape::for_chunk(bytes);
             let scanned = py.detach(|| scan(scanner, bytes, wtf8, &mut tape));

@@ -21,6 +21,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::python::errors::json_error_class;
@@ -277,25 +278,29 @@ impl State {
 /// most `max_bytes` (in the buffers' own units: bytes, or characters of a `str`); a longer
 /// stream is parsed but not kept. Thread safety: a stream is taken out of the cache while a
 /// call uses it, so two threads never share a parser; a second thread on the same buffer
-/// parses on its own.
+/// parses on its own. The cache's own bookkeeping is behind a lock held for a few
+/// comparisons at a time, never while Python code runs.
 #[pyclass(module = "deltajson._deltajson", name = "PrefixCache", frozen)]
 pub struct PrefixCache {
     state: Mutex<State>,
 }
 
 impl PrefixCache {
-    fn state(&self) -> MutexGuard<'_, State> {
+    fn state(&self, py: Python<'_>) -> MutexGuard<'_, State> {
+        // A thread that has to wait for the lock detaches meanwhile (`lock_py_attached`): on a
+        // free-threaded interpreter a thread blocked while attached would hold up a
+        // stop-the-world pause (the garbage collector's) that the holder might be waiting on.
         // No Python code runs while the lock is held, so a panic cannot leave it half-way.
         self.state
-            .lock()
+            .lock_py_attached(py)
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Changes a bound, and evicts what it no longer allows (dropped after the lock is let go
     /// of: dropping runs deallocators).
-    fn rebound(&self, change: impl FnOnce(&mut State)) {
+    fn rebound(&self, py: Python<'_>, change: impl FnOnce(&mut State)) {
         let evicted = {
-            let mut state = self.state();
+            let mut state = self.state(py);
             change(&mut state);
             state.evict()
         };
@@ -322,24 +327,24 @@ impl PrefixCache {
 
     /// Streams kept at most (0 turns reuse off).
     #[getter]
-    fn max_streams(&self) -> usize {
-        self.state().max_streams
+    fn max_streams(&self, py: Python<'_>) -> usize {
+        self.state(py).max_streams
     }
 
     #[setter]
-    fn set_max_streams(&self, value: usize) {
-        self.rebound(|state| state.max_streams = value);
+    fn set_max_streams(&self, py: Python<'_>, value: usize) {
+        self.rebound(py, |state| state.max_streams = value);
     }
 
     /// Text kept at most, over all streams.
     #[getter]
-    fn max_bytes(&self) -> usize {
-        self.state().max_size
+    fn max_bytes(&self, py: Python<'_>) -> usize {
+        self.state(py).max_size
     }
 
     #[setter]
-    fn set_max_bytes(&self, value: usize) {
-        self.rebound(|state| state.max_size = value);
+    fn set_max_bytes(&self, py: Python<'_>, value: usize) {
+        self.rebound(py, |state| state.max_size = value);
     }
 
     /// The stream that has read `data` (reusing one kept under `key` that read a prefix of it,
@@ -354,7 +359,7 @@ impl PrefixCache {
     ) -> PyResult<Py<Stream>> {
         let len = checked_length(data)?;
         let found = {
-            let mut state = self.state();
+            let mut state = self.state(py);
             // Most recent first: the stream a call continues is usually the last one used. Any
             // stream whose text starts the buffer gives the same result; the first is used.
             let at = state.kept.iter().rposition(|k| {
@@ -412,7 +417,7 @@ impl PrefixCache {
         };
         match value {
             Some(value) => {
-                self.keep(key.clone().unbind(), stream)?;
+                self.keep(py, key.clone().unbind(), stream)?;
                 Ok((true, value))
             }
             None => Ok((false, stream.into_any().unbind())),
@@ -421,14 +426,14 @@ impl PrefixCache {
 
     /// Keeps `stream` for the next call (within the bounds); it lets go of the caller's buffer.
     #[pyo3(signature = (key, stream, /))]
-    fn keep(&self, key: Py<PyAny>, stream: Bound<'_, Stream>) -> PyResult<()> {
+    fn keep(&self, py: Python<'_>, key: Py<PyAny>, stream: Bound<'_, Stream>) -> PyResult<()> {
         let size = {
             let mut s = stream.try_borrow_mut()?;
             s.data = None;
             s.size
         };
         let evicted = {
-            let mut state = self.state();
+            let mut state = self.state(py);
             if size > state.max_size || state.max_streams == 0 {
                 return Ok(());
             }
@@ -445,9 +450,9 @@ impl PrefixCache {
     }
 
     /// Forgets every stream, and zeroes the counts.
-    fn clear(&self) {
+    fn clear(&self, py: Python<'_>) {
         let kept = {
-            let mut state = self.state();
+            let mut state = self.state(py);
             state.size = 0;
             state.hits = 0;
             state.misses = 0;
@@ -459,7 +464,7 @@ impl PrefixCache {
     /// `hits` (calls that reused a stream), `misses`, `streams` kept, `bytes` of text they keep.
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let (hits, misses, streams, size) = {
-            let state = self.state();
+            let state = self.state(py);
             (state.hits, state.misses, state.kept.len(), state.size)
         };
         let info = PyDict::new(py);

@@ -46,9 +46,14 @@ pub(crate) struct SnapshotCache {
 }
 
 /// Whether `object` has exactly `count` references.
+///
+/// Used on copies this cache made: when the count says only the cache and its caller hold one,
+/// no other thread holds a reference, and none can take one (a reference is only ever taken
+/// from another), so the answer stays true while the parser, borrowed exclusively, updates
+/// the copy. On a free-threaded build the count is the sum of the owner's and the other
+/// threads' counts, exact for that purpose.
 fn refcount_is(object: &Bound<'_, PyAny>, count: isize) -> bool {
-    // SAFETY: `object` is a live object; reading its reference count has no side effect and,
-    // with the interpreter attached, cannot race.
+    // SAFETY: `object` is a live object; reading its reference count has no side effect.
     unsafe { pyo3::ffi::Py_REFCNT(object.as_ptr()) == count }
 }
 

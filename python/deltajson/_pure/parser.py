@@ -56,24 +56,54 @@ def _is_utf8_prefix(held: bytes) -> bool:
     return low <= second <= high
 
 
+_IN_USE = (
+    "this Parser is in use by another call (another thread?): a Parser reads one stream; give "
+    "each thread its own"
+)
+
+
 def _exclusive(method: F) -> F:
     """One call at a time: a second thread (or a re-entrant call from a finalizer) gets a
     clear error instead of interleaving with a call in progress and corrupting the parser.
-    (The Rust engine holds the GIL for a whole call, so its calls cannot interleave.)"""
+    (The Rust engine's borrow check does the same.) ``_calls`` is odd while such a call runs,
+    and counts them, for :func:`_reading`."""
 
     @functools.wraps(method)
     def exclusive(self: Parser, *args: Any, **kwargs: Any) -> Any:
         if not self._in_use.acquire(blocking=False):
-            raise RuntimeError(
-                "this Parser is in use by another call (another thread?): a Parser reads one "
-                "stream; give each thread its own"
-            )
+            raise RuntimeError(_IN_USE)
+        self._calls += 1
         try:
             return method(self, *args, **kwargs)
         finally:
+            self._calls += 1
             self._in_use.release()
 
     return cast(F, exclusive)
+
+
+def _reading(method: F) -> F:
+    """A read-only accessor (``status``, ``path``, ``tail``...): any number may run at once,
+    but one that overlaps a call of :func:`_exclusive` (which may be halfway through changing
+    what it reads) raises the same ``RuntimeError`` instead of answering from a torn state —
+    as the Rust engine's shared borrow does. Checked by the count of calls before and after."""
+
+    @functools.wraps(method)
+    def reading(self: Parser, *args: Any) -> Any:
+        calls = self._calls
+        if calls & 1:
+            raise RuntimeError(_IN_USE)
+        try:
+            result = method(self, *args)
+        except Exception:
+            if self._calls != calls:
+                raise RuntimeError(_IN_USE) from None
+            raise
+        if self._calls != calls:
+            raise RuntimeError(_IN_USE)
+        return result
+
+    return cast(F, reading)
 
 
 class Parser:
@@ -131,6 +161,7 @@ class Parser:
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._consumed = 0
         self._in_use = threading.Lock()
+        self._calls = 0  # see _exclusive and _reading
 
     # ---- feeding ----------------------------------------------------------------------------
 
@@ -394,6 +425,7 @@ class Parser:
         """The ``(path, value)`` pairs selected since the last call."""
         return self._builder.take_selected()
 
+    @_reading
     def completed(self, path: tuple[Union[str, int], ...], /) -> bool:
         """Whether the value at ``path`` is complete (it exists and is not being written)."""
         if not isinstance(path, tuple):
@@ -408,11 +440,13 @@ class Parser:
         return self._builder.exists(path)
 
     @property
+    @_reading
     def repairs(self) -> list[tuple[str, int, int]]:
         """Repairs made in lenient mode: ``(kind, offset, length)``."""
         return self._scanner.repairs()
 
     @property
+    @_reading
     def status(self) -> str:
         """``"empty"``, ``"partial"``, ``"complete"`` or ``"error"``."""
         scanner = self._scanner
@@ -423,12 +457,14 @@ class Parser:
         return "complete" if scanner.values_done else "empty"
 
     @property
+    @_reading
     def path(self) -> tuple[Union[str, int], ...]:
         """Path of the value being written, e.g. ``("items", 3, "title")``."""
         s = self._scanner
         return self._builder.path(s.scalar_in_progress(), s.key_pending())
 
     @property
+    @_reading
     def tail(self) -> tuple[str, int]:
         """What the parser is in the middle of: ``(state, pending)``; see ``Parser.tail``."""
         s = self._scanner
@@ -441,18 +477,21 @@ class Parser:
         return (state, pending)
 
     @property
+    @_reading
     def offset(self) -> int:
         """Bytes consumed so far (the error's offset once failed)."""
         e = self._scanner.error
         return e.offset if e is not None else self._consumed
 
     @property
+    @_reading
     def line(self) -> int:
         """1-based line of ``offset``."""
         e = self._scanner.error
         return e.line if e is not None else self._scanner.line
 
     @property
+    @_reading
     def column(self) -> int:
         """1-based column of ``offset``, in characters."""
         e = self._scanner.error
@@ -462,6 +501,7 @@ class Parser:
         return self._scanner.col + 1 + (1 if self._decoder.getstate()[0] else 0)
 
     @property
+    @_reading
     def depth(self) -> int:
         """Number of open arrays and objects."""
         return len(self._scanner.stack)

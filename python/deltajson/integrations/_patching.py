@@ -15,13 +15,23 @@ Swap = tuple[Any, str, Any]
 
 class Acceleration:
     """The swaps one integration makes. ``plan`` imports the library and names them; it runs
-    on each ``accelerate()``, so a library imported late is still found."""
+    on each ``accelerate()``, so a library imported late is still found.
+
+    Thread safety: swapping and restoring hold a lock, so the library's attributes are never
+    half swapped. ``scope()`` blocks count themselves: the swaps a scope made are restored when
+    the last open scope closes, not while a block in another thread still runs (unless someone
+    calls ``restore()``, which always restores); explicit ``accelerate()`` outlives them all.
+    """
 
     def __init__(self, library: str, plan: Callable[[], list[Swap]]) -> None:
         self.library = library
         self._plan = plan
         self._lock = threading.Lock()
         self._saved: list[tuple[Any, str, Any, Any]] = []
+        # Open scope() blocks, and whether the swaps in place are theirs (restored when the
+        # last one closes) rather than an explicit accelerate()'s.
+        self._scopes = 0
+        self._by_scopes = False
 
     def is_active(self) -> bool:
         """Whether the library is accelerated now."""
@@ -31,35 +41,51 @@ class Acceleration:
         """Routes the library's partial JSON parsing through ``deltajson.compat`` (a no-op
         while already accelerated). Raises ``ImportError`` without the library."""
         with self._lock:
-            if self._saved:
-                return
-            swaps = self._plan()
-            for owner, name, replacement in swaps:
-                self._saved.append((owner, name, owner.__dict__.get(name), replacement))
-                setattr(owner, name, replacement)
+            self._by_scopes = False
+            self._swap()
+
+    def _swap(self) -> None:
+        """Makes the swaps, unless they are in place (holding the lock)."""
+        if self._saved:
+            return
+        swaps = self._plan()
+        for owner, name, replacement in swaps:
+            self._saved.append((owner, name, owner.__dict__.get(name), replacement))
+            setattr(owner, name, replacement)
 
     def restore(self) -> None:
         """Gives the library back its own parser: puts back what ``accelerate()`` replaced
         (a no-op when not active). An attribute someone else replaced since is left alone."""
         with self._lock:
-            for owner, name, original, replacement in reversed(self._saved):
-                if owner.__dict__.get(name) is replacement:
-                    if original is None:
-                        delattr(owner, name)
-                    else:
-                        setattr(owner, name, original)
-            self._saved.clear()
+            self._restore()
+
+    def _restore(self) -> None:
+        """Puts back what the swaps replaced (holding the lock)."""
+        for owner, name, original, replacement in reversed(self._saved):
+            if owner.__dict__.get(name) is replacement:
+                if original is None:
+                    delattr(owner, name)
+                else:
+                    setattr(owner, name, original)
+        self._saved.clear()
+        self._by_scopes = False
 
     @contextmanager
     def scope(self) -> Iterator[None]:
-        """Accelerated inside the ``with`` block; restored after it unless it already was."""
-        was_active = self.is_active()
-        self.accelerate()
+        """Accelerated inside the ``with`` block; restored after it unless it already was
+        (by ``accelerate()``), or another thread's block is still open."""
+        with self._lock:
+            if not self._saved:
+                self._swap()
+                self._by_scopes = True
+            self._scopes += 1
         try:
             yield
         finally:
-            if not was_active:
-                self.restore()
+            with self._lock:
+                self._scopes -= 1
+                if self._scopes == 0 and self._by_scopes:
+                    self._restore()
 
 
 def require(module: str, library: str) -> Any:

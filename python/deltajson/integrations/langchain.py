@@ -98,7 +98,7 @@ def _shared_builder(jsonpatch: Any) -> Any:
     )
     if not known:
         _BUILDER.append(None)
-        return None
+        return _BUILDER[0]
 
     class SharedDiffBuilder(base):  # type: ignore[misc, valid-type]
         def _compare_values(self, path: Any, key: Any, src: Any, dst: Any) -> None:
@@ -117,7 +117,8 @@ def _shared_builder(jsonpatch: Any) -> Any:
             return [(a + start, b + start, c + start, d + start) for a, b, c, d in runs]
 
     _BUILDER.append(SharedDiffBuilder)
-    return SharedDiffBuilder
+    # Threads that made it at the same time all use the first one kept.
+    return _BUILDER[0]
 
 
 class DeltaJsonOutputParser(JsonOutputParser):
