@@ -177,7 +177,12 @@ impl Lane {
     /// The ops taken from the start of `ops` (see `run`).
     pub fn apply(&mut self, ops: &Bound<'_, PyList>) -> PyResult<usize> {
         let py = ops.py();
-        let takeable = self.takeable(py, ops)?;
+        // One op (most batches) is taken or not: nothing can follow it in the batch.
+        let takeable = if ops.len() == 1 {
+            1
+        } else {
+            self.takeable(py, ops)?
+        };
         for (index, op) in ops.iter().take(takeable).enumerate() {
             let op = op.cast_into::<PyTuple>()?;
             let (name, path, value) = (op.get_item(0)?, op.get_item(1)?, op.get_item(2)?);
