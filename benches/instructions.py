@@ -5,6 +5,7 @@ figures on a noisy machine).
     python benches/instructions.py                    # every workload and contender
     python benches/instructions.py --workloads list-1MB --contenders deltajson-feed jiter
     python benches/instructions.py --json benches/results/instructions.json
+    python benches/instructions.py --workloads typed-10KB typed-100KB typed-1MB
 
 Each contender runs in its own interpreter under ``valgrind --tool=callgrind``, once with the
 workload repeated ``--reps`` A times and once B times (default 1 and 3); the difference divided
@@ -13,15 +14,20 @@ the imports, building the document or the chunks, nor the first repetition's war
 filled, code paged in). ``PYTHONHASHSEED`` is fixed, so dict probing (and with it the count)
 is the same from run to run. The runs go in parallel, one per CPU.
 
-One-shot workloads parse a whole document from ``bytes`` in one call; the token stream feeds
-the 100 KB list in 1-8 character chunks (``deltajson.bench.token_chunks``) and reads the value
-after every chunk. streaming-json-parser runs from ``benches/.peers/sjp-native``
-(``make bench-peers``) when it is there; otherwise its row says it was skipped.
+One-shot workloads parse a whole document from ``bytes`` in one call; the token streams feed
+it in 1-8 character chunks (``deltajson.bench.token_chunks``) and read the value after every
+chunk. ``text`` is one long string mixing ASCII with accented letters, CJK, emoji and escapes
+(``deltajson.bench.text_document``). The typed streams feed the list of records as
+``{"items": [...]}`` in ``str`` chunks to ``stream_model(..., Records)`` (``benches/models.py``)
+and take every partial, beside the untyped ``snapshot()`` of the same chunks, their reference.
+streaming-json-parser runs from ``benches/.peers/sjp-native`` (``make bench-peers``) when it is
+there; otherwise its row says it was skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -41,8 +47,15 @@ WORKLOADS = {
     "list-100KB": ("list", "100KB", "whole"),
     "list-1MB": ("list", "1MB", "whole"),
     "string-1MB": ("string", "1MB", "whole"),
+    "text-100KB": ("text", "100KB", "whole"),
     "stream-list-100KB": ("list", "100KB", "tokens"),
+    "stream-text-100KB": ("text", "100KB", "tokens"),
+    "typed-10KB": ("records", "10KB", "typed"),
+    "typed-100KB": ("records", "100KB", "typed"),
+    "typed-1MB": ("records", "1MB", "typed"),
 }
+#: Repetitions (A, B) where the default would take too long under callgrind.
+REPS = {"typed-1MB": (1, 2)}
 #: The one-shot contenders, in table order; the first peer named is the ratios' reference.
 WHOLE = ["deltajson-feed", "deltajson-loads", "jiter", "orjson", "json"]
 #: The token-stream contenders.
@@ -54,6 +67,10 @@ STREAM = [
     "sjp-native",
     "floor",
 ]
+#: The typed-stream contenders.
+TYPED = ["deltajson-snapshot", "model-copy", "model-live", "floor"]
+#: Contenders per way of feeding.
+CONTENDERS = {"whole": WHOLE, "tokens": STREAM, "typed": TYPED}
 LABELS = {
     "deltajson-feed": "deltajson Parser().feed(doc); finish()",
     "deltajson-loads": "deltajson.loads(doc, partial=False)",
@@ -66,8 +83,10 @@ LABELS = {
     "deltajson-repair": "deltajson Parser(repair=True) feed + snapshot()",
     "sjp-native": "streaming-json-parser native, feed().value",
     "floor": "floor: list.append + len() per chunk",
+    "model-copy": "stream_model(copy=True), every partial",
+    "model-live": "stream_model(copy=False), every partial",
 }
-REFERENCE = {"whole": "jiter", "tokens": "deltajson-snapshot"}
+REFERENCE = {"whole": "jiter", "tokens": "deltajson-snapshot", "typed": "deltajson-snapshot"}
 
 
 # ---- inside the measured interpreter -------------------------------------------------------
@@ -164,17 +183,53 @@ def stream_runner(contender: str) -> Callable[[list[bytes]], Any]:
     raise SystemExit(f"unknown stream contender {contender!r}")
 
 
+def typed_runner(contender: str) -> Callable[[list[str]], Any]:
+    """One ``stream_model`` over the chunks, taking every partial (the for loop of an app)."""
+    if contender not in ("model-copy", "model-live"):
+        return stream_runner(contender)  # type: ignore[return-value]
+    import deltajson
+    from models import Records
+
+    copy = contender == "model-copy"
+
+    def stream(chunks: list[str]) -> Any:
+        # The for loop of an app: each partial is held until the next one is made.
+        last = None
+        for partial in deltajson.stream_model(iter(chunks), Records, copy=copy):
+            last = partial
+        return last
+
+    return stream
+
+
+def source_text(workload: str) -> str:
+    """The workload's document."""
+    from deltajson import bench
+
+    shape, size, _ = WORKLOADS[workload]
+    if shape == "records":
+        from models import document
+
+        return document(size)
+    return bench.document(shape, size)
+
+
 def worker(contender: str, workload: str, reps: int) -> None:
     """Builds the workload, then runs it ``reps`` times (what callgrind counts)."""
     from deltajson import bench
 
-    shape, size, feeding = WORKLOADS[workload]
-    text = bench.document(shape, size)
+    feeding = WORKLOADS[workload][2]
+    text = source_text(workload)
     if feeding == "whole":
         doc = text.encode()
         parse = whole_runner(contender)
         for _ in range(reps):
             parse(doc)
+    elif feeding == "typed":
+        pieces = bench.token_chunks(text, bench.BENCH_SEED)
+        typed = typed_runner(contender)
+        for _ in range(reps):
+            typed(pieces)
     else:
         chunks = [c.encode() for c in bench.token_chunks(text, bench.BENCH_SEED)]
         stream = stream_runner(contender)
@@ -227,12 +282,12 @@ def available(contender: str) -> Optional[str]:
     return None
 
 
+@functools.cache
 def units(workload: str) -> tuple[int, int]:
     """Bytes of the document and chunks of its stream."""
     from deltajson import bench
 
-    shape, size, _ = WORKLOADS[workload]
-    text = bench.document(shape, size)
+    text = source_text(workload)
     return len(text.encode()), len(bench.token_chunks(text, bench.BENCH_SEED))
 
 
@@ -241,8 +296,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
-    ap.add_argument("--contenders", nargs="+", default=WHOLE + STREAM, choices=WHOLE + STREAM)
-    ap.add_argument("--reps", nargs=2, type=int, default=[1, 3], metavar=("A", "B"))
+    every = list(dict.fromkeys(WHOLE + STREAM + TYPED))
+    ap.add_argument("--contenders", nargs="+", default=every, choices=every)
+    ap.add_argument(
+        "--reps",
+        nargs=2,
+        type=int,
+        metavar=("A", "B"),
+        help="repetitions of the two runs (default 1 3; 1 2 for typed-1MB)",
+    )
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", metavar="FILE", help="also write the counts as JSON")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
@@ -253,7 +315,8 @@ def main() -> None:
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    low, high = args.reps
+    args.reps_given = args.reps is not None
+    low, high = args.reps or (1, 3)
     if high <= low:
         raise SystemExit("--reps A B needs B > A")
 
@@ -261,7 +324,7 @@ def main() -> None:
     skipped: dict[tuple[str, str], str] = {}
     for workload in args.workloads:
         feeding = WORKLOADS[workload][2]
-        for contender in WHOLE if feeding == "whole" else STREAM:
+        for contender in CONTENDERS[feeding]:
             if contender not in args.contenders:
                 continue
             why = available(contender)
@@ -270,7 +333,12 @@ def main() -> None:
             else:
                 plan.append((workload, contender))
 
-    jobs = [(w, c, r) for w, c in plan for r in (low, high)]
+    def reps_of(workload: str) -> tuple[int, int]:
+        return (low, high) if args.reps_given else REPS.get(workload, (low, high))
+
+    # The longest runs first, so that the pool is not left waiting for one at the end.
+    jobs = [(w, c, r) for w, c in plan for r in reps_of(w)]
+    jobs.sort(key=lambda j: -units(j[0])[1] * j[2] * (j[1].startswith("model-") + 1))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         counts = pool.map(lambda j: count(j[1], j[0], j[2], valgrind), jobs)
         counted = dict(zip(jobs, counts, strict=True))
@@ -280,8 +348,9 @@ def main() -> None:
     for workload in args.workloads:
         feeding = WORKLOADS[workload][2]
         nbytes, nchunks = units(workload)
+        a, b = reps_of(workload)
         per = {
-            c: (counted[(workload, c, high)] - counted[(workload, c, low)]) / (high - low)
+            c: (counted[(workload, c, b)] - counted[(workload, c, a)]) / (b - a)
             for w, c in plan
             if w == workload
         }
@@ -289,13 +358,13 @@ def main() -> None:
         what = "per parse" if feeding == "whole" else f"per stream of {nchunks:,} chunks"
         print(f"\n{workload} ({nbytes:,} bytes), instructions {what}")
         unit = "instr/byte" if feeding == "whole" else "instr/chunk"
-        floor = per.get("floor") if feeding == "tokens" else None
+        floor = per.get("floor") if feeding != "whole" else None
         above = f"{'above floor':>12}" if floor is not None else ""
         print(
             f"  {'contender':48s} {'M instr':>10} {unit:>12} {'vs ' + REFERENCE[feeding]:>22}"
             + above
         )
-        for contender in WHOLE if feeding == "whole" else STREAM:
+        for contender in CONTENDERS[feeding]:
             if (workload, contender) in skipped:
                 print(f"  {LABELS[contender]:48s} skipped: {skipped[(workload, contender)]}")
                 continue
@@ -313,7 +382,7 @@ def main() -> None:
                     "contender": contender,
                     "instructions": n,
                     "bytes": nbytes,
-                    "chunks": nchunks if feeding == "tokens" else None,
+                    "chunks": nchunks if feeding != "whole" else None,
                     "ratio_to_" + REFERENCE[feeding]: n / ref if ref else None,
                     "above_floor_per_chunk": (n - floor) / nchunks if floor is not None else None,
                 }

@@ -7,11 +7,17 @@ from typing_extensions import Self
 from deltajson._errors import JSONError
 
 __all__ = [
+    "Lane",
+    "ListCopies",
+    "ModelCopies",
     "Parser",
     "PrefixCache",
+    "Steps",
     "Stream",
     "__version__",
+    "copy_spine",
     "event",
+    "json_text",
     "patch_event",
     "value_event",
 ]
@@ -43,6 +49,17 @@ class Parser:
     def _open_spine(self) -> list[Any]:
         """New shallow copies of the open containers, outermost first, each holding the
         next one's copy (empty when none is open); never kept by the parser."""
+    def _step(
+        self,
+        chunk: Union[bytes, bytearray, memoryview, str],
+        pieces: list[Union[str, bytes]],
+        apply: Callable[[list[tuple[str, tuple[Union[str, int], ...], Any]]], None],
+        lane: Optional[Lane],
+        /,
+    ) -> int:
+        """The typed layer's step: keeps ``chunk`` in ``pieces``, feeds it, and applies the
+        change ops since the last call, those ``lane`` takes first, the rest by ``apply``;
+        0: there were none, 1: the lane took them all, 2: ``apply`` was called."""
     def finish(self) -> Any:
         """Ends the input; returns the final value or raises ``IncompleteJSONError``."""
     def changes(self) -> list[tuple[str, tuple[Union[str, int], ...], Any]]:
@@ -164,3 +181,53 @@ def value_event(name: str, value: Any, /) -> bytes:
 
 def event(name: str, payload: Any, /) -> bytes:
     """The SSE event ``name`` whose data is ``payload`` as JSON."""
+
+def json_text(value: Any, /) -> Optional[bytes]:
+    """The JSON text of ``value`` in UTF-8, as ``json.dumps(value, ensure_ascii=False,
+    separators=(",", ":"))`` writes it (``NaN`` and ``Infinity`` as it writes them, a lone
+    surrogate as its ``\\uDXXX`` escape); ``None`` when ``value`` holds anything that is not
+    JSON data."""
+
+@final
+class ListCopies:
+    """The copies made of one open list for ``copy=True`` typed partials; a copy nobody else
+    holds any more is brought up to date in place instead of copied anew."""
+
+    def __new__(cls) -> Self: ...
+    def copy(self, live: list[Any], last: Any, /) -> list[Any]:
+        """A list holding ``live``'s items, its last one replaced by ``last`` unless that is
+        ``None``."""
+
+@final
+class ModelCopies:
+    """The copies made of one partial model view for ``copy=True`` typed partials; a copy
+    nobody holds any more is refreshed instead of made anew."""
+
+    def __new__(cls) -> Self: ...
+    def copy(self, view: Any, fields: dict[str, Any], fields_set: set[str], /) -> Any:
+        """A model of ``view``'s class with copies of ``fields``, ``fields_set`` and
+        ``view``'s extras."""
+
+@final
+class Lane:
+    """Applies the common change ops of a typed stream to its model engine's objects."""
+
+    def __new__(cls, engine: Any, unset: object, /) -> Self: ...
+    def run(self, ops: list[tuple[str, tuple[Union[str, int], ...], Any]], /) -> int:
+        """Applies ops from the first on, as long as it takes them; returns how many."""
+    def forget(self) -> None:
+        """Forgets what it knows of the engine's open containers."""
+
+def copy_spine(stack: list[Any], /) -> Any:
+    """A copy of the typed views of the model engine's open containers, root first."""
+
+@final
+class Steps:
+    """The loop of ``stream_model``'s iterator, natively."""
+
+    @property
+    def chunks(self) -> int:
+        """Chunks read from the source."""
+    def __new__(cls, core: Any, engine: Any, source: Any, live: bool, /) -> Self: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> Any: ...

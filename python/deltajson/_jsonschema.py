@@ -412,7 +412,10 @@ class SchemaEngine:
         self.record_ops = False
         self.ops: list[tuple[str, Path, Any]] = []
         self.changed = False
+        #: Whether partials are throttled (set by the stream; every chunk is applied here).
+        self.throttled = False
         self._pieces: list[Union[str, bytes]] = []
+        self._nbytes = 0
         #: Completed values left out (on_invalid="skip"), in completion order.
         self._skipped: list[Path] = []
         self._failures: list[tuple[Path, Any]] = []
@@ -422,10 +425,18 @@ class SchemaEngine:
     def feed(self, chunk: Chunk) -> None:
         if isinstance(chunk, str):
             self._pieces.append(chunk)
+            ascii_ = chunk.isascii()
+            self._nbytes += len(chunk) if ascii_ else len(chunk.encode("utf-8", "surrogatepass"))
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
-            self._pieces.append(bytes(chunk))
+            piece = bytes(chunk)
+            self._pieces.append(piece)
+            self._nbytes += len(piece)
         self.parser.feed(chunk)
         self._apply(self.parser.changes())
+
+    def nbytes(self) -> int:
+        """Bytes fed, ``str`` chunks counted in UTF-8."""
+        return self._nbytes
 
     def finish(self) -> Any:
         self.parser.finish()

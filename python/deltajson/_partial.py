@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-__all__ = ["Partial", "construct", "partial_model"]
+__all__ = ["Partial", "construct", "partial_maker", "partial_model"]
 
 
 def _is_model(tp: Any) -> bool:
@@ -140,6 +140,15 @@ def construct(cls: type[BaseModel], values: dict[str, Any]) -> BaseModel:
     if make is None:
         make = _CONSTRUCTORS[cls] = _constructor(cls)
     return make(values)  # type: ignore[no-any-return]
+
+
+def partial_maker(cls: type[BaseModel]) -> Any:
+    """A function making ``construct(cls, {})``: an empty partial model."""
+    make = _CONSTRUCTORS.get(cls)
+    if make is None:
+        make = _CONSTRUCTORS[cls] = _constructor(cls)
+    empty: dict[str, Any] = {}
+    return lambda: make(empty)
 
 
 def _constructor(cls: type[BaseModel]) -> Any:

@@ -27,6 +27,12 @@ from typing import Any, Callable, Optional, Union
 
 from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError
 
+_json_text: Any
+try:
+    from deltajson._deltajson import json_text as _json_text
+except ImportError:  # pragma: no cover - only without the compiled extension
+    _json_text = None
+
 __all__ = [
     "ANY_SCHEMA",
     "Field",
@@ -36,6 +42,7 @@ __all__ = [
     "describe",
     "dumps",
     "error_with_prefix",
+    "json_of",
 ]
 
 Key = Union[str, int]
@@ -58,6 +65,18 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=float)
 
 
+def json_of(value: Any) -> Union[str, bytes]:
+    """``dumps(value)`` for Pydantic's JSON reader, written in Rust where the extension is
+    there (``json_text``: the same JSON without ``ensure_ascii``'s escapes and spaces, so
+    Pydantic reads the very same values); anything that is not JSON data (a ``Decimal`` of
+    ``float_mode="decimal"``) still goes through ``dumps``."""
+    if _json_text is not None:
+        text: Optional[bytes] = _json_text(value)
+        if text is not None:
+            return text
+    return dumps(value)
+
+
 @dataclass(eq=False)
 class Place:
     """A position in a document of one schema."""
@@ -72,6 +91,22 @@ class Place:
     #: The schema the shape of a value here is read from (may differ from ``schema`` where
     #: info-validators were peeled off, or be known where ``schema`` is not checkable).
     shape_schema: Optional[Schema]
+    #: A completed value here is validated early (a schema, and sound).
+    checked: bool = field(init=False)
+    #: The JSON atom type (``str``, ``int``, ``float``, ``bool``) whose values the schema
+    #: gives back unchanged, else None; whether it gives back ``None`` (null) unchanged; and
+    #: for a list of such atoms, their type and whether null items are given back too (see
+    #: ``_plain_kinds``: what ``Schemas.validate``'s shortcut takes, without Pydantic).
+    plain: Optional[type] = field(init=False)
+    nullable: bool = field(init=False)
+    plain_items: Optional[type] = field(init=False)
+    items_nullable: bool = field(init=False)
+    #: The place's SchemaValidator, once made (``Schemas.validator``).
+    compiled: Any = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.checked = self.schema is not None and self.sound
+        self.plain, self.nullable, self.plain_items, self.items_nullable = _plain_kinds(self)
 
 
 @dataclass(eq=False)
@@ -115,6 +150,15 @@ class Shape:
     members: list[Place] = field(default_factory=list)
     #: An unfinished string may be shown here (any string is accepted).
     partial_strings: bool = False
+    #: The typed layer's cache of where children go (filled for known keys only, so that
+    #: its size is bounded by the schema's, whatever the documents).
+    children: dict[Any, Any] = field(default_factory=dict)
+    #: Where every child goes (``list``, ``dict``), once the typed layer asked.
+    child: Any = None
+    #: What the typed layer's native lane takes here (see ``deltajson._engine``), once made.
+    lane: Any = None
+    #: Makes a new, empty partial model of ``model`` (the typed layer's view), once made.
+    new_view: Any = None
 
 
 class Schemas:
@@ -134,14 +178,17 @@ class Schemas:
         self._shapes: dict[int, Shape] = {}
         self._places: dict[tuple[int, int, bool], Place] = {}
         self._context: dict[int, bool] = {}
-        #: Place -> the JSON type its schema gives back unchanged ("" where none).
-        self._plain: dict[int, str] = {}
         self._keep: list[Any] = []  # schemas and configs keyed by id() stay alive
+        #: The typed layer's cache: (place, is_list) -> the shape a container there shows.
+        self.shown: dict[tuple[Place, bool], Shape] = {}
 
     # ---- validation --------------------------------------------------------------------
 
     def validator(self, place: Place) -> Any:
         """The SchemaValidator of a place (made once)."""
+        found = place.compiled
+        if found is not None:
+            return found
         assert place.schema is not None
         key = (id(place.schema), id(place.config))
         found = self._validators.get(key)
@@ -154,8 +201,10 @@ class Schemas:
                     "definitions": self._definition_list,
                 }
             self._keep.append((place.schema, place.config))
+            # setdefault: threads that made one at once all use the first one kept.
             made = SchemaValidator(schema, place.config)  # type: ignore[arg-type]
             found = self._validators.setdefault(key, made)
+        place.compiled = found
         return found
 
     def validate(self, place: Place, raw: Any) -> Any:
@@ -164,12 +213,17 @@ class Schemas:
         Raises:
             ValidationError: Pydantic's own error.
         """
-        kind = self._plain.get(id(place))
-        if kind is None:
-            kind = self._plain[id(place)] = _plain_kind(place)
-        if kind and _is_plain(kind, raw):
-            return raw  # what Pydantic gives back for it, without the round trip
-        return self.validator(place).validate_json(dumps(raw))
+        if raw is None:
+            if place.nullable:
+                return raw  # what Pydantic gives back for it, without the round trip
+        elif place.plain is not None:
+            if _is_plain(place.plain, raw):
+                return raw
+        elif place.plain_items is not None and type(raw) is list:
+            kind, nullable = place.plain_items, place.items_nullable
+            if all((item is None and nullable) or _is_plain(kind, item) for item in raw):
+                return list(raw)  # a new list of the same items, as Pydantic makes
+        return self.validator(place).validate_json(json_of(raw))
 
     # ---- places ----------------------------------------------------------------------------
 
@@ -359,34 +413,68 @@ class Schemas:
 
 #: Schema keys that do not change what a plain schema gives back for its own JSON type.
 _PLAIN_KEYS = frozenset(("type", "strict", "ref", "metadata", "serialization"))
+_PLAIN_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 
 
-def _plain_kind(place: Place) -> str:
-    """The atom type (``str``, ``int``, ``float``, ``bool``) whose JSON values ``place``'s
-    schema returns unchanged, or "" where it may do anything else. Only a bare schema of that
-    type qualifies (no constraint, no validator), under a config that leaves strings as they
-    are."""
+#: Schema keys of a list (or nullable) schema that do not change what it gives back.
+_PLAIN_WRAPPER_KEYS = frozenset(("type", "schema", "items_schema", *_PLAIN_KEYS))
+
+
+def _plain_kinds(place: Place) -> tuple[Optional[type], bool, Optional[type], bool]:
+    """What ``place``'s schema gives back unchanged, under a config that leaves strings as
+    they are: the atom type (``str``, ``int``, ``float``, ``bool``) of a bare schema of that
+    type (no constraint, no validator), whether ``None`` (a nullable schema), and for a bare
+    list schema, the same two of its items. A ``default`` wrapper is looked through (it acts
+    only where the value is missing). Anything else: ``(None, False, None, False)``."""
     schema = place.schema
-    if schema is None or schema.get("type") not in ("str", "int", "float", "bool"):
-        return ""
-    if not _PLAIN_KEYS.issuperset(schema):
-        return ""
     config = place.config or {}
-    if any(key.startswith("str_") for key in config):
-        return ""
-    return str(schema["type"])
+    if schema is None or any(key.startswith("str_") for key in config):
+        return None, False, None, False
+    schema = _without_default(schema)
+    plain, nullable = _atom(schema)
+    if plain is not None or nullable:
+        return plain, nullable, None, False
+    if schema.get("type") == "list" and _PLAIN_WRAPPER_KEYS.issuperset(schema):
+        items = schema.get("items_schema")
+        if isinstance(items, dict):
+            items_plain, items_nullable = _atom(items)
+            if items_plain is not None:
+                return None, False, items_plain, items_nullable
+    return None, False, None, False
 
 
-def _is_plain(kind: str, value: Any) -> bool:
-    """Whether ``value`` is a JSON value of ``kind`` that the plain schema returns as is."""
-    if kind == "str":
+def _without_default(schema: Schema) -> Schema:
+    while schema.get("type") == "default" and isinstance(schema.get("schema"), dict):
+        schema = schema["schema"]
+    return schema
+
+
+def _atom(schema: Schema) -> tuple[Optional[type], bool]:
+    """The plain atom type of a bare atom schema (possibly nullable), and whether null is
+    given back (``(None, True)``: a nullable schema of anything else)."""
+    nullable = False
+    if schema.get("type") == "nullable" and _PLAIN_WRAPPER_KEYS.issuperset(schema):
+        inner = schema.get("schema")
+        if not isinstance(inner, dict):
+            return None, False
+        nullable, schema = True, _without_default(inner)
+    kind = schema.get("type")
+    if kind in _PLAIN_TYPES and _PLAIN_KEYS.issuperset(schema):
+        return _PLAIN_TYPES[kind], nullable
+    return None, nullable
+
+
+def _is_plain(kind: type, value: Any) -> bool:
+    """Whether ``value`` is a JSON value of the plain type ``kind`` that the plain schema
+    returns as is."""
+    if type(value) is not kind:
+        return False
+    if isinstance(value, str):
         # A lone surrogate is Pydantic's to judge (its JSON reader may refuse it).
-        return type(value) is str and (value.isascii() or _encodable(value))
-    if kind == "int":
-        return type(value) is int
-    if kind == "float":
-        return type(value) is float and value - value == 0.0  # finite
-    return type(value) is bool
+        return value.isascii() or _encodable(value)
+    if isinstance(value, float):
+        return value - value == 0.0  # finite
+    return True
 
 
 def _encodable(text: str) -> bool:

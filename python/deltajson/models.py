@@ -18,9 +18,9 @@ from typing import Any, Generic, Optional, TypeVar, Union
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from deltajson import _awaitable
-from deltajson._api import Chunk, joined
+from deltajson._api import Chunk, RustParser, joined
 from deltajson._contracts import engine_for
-from deltajson._engine import OnInvalid, Path
+from deltajson._engine import ModelEngine, OnInvalid, Path
 from deltajson._errors import (
     JSONError,
     Refusal,
@@ -31,8 +31,14 @@ from deltajson._errors import (
 )
 from deltajson._jsonschema import SchemaItems, is_json_schema
 from deltajson._partial import Partial, partial_model
-from deltajson._schema import describe, dumps, error_with_prefix
+from deltajson._schema import describe, error_with_prefix, json_of
 from deltajson.select import PathLike, _Selection
+
+_Steps: Any
+try:
+    from deltajson._deltajson import Steps as _Steps
+except ImportError:  # pragma: no cover - only without the compiled extension
+    _Steps = None
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -90,12 +96,27 @@ class _Core(Generic[M]):
         self.started = time.monotonic()
         self.last_chunk_at = self.started
         self.last_yield_at = -math.inf
-        self.chunks = 0
-        self.bytes = 0
+        #: Whether a chunk's time matters (a timeout or ``min_interval``): else no clock is
+        #: read per chunk.
+        self.clocked = timeout is not None or idle_timeout is not None or self.min_interval > 0
+        self.engine.throttled = self.min_interval > 0
+        self._chunks = 0
+        #: The native loop, where the stream runs one (``_Steps``); it counts its chunks.
+        self.steps: Any = None
         self.status = "streaming"
         self.error: Optional[BaseException] = None
         #: Called with the error when the stream fails (awaitable fields, _awaitable.py).
         self.listeners: list[Callable[[BaseException], None]] = []
+
+    @property
+    def chunks(self) -> int:
+        """Chunks received."""
+        return self._chunks + (self.steps.chunks if self.steps is not None else 0)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes received (``str`` chunks counted in UTF-8)."""
+        return self.engine.nbytes()
 
     def wait_limit(self) -> Optional[float]:
         """Seconds the next chunk may take, or None without timeouts."""
@@ -133,24 +154,27 @@ class _Core(Generic[M]):
 
     def take(self, chunk: Chunk) -> Any:
         """Feeds a chunk; returns the partial to yield now, or _END when none is due."""
-        self.chunks += 1
-        self.bytes += (
-            len(chunk.encode("utf-8", "surrogatepass")) if isinstance(chunk, str) else len(chunk)
-        )
-        self.last_chunk_at = time.monotonic()
+        self._chunks += 1
+        clocked = self.clocked
+        if clocked:
+            self.last_chunk_at = time.monotonic()
+        engine = self.engine
         try:
-            self.engine.feed(chunk)
+            engine.feed(chunk)
         except (JSONError, SchemaMismatch) as e:
             raise self.fail(e) from e.__cause__
-        if self.engine.done:
+        if engine.done:
             return _END  # the final model is yielded by end()
-        if not self.engine.changed or self.last_chunk_at - self.last_yield_at < self.min_interval:
+        if not engine.changed:
             return _END
-        self.engine.changed = False
-        partial = self.engine.partial()
+        if clocked and self.last_chunk_at - self.last_yield_at < self.min_interval:
+            return _END
+        engine.changed = False
+        partial = engine.partial()
         if partial is None:
             return _END  # nothing shown yet (a StreamNotNull field of the root)
-        self.last_yield_at = self.last_chunk_at
+        if clocked:
+            self.last_yield_at = self.last_chunk_at
         return partial
 
     def top_fields(self) -> list[str]:
@@ -166,6 +190,16 @@ class _Core(Generic[M]):
         if isinstance(model, type) and issubclass(model, BaseModel):
             return list(model.model_fields)
         return []
+
+    def _raise_failed(self, error: BaseException) -> None:
+        """What the native loop does with an error of a step: ``take``'s handling."""
+        if isinstance(error, (JSONError, SchemaMismatch)):
+            raise self.fail(error) from error.__cause__
+        raise error
+
+    def _raise_interrupted(self, error: BaseException) -> None:
+        """What the native loop does with an error of the source."""
+        raise self.interrupted(error) from error
 
     def end(self) -> M:
         try:
@@ -249,7 +283,22 @@ class ModelStream(_StreamView[M]):
 
     def __iter__(self) -> Iterator[Any]:
         if self._iterator is None:
-            self._iterator = self._run()
+            core = self._core
+            engine = core.engine
+            # Only the plain model engine: the native loop yields the engine's own partials,
+            # without the policies a PolicyModelEngine applies to them (_contracts.py).
+            if (
+                _Steps is not None
+                and isinstance(engine, ModelEngine)
+                and type(engine) is ModelEngine
+                and type(engine.parser) is RustParser
+                and engine._fast
+                and not core.clocked
+            ):
+                # ``_run``'s plain loop, natively (tests compare the two).
+                core.steps = self._iterator = _Steps(core, engine, self._source, engine.live)
+            else:
+                self._iterator = self._run()
         return self._iterator
 
     def get_final(self) -> M:
@@ -263,10 +312,41 @@ class ModelStream(_StreamView[M]):
 
     def _run(self) -> Iterator[Any]:
         core = self._core
-        for chunk in self._chunks():
-            partial = core.take(chunk)
-            if partial is not _END:
-                yield partial
+        if core.clocked or not isinstance(core.engine, ModelEngine):
+            take = core.take
+            for chunk in self._chunks():
+                partial = take(chunk)
+                if partial is not _END:
+                    yield partial
+            yield core.end()
+            return
+        # Nothing to time or throttle: ``take`` specialised, with the source read here rather
+        # than through ``_chunks`` (a partial per chunk that changed anything, until the final
+        # value; tests compare this loop with ``take``'s, which the async stream runs).
+        engine = core.engine
+        step, pieces, apply, partial = engine.step, engine._pieces, engine._apply, engine.partial
+        lane = engine.lane_now()
+        try:
+            source = iter(self._source)
+        except Exception as e:
+            raise core.interrupted(e) from e
+        while True:
+            try:
+                chunk = next(source)
+            except StopIteration:
+                break
+            except Exception as e:  # the source failed (not the stream)
+                raise core.interrupted(e) from e
+            core._chunks += 1
+            try:
+                changed = step(chunk, pieces, apply, lane)
+            except (JSONError, SchemaMismatch) as e:
+                raise core.fail(e) from e.__cause__
+            if changed and not engine.done:
+                engine.changed = False
+                shown = partial()
+                if shown is not None:  # None: nothing shown yet (a StreamNotNull root field)
+                    yield shown
         yield core.end()
 
     def _chunks(self) -> Iterator[Chunk]:
@@ -474,7 +554,7 @@ class _Items(Generic[T]):
         for path, value in taken:
             try:
                 # JSON mode, from the item's own JSON: what ``validate_json`` of its text gives.
-                item = self.adapter.validate_json(dumps(value))
+                item = self.adapter.validate_json(json_of(value))
             except ValidationError as e:
                 if self.on_invalid == "raise":
                     located = error_with_prefix(e, path, e.title)

@@ -5,16 +5,21 @@
 //! It only ever takes the easy way. It reads an object or array that opens and closes in the
 //! chunk, with whitespace around it and nothing else, and gives up (`None`) on anything more:
 //! an incomplete document, any error, a limit that is reached, `NaN`, nesting deeper than
-//! [`MAX_DESCENT_DEPTH`], a lone surrogate that is refused. The caller then feeds the same chunk
-//! to the [`Scanner`](crate::core::Scanner), which reports exactly what and where. So it has no
-//! error paths of its own, and what it accepts it builds exactly as the scanner would: the fuzz
-//! target `serde_agreement` and the tests check the two against each other.
+//! [`MAX_DESCENT_DEPTH`], a lone surrogate that is refused. The caller then feeds the same
+//! chunk to the [`Scanner`](crate::core::Scanner), which reports exactly what and where. So it
+//! has no error paths of its own, and what it accepts it builds exactly as the scanner would:
+//! the fuzz target `serde_agreement` and the tests check the two against each other.
+//!
+//! Strings are checked for control characters here, but not for UTF-8: the builder's string
+//! decoder refuses invalid UTF-8 (the descent then gives up, and the scanner reports the byte),
+//! so each byte of text is checked once, where it is decoded, not twice. A string holding an
+//! escaped lone surrogate (WTF-8, which that decoder must take) has its raw runs checked here.
 
 use crate::core::number::whole_number;
 use crate::core::options::Options;
 use crate::core::sink::Literal;
 use crate::core::string::{
-    decode_closed, find_quote_or_backslash, plain_ascii_len, run_is_text, RawSurrogates,
+    decode_closed, find_quote_or_backslash, plain_ascii_len, run_has_no_control, RawSurrogates,
 };
 
 /// Deepest nesting the descent takes on (each level is a native stack frame); deeper
@@ -27,13 +32,14 @@ pub trait ValueBuilder {
     type Value;
     type Key;
     type Object;
-    /// A string value (decoded bytes; WTF-8 if `wtf8`).
+    /// A string value: decoded bytes, WTF-8 if `wtf8`, not checked for UTF-8 (the builder
+    /// gives up, `None`, on anything that is not valid UTF-8, or WTF-8 if `wtf8`).
     fn string(&mut self, text: &[u8], wtf8: bool) -> Option<Self::Value>;
     /// A number (its text, grammar checked).
     fn number(&mut self, text: &[u8], is_integer: bool) -> Option<Self::Value>;
     /// `true`, `false` or `null`.
     fn literal(&mut self, literal: Literal) -> Option<Self::Value>;
-    /// An object key, made before its value is read.
+    /// An object key, made before its value is read (its text as for `string`).
     fn key(&mut self, text: &[u8], wtf8: bool) -> Option<Self::Key>;
     fn begin_object(&mut self) -> Option<Self::Object>;
     /// Adds a member; a repeated key replaces the earlier value, as the scanner's sinks do.
@@ -162,18 +168,30 @@ impl Descent<'_> {
         }
         let end = plain + find_quote_or_backslash(&rest[plain..])?;
         if rest[end] == b'"' {
-            return (run_is_text(&rest[plain..end]) && fits(end)).then_some((
+            return (run_has_no_control(&rest[plain..end]) && fits(end)).then_some((
                 pos + end,
                 false,
                 false,
             ));
         }
+        // Unchecked first (the builder's decoder checks the UTF-8); a lone surrogate, written
+        // as WTF-8 that such a decoder must take, is read again with every run checked.
         let (end, wtf8, _) = decode_closed(
             rest,
             self.scratch,
             RawSurrogates::Invalid,
             self.opts.lone_surrogates,
-        )?;
+            false,
+        )
+        .or_else(|| {
+            decode_closed(
+                rest,
+                self.scratch,
+                RawSurrogates::Invalid,
+                self.opts.lone_surrogates,
+                true,
+            )
+        })?;
         fits(end).then_some((pos + end, wtf8, true))
     }
 

@@ -1169,6 +1169,7 @@ impl Scanner {
             &mut self.scratch,
             self.raw_surrogates,
             self.opts.lone_surrogates,
+            true,
         )
     }
 

@@ -103,12 +103,18 @@ pub struct TreeValues {
     items: Vec<Value>,
 }
 
+/// The text of a string the descent read, refused where it is not valid UTF-8 (the descent
+/// checks it no more than the Python builder's decoder does); WTF-8 is taken as it is.
+fn text_of(text: &[u8], wtf8: bool) -> Option<Vec<u8>> {
+    (wtf8 || std::str::from_utf8(text).is_ok()).then(|| text.to_vec())
+}
+
 impl ValueBuilder for TreeValues {
     type Value = Value;
     type Key = Vec<u8>;
     type Object = Vec<(Vec<u8>, Value)>;
-    fn string(&mut self, text: &[u8], _wtf8: bool) -> Option<Value> {
-        Some(Value::String(text.to_vec()))
+    fn string(&mut self, text: &[u8], wtf8: bool) -> Option<Value> {
+        text_of(text, wtf8).map(Value::String)
     }
     fn number(&mut self, text: &[u8], _is_integer: bool) -> Option<Value> {
         Some(Value::Number(String::from_utf8_lossy(text).into_owned()))
@@ -116,8 +122,8 @@ impl ValueBuilder for TreeValues {
     fn literal(&mut self, literal: Literal) -> Option<Value> {
         Some(literal_value(literal))
     }
-    fn key(&mut self, text: &[u8], _wtf8: bool) -> Option<Vec<u8>> {
-        Some(text.to_vec())
+    fn key(&mut self, text: &[u8], wtf8: bool) -> Option<Vec<u8>> {
+        text_of(text, wtf8)
     }
     fn begin_object(&mut self) -> Option<Self::Object> {
         Some(Vec::new())

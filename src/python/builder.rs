@@ -297,6 +297,11 @@ impl PyBuilder {
         first
     }
 
+    /// Whether ops are being recorded and some were since the last `changes()`.
+    pub fn has_changes(&self) -> bool {
+        self.ops.as_ref().is_some_and(|ops| !ops.is_empty())
+    }
+
     /// Writes the ops since the last call into `writer` (as `changes()` would return them).
     pub fn write_changes(&mut self, py: Python<'_>, writer: &mut PatchWriter) -> PyResult<()> {
         match self.ops.as_mut() {

@@ -107,6 +107,11 @@ impl OpLog {
         Ok(())
     }
 
+    /// Whether no op was recorded since the last call.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty() && (self.append_path.is_none() || self.append_text.is_empty())
+    }
+
     /// The ops recorded since the last call, as a list.
     pub fn take<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.flush_append(py)?;

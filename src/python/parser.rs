@@ -3,7 +3,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyTuple};
 
 use crate::core::{Error, Options, Scanner, Sink, Status, Tape};
 use crate::python::builder::PyBuilder;
@@ -11,6 +11,7 @@ use crate::python::changes::Selector;
 use crate::python::convert::FloatMode;
 use crate::python::errors::to_py_err;
 use crate::python::input::read_chunk;
+use crate::python::typed::Lane;
 use crate::python::whole::PyValues;
 use crate::python::wire::PatchWriter;
 
@@ -107,6 +108,43 @@ fn int_max_str_digits(py: Python<'_>) -> Option<usize> {
 }
 
 impl Parser {
+    /// `_step` (see there), for Rust callers too.
+    pub(crate) fn step(
+        &mut self,
+        py: Python<'_>,
+        chunk: &Bound<'_, PyAny>,
+        pieces: &Bound<'_, PyList>,
+        apply: &Bound<'_, PyAny>,
+        lane: Option<&Bound<'_, Lane>>,
+    ) -> PyResult<u8> {
+        if chunk.is_instance_of::<PyString>() || chunk.is_exact_instance_of::<PyBytes>() {
+            pieces.append(chunk)?;
+        } else if chunk.is_instance_of::<PyBytes>()
+            || chunk.is_instance_of::<PyByteArray>()
+            || chunk.is_instance_of::<PyMemoryView>()
+        {
+            pieces.append(py.get_type::<PyBytes>().call1((chunk,))?)?;
+        }
+        self.feed(py, chunk)?;
+        if !self.builder.has_changes() {
+            return Ok(0);
+        }
+        let ops = self.builder.changes(py)?;
+        let taken = match lane {
+            Some(lane) => lane.borrow_mut().apply(&ops)?,
+            None => 0,
+        };
+        if taken == ops.len() {
+            return Ok(1);
+        }
+        let applied = apply.call1((ops.get_slice(taken, ops.len()),));
+        if let Some(lane) = lane {
+            lane.borrow_mut().forget();
+        }
+        applied?;
+        Ok(2)
+    }
+
     /// Raises the Python error a build step met (then on every later call), if any.
     #[inline(always)]
     fn fail_on_build_error(&mut self, py: Python<'_>) -> PyResult<()> {
@@ -281,6 +319,24 @@ impl Parser {
     /// value as one `("add", (), value)` op.
     fn changes<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.builder.changes(py)
+    }
+
+    /// The typed layer's step, one call per chunk (`deltajson._engine`): keeps `chunk` in
+    /// `pieces` (a `bytearray` or `memoryview` as `bytes`), feeds it, and if change ops were
+    /// recorded since the last call, applies them (as `changes()` returns them): those `lane`
+    /// takes from the start, if given, then the rest by `apply`. Returns 0 when there were
+    /// none, 1 when the lane took them all, 2 when `apply` was called. What is not a chunk is
+    /// not kept, and `feed` rejects it.
+    #[pyo3(signature = (chunk, pieces, apply, lane, /))]
+    fn _step(
+        &mut self,
+        py: Python<'_>,
+        chunk: &Bound<'_, PyAny>,
+        pieces: &Bound<'_, PyList>,
+        apply: &Bound<'_, PyAny>,
+        lane: Option<&Bound<'_, Lane>>,
+    ) -> PyResult<u8> {
+        self.step(py, chunk, pieces, apply, lane)
     }
 
     /// The SSE `patch` event of the ops since the last call (as `changes()` would return

@@ -3,14 +3,19 @@
 //! The scanner validates UTF-8 itself, to report an invalid byte at its exact offset.
 //! `PyUnicode_FromStringAndSize` would validate the same bytes again, and build a non-ASCII
 //! string by widening it as it goes (Latin-1, then UCS-2, then UCS-4, copying at each step).
-//! Outside the stable ABI (per-interpreter wheels, the default build) a string is made at its
-//! final width instead: one pass counts its characters and finds its widest one, from the lead
-//! bytes alone; `PyUnicode_New` allocates it; a second pass writes the code points. With the
-//! `abi3` feature the stable `PyUnicode_FromStringAndSize` is used.
+//! Outside the stable ABI (per-interpreter wheels, the default build) a short string is made
+//! at its final width instead: one pass counts its characters and finds its widest one, from
+//! the lead bytes alone (vector code); `PyUnicode_New` allocates it; a second pass writes the
+//! code points, checking the UTF-8 as it goes. Longer non-ASCII text goes to CPython's decoder,
+//! whose word-at-a-time loops beat this one there. With the `abi3` feature the stable
+//! `PyUnicode_FromStringAndSize` is used.
 //!
-//! The decoder never trusts its input blindly: text that is not valid UTF-8 (which would be a
-//! bug in the scanner) gives a `ValueError`, never an out-of-bounds write, a panic, or a
-//! string whose width disagrees with its content (CPython requires the narrowest width).
+//! Both check the UTF-8 they decode: the descent of a whole document leaves that check to
+//! them (one pass over the text instead of two), and an invalid string makes it give up.
+//!
+//! Text that is not valid UTF-8 gives a `ValueError` (`UnicodeDecodeError` from CPython's
+//! decoder), never an out-of-bounds write, a panic, or a string whose width disagrees with
+//! its content (CPython requires the narrowest width).
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -19,20 +24,19 @@ use pyo3::types::PyString;
 #[cfg(not(feature = "abi3"))]
 use crate::core::codepoints::{decode_into, measure, Width};
 
-/// Non-ASCII text longer than this goes to CPython's decoder, whose loops over long text beat
-/// this module's character-at-a-time one (measured: 1 MB of mixed text costs about twice the
-/// instructions here); the short strings of structured output are made faster here.
-#[cfg(not(feature = "abi3"))]
-const OWN_DECODER_UP_TO: usize = 64;
-
-/// A Python `str` from valid UTF-8.
+/// A Python `str` from UTF-8 (checked).
 #[cfg(feature = "abi3")]
 #[inline]
 pub fn str_from_utf8<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
     cpython_str(py, bytes)
 }
 
-/// A Python `str` from UTF-8, by CPython's own decoder (which checks it again).
+/// Non-ASCII text longer than this goes to CPython's decoder, whose word-at-a-time loops over
+/// long text beat this module's; the short strings of structured output are made faster here.
+#[cfg(not(feature = "abi3"))]
+const OWN_DECODER_UP_TO: usize = 64;
+
+/// A Python `str` from UTF-8, by CPython's own decoder (which checks it).
 #[inline]
 fn cpython_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
     let len = bytes.len() as ffi::Py_ssize_t;
@@ -43,7 +47,7 @@ fn cpython_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyStri
     unsafe { Ok(Bound::from_owned_ptr_or_err(py, raw)?.cast_into_unchecked()) }
 }
 
-/// A Python `str` from valid UTF-8, made at its final width.
+/// A Python `str` from UTF-8 (checked), made at its final width.
 #[cfg(not(feature = "abi3"))]
 #[inline]
 pub fn str_from_utf8<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {

@@ -16,6 +16,11 @@
 //! - anything that is not a JSON value is sent as its `str()` (as `json.dumps(default=str)`);
 //! - values are walked without recursion, so a value nested as deep as the parser allows is
 //!   written like any other.
+//!
+//! The same walk writes a value's JSON text for the typed layer ([`json_text`]), which
+//! validates a completed value with Pydantic's JSON mode from its text: there a non-finite
+//! float is written as `json.dumps` writes it (`NaN`, `Infinity`), and a value that is not
+//! JSON data is refused (the caller falls back to `json.dumps`).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -103,6 +108,17 @@ enum Open<'py> {
     },
 }
 
+/// How a value is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// For the wire: a non-finite float as `null` (named in `"nonfinite"`), anything that is
+    /// not JSON data as its `str()`.
+    Wire,
+    /// As `json.dumps` writes JSON data: a non-finite float as `NaN`, `Infinity` or
+    /// `-Infinity`; anything else refused.
+    Exact,
+}
+
 /// Writes `value` as JSON. `pointer` is its JSON Pointer in the document (as string content):
 /// a non-finite float is recorded in `nonfinite` under its own pointer. Pointers are followed
 /// only once one is met (the value is then written again, tracking them), so the common value
@@ -114,22 +130,24 @@ fn push_value(
     nonfinite: &mut NonFinite,
 ) -> PyResult<()> {
     let start = out.len();
-    if walk(out, value, None, nonfinite)? {
+    if walk(out, value, None, nonfinite, Mode::Wire)? {
         return Ok(());
     }
     out.truncate(start);
     let mut tracked = pointer.to_vec();
-    walk(out, value, Some(&mut tracked), nonfinite)?;
+    walk(out, value, Some(&mut tracked), nonfinite, Mode::Wire)?;
     Ok(())
 }
 
-/// The walk of `push_value`, without recursion. Untracked (`pointer` is `None`), it stops at
-/// the first non-finite float and returns false.
+/// The walk of `push_value`, without recursion. It stops and returns false, untracked
+/// (`pointer` is `None`) in `Mode::Wire`, at the first non-finite float; in `Mode::Exact`, at
+/// the first value that is not JSON data.
 fn walk(
     out: &mut Vec<u8>,
     value: &Bound<'_, PyAny>,
     mut pointer: Option<&mut Vec<u8>>,
     nonfinite: &mut NonFinite,
+    mode: Mode,
 ) -> PyResult<bool> {
     let mut scratch = Vec::new();
     // Each open container, and the length of the pointer before its current child's segment.
@@ -137,8 +155,9 @@ fn walk(
     let mut current = Some(value.clone());
     loop {
         if let Some(value) = current.take() {
-            match push_scalar_or_open(out, &value, &mut scratch)? {
+            match push_scalar_or_open(out, &value, &mut scratch, mode)? {
                 Written::Scalar => {}
+                Written::Foreign => return Ok(false),
                 Written::NonFinite(f) => match pointer.as_deref() {
                     Some(at) => nonfinite.record(at, f),
                     None => return Ok(false),
@@ -193,6 +212,7 @@ fn walk(
                 let (key, item) = &items[index];
                 let key_text = match key.cast::<PyString>() {
                     Ok(key) => key.clone(),
+                    Err(_) if mode == Mode::Exact => return Ok(false),
                     Err(_) => dict_key_text(key)?,
                 };
                 let bytes = str_bytes(&key_text, &mut scratch)?;
@@ -232,8 +252,10 @@ fn dict_key_text<'py>(key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>>
 /// What `push_scalar_or_open` wrote.
 enum Written<'py> {
     Scalar,
-    /// `null`, for this float that JSON has no form for.
+    /// `null`, for this float that JSON has no form for (`Mode::Wire`).
     NonFinite(f64),
+    /// Nothing: this is not JSON data (`Mode::Exact`).
+    Foreign,
     /// The opening bracket of this container, to be walked.
     Open(Open<'py>),
 }
@@ -243,6 +265,7 @@ fn push_scalar_or_open<'py>(
     out: &mut Vec<u8>,
     value: &Bound<'py, PyAny>,
     scratch: &mut Vec<u8>,
+    mode: Mode,
 ) -> PyResult<Written<'py>> {
     if let Ok(text) = value.cast::<PyString>() {
         push_string(out, str_bytes(text, scratch)?);
@@ -262,6 +285,14 @@ fn push_scalar_or_open<'py>(
     } else if let Ok(float) = value.cast::<PyFloat>() {
         let f = float.value();
         if !push_float(out, f) {
+            if mode == Mode::Exact {
+                out.extend_from_slice(match f {
+                    f if f.is_nan() => b"NaN".as_slice(),
+                    f if f > 0.0 => b"Infinity".as_slice(),
+                    _ => b"-Infinity".as_slice(),
+                });
+                return Ok(Written::Scalar);
+            }
             out.extend_from_slice(b"null");
             return Ok(Written::NonFinite(f));
         }
@@ -283,6 +314,9 @@ fn push_scalar_or_open<'py>(
         let items = dict.iter().collect();
         return Ok(Written::Open(Open::Dict { items, next: 0 }));
     } else {
+        if mode == Mode::Exact {
+            return Ok(Written::Foreign);
+        }
         // Not a JSON value (a Decimal with float_mode="decimal", a date): its str().
         let text = value.str()?;
         push_string(out, str_bytes(&text, scratch)?);
@@ -477,6 +511,25 @@ pub fn event<'py>(
     payload: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     write_event(py, name, payload, false)
+}
+
+/// `json_text(value)`: the JSON text of `value` in UTF-8, as `json.dumps(value,
+/// ensure_ascii=False, separators=(",", ":"))` writes it (floats in `repr`'s form, `NaN` and
+/// `Infinity` as it writes them), a lone surrogate as its `\uDXXX` escape; `None` when
+/// `value` holds anything that is not JSON data (a `Decimal`, a dict key that is not a
+/// `str`). The typed layer validates completed values from this text.
+#[pyfunction]
+#[pyo3(signature = (value, /))]
+pub fn json_text<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let mut out = Vec::with_capacity(128);
+    let mut nonfinite = NonFinite::default();
+    if !walk(&mut out, value, None, &mut nonfinite, Mode::Exact)? {
+        return Ok(None);
+    }
+    Ok(Some(PyBytes::new(py, &out)))
 }
 
 /// `event: NAME` and one `data:` line: `{"value": ...}` (naming non-finite floats) when
