@@ -1,6 +1,8 @@
 """The examples of the documentation site (``docs/``) run as tests, as the README's do: each
 page's ```python blocks in order and in one namespace (as a reader would run them), on each
-engine; and every page of the site is in its navigation (``mkdocs.yml``)."""
+engine; and every page of the site is in its navigation (``mkdocs.yml``). On a free-threaded
+interpreter an example that imports a package that leg does not install is left out, by name
+(tests/free_threading.py), as the README's are."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from free_threading import left_out_example
 from test_readme import recorded_providers
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -38,6 +41,10 @@ def run_page(page: Path, blocks: list[str], namespace: dict[str, object], backen
     exec("import deltajson", namespace)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     for i, block in enumerate(blocks):
+        reason = left_out_example(block)
+        if reason is not None:
+            print(f"{page.name} block {i} left out: {reason}")
+            continue
         test = doctest.DocTestParser().get_doctest(
             block, namespace, f"{page.name} block {i}", str(page), 0
         )

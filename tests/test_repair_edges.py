@@ -27,9 +27,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import deltajson
-from deltajson._pure import repair as pure_repair
+from deltajson._pure import repair_states as pure_repair_states
+from deltajson._pure import scalars as pure_scalars
 from deltajson._pure import scanner as pure_scanner
 from deltajson._pure import states as pure_states
+from deltajson._pure import strings as pure_strings
+from deltajson._pure import words as pure_words
 from helpers import (
     assert_chunking_independent,
     assert_engines_agree,
@@ -422,8 +425,12 @@ def test_the_offsets_of_a_chunks_repairs_cost_the_chunk(monkeypatch: pytest.Monk
         measured += len(text)
         return pure_states.utf8_len(text)
 
-    monkeypatch.setattr(pure_scanner, "utf8_len", counting)
-    monkeypatch.setattr(pure_repair, "utf8_len", counting)
+    # Every module of the scanner's states that measures text (scanner.py and its mixins).
+    parts = (pure_scanner, pure_strings, pure_scalars, pure_repair_states, pure_words)
+    patched = [part for part in parts if hasattr(part, "utf8_len")]
+    assert pure_scanner in patched and pure_words in patched
+    for part in patched:
+        monkeypatch.setattr(part, "utf8_len", counting)
     text = "[" + "Ab, 'é', 1_0 2 // c\n" * 3_000 + "]"
     value = deltajson.loads(text, repair=True, backend="python")
     assert value == ["Ab", "é", 10, 2] * 3_000

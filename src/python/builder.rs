@@ -21,6 +21,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use crate::core::{Literal, Sink};
 use crate::python::changes::{OpLog, Selector};
 use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession, MAX_CACHED_VALUE};
+use crate::python::frames::Frame;
 use crate::python::snapshot::{fresh_copies, SnapshotCache};
 use crate::python::wire::PatchWriter;
 
@@ -29,18 +30,6 @@ use crate::python::wire::PatchWriter;
 enum Place {
     New,
     Last,
-}
-
-/// An open container of the spine.
-pub(crate) enum Frame {
-    /// A list, and how many of its completed items were dropped by a selection (indexes in
-    /// paths go on counting from there).
-    List { list: Py<PyList>, dropped: usize },
-    /// A dict and the key of its member being written (the last key seen).
-    Dict {
-        dict: Py<PyDict>,
-        key: Option<Py<PyString>>,
-    },
 }
 
 /// The string value being read.

@@ -240,7 +240,8 @@ pub fn new_instance<'py>(class: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAn
         let class = class.as_type_ptr();
         let own = (*class).tp_new.map(|f| f as usize);
         let base = (*object_new.as_type_ptr()).tp_new.map(|f| f as usize);
-        let abstract_ = (*class).tp_flags & pyo3::ffi::Py_TPFLAGS_IS_ABSTRACT != 0;
+        // `PyType_GetFlags`, not the field: on a free-threaded build `tp_flags` is atomic.
+        let abstract_ = pyo3::ffi::PyType_GetFlags(class) & pyo3::ffi::Py_TPFLAGS_IS_ABSTRACT != 0;
         (
             own.is_some() && own == base && !abstract_,
             (*class).tp_alloc,

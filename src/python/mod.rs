@@ -1,7 +1,7 @@
 //! PyO3 bindings: the `deltajson._deltajson` extension module.
 //!
 //! `parser` holds the `Parser` class, `builder` turns scanner events into Python objects,
-//! `snapshot` copies them for `snapshot()`, `convert` makes the leaf objects, `input` reads
+//! `snapshot` copies them for `snapshot()` (`frames`, the open containers, is what both share), `convert` makes the leaf objects, `input` reads
 //! chunks and `errors` raises exceptions; `reuse` is the prefix cache of the compat shims;
 //! `copies` keeps the list copies of the typed layer's `copy=True` partials, and `typed`
 //! applies its common ops.
@@ -32,6 +32,7 @@ mod copies;
 mod errors;
 #[cfg(not(feature = "abi3"))]
 mod fastcall;
+mod frames;
 mod input;
 mod parser;
 mod reuse;

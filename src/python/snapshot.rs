@@ -20,7 +20,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::python::builder::Frame;
+use crate::python::frames::Frame;
 
 /// The copy made for one open container last time, and what it was made from.
 struct Level {

@@ -84,3 +84,8 @@ def chars_within(run: str, room: int) -> int:
         if size > room:
             return i
     return len(run)
+
+
+# Stands for a byte that is not text (see ``feed_foreign_byte``): a lone surrogate, which no
+# state accepts and which string runs stop at.
+FOREIGN = "\udfff"
