@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 
 import deltajson  # noqa: E402
 from deltajson import JsonPatcher  # noqa: E402
-from deltajson.bench import BENCH_SEED, SHAPES, SIZES, document, token_chunks  # noqa: E402
+from workloads import BENCH_SEED, SHAPES, SIZES, document, token_chunks  # noqa: E402
 
 
 def dumps(value: Any) -> int:

@@ -4,7 +4,7 @@ every chunk; plus one feed of the whole document (``make bench``).
     python benches/compare.py                 # everything: tables, benches/results/compare.json
     python benches/compare.py --sizes 1KB 10KB --quick --plot benches/results/compare.png
 
-The measuring lives in ``deltajson.bench`` (also ``deltajson bench``). This script adds the
+The measuring lives in ``harness.py`` (also behind ``deltajson bench``). This script adds the
 incremental ``streaming-json-parser`` with its native add-on (live view) and without it (pure
 Python). Those run in subprocesses from their own target folders under ``benches/.peers/``
 (``make bench-peers``), because the native package replaces the pure backend when both share
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import deltajson
-from deltajson import bench
+import harness as bench
 
 HERE = Path(__file__).resolve().parent
 PEERS_DIR = HERE / ".peers"

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from deltajson import compat  # noqa: E402
-from deltajson.bench import BENCH_SEED, list_document, string_document, token_chunks  # noqa: E402
+from workloads import BENCH_SEED, list_document, string_document, token_chunks  # noqa: E402
 
 
 def tool_arguments(shape: str, size: int) -> str:

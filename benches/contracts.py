@@ -25,8 +25,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import deltajson  # noqa: E402
-from deltajson.bench import BENCH_SEED, SIZES, token_chunks  # noqa: E402
 from models import Records, document, summarize  # noqa: E402
+from workloads import BENCH_SEED, SIZES, token_chunks  # noqa: E402
 
 
 class PolicyRecord(BaseModel):

@@ -15,9 +15,9 @@ filled, code paged in). ``PYTHONHASHSEED`` is fixed, so dict probing (and with i
 is the same from run to run. The runs go in parallel, one per CPU.
 
 One-shot workloads parse a whole document from ``bytes`` in one call; the token streams feed
-it in 1-8 character chunks (``deltajson.bench.token_chunks``) and read the value after every
+it in 1-8 character chunks (``workloads.token_chunks``) and read the value after every
 chunk. ``text`` is one long string mixing ASCII with accented letters, CJK, emoji and escapes
-(``deltajson.bench.text_document``). The typed streams feed the list of records as
+(``workloads.text_document``). The typed streams feed the list of records as
 ``{"items": [...]}`` in ``str`` chunks to ``stream_model(..., Records)`` (``benches/models.py``)
 and take every partial, beside the untyped ``snapshot()`` of the same chunks, their reference.
 streaming-json-parser runs from ``benches/.peers/sjp-native`` (``make bench-peers``) when it is
@@ -204,7 +204,7 @@ def typed_runner(contender: str) -> Callable[[list[str]], Any]:
 
 def source_text(workload: str) -> str:
     """The workload's document."""
-    from deltajson import bench
+    import harness as bench
 
     shape, size, _ = WORKLOADS[workload]
     if shape == "records":
@@ -216,7 +216,7 @@ def source_text(workload: str) -> str:
 
 def worker(contender: str, workload: str, reps: int) -> None:
     """Builds the workload, then runs it ``reps`` times (what callgrind counts)."""
-    from deltajson import bench
+    import harness as bench
 
     feeding = WORKLOADS[workload][2]
     text = source_text(workload)
@@ -285,7 +285,7 @@ def available(contender: str) -> Optional[str]:
 @functools.cache
 def units(workload: str) -> tuple[int, int]:
     """Bytes of the document and chunks of its stream."""
-    from deltajson import bench
+    import harness as bench
 
     text = source_text(workload)
     return len(text.encode()), len(bench.token_chunks(text, bench.BENCH_SEED))

@@ -18,7 +18,7 @@ import os
 import time
 
 import deltajson
-from deltajson.bench import BENCH_SEED, document, token_chunks
+from workloads import BENCH_SEED, document, token_chunks
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 import deltajson  # noqa: E402
 from deltajson import Partial  # noqa: E402
-from deltajson.bench import BENCH_SEED, SIZES, list_document, token_chunks  # noqa: E402
+from workloads import BENCH_SEED, SIZES, list_document, token_chunks  # noqa: E402
 
 
 class Record(BaseModel):

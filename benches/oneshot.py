@@ -4,7 +4,7 @@
     python benches/oneshot.py --rounds 5 --seconds 1
 
 Each round times every parser in turn on the same document until ``--seconds`` have passed,
-keeping each one's best time (``deltajson.bench.measure_wholes``): on a shared machine whose
+keeping each one's best time (``workloads.measure_wholes``): on a shared machine whose
 speed drifts, interleaving gives every parser the same fast and slow phases. Several rounds
 show how much the ratios move. Instruction counts, the stable figure: benches/instructions.py.
 """

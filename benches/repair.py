@@ -19,7 +19,7 @@ Two workloads:
   ``json_repair.loads(buffer_so_far)``. json_repair's cost per chunk grows with the buffer
   (O(n^2) in all); on streams of more than ``--sample-above`` chunks, or when a run passes
   ``--budget`` seconds, it is timed at evenly spaced prefixes and its total estimated
-  (``deltajson.bench.measure_reparse``; marked ``~``).
+  (``workloads.measure_reparse``; marked ``~``).
 * one call: ``json_repair.loads(doc)`` against ``deltajson.loads(doc, repair=True)``.
 
 ``--held-quote`` times deltajson alone, both engines: a string whose quote may be its end
@@ -46,7 +46,7 @@ from importlib.metadata import version
 from typing import Any, Optional
 
 import deltajson
-from deltajson import bench
+import harness as bench
 
 # ---- the document -----------------------------------------------------------------------
 

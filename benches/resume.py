@@ -44,7 +44,7 @@ from resume_client import Rebuilt, parse_events, post, read_stream  # noqa: E402
 
 
 def chunks_of(text: str) -> list[str]:
-    from deltajson.bench import BENCH_SEED, token_chunks
+    from workloads import BENCH_SEED, token_chunks
 
     return token_chunks(text, BENCH_SEED)
 
@@ -79,7 +79,7 @@ async def per_event(kind: str, redis_url: str, chunks: list[str]) -> tuple[float
 
 
 def measure_stores(redis_url: str, rounds: int) -> dict[str, Any]:
-    from deltajson.bench import list_document
+    from workloads import list_document
 
     chunks = chunks_of(list_document(20_000))
     kinds = ["no store", "memory", "redis"]

@@ -7,7 +7,7 @@ One uvicorn worker runs in its own process; clients are raw asyncio sockets on l
 this process; the server's CPU seconds (user + system: ``time.process_time`` in the server)
 are read before and after each contender's turn. Contenders, interleaved round by round (the
 order rotates each round), each serving the same documents (lists of records from
-``deltajson.bench.list_document``, in token-sized chunks of 1-8 characters):
+``workloads.list_document``, in token-sized chunks of 1-8 characters):
 
 - ``sse``: ``sse_response(chunks)`` with default settings (chunks ready together make one
   event);
@@ -60,7 +60,7 @@ CONTENDERS = ("raw", "sse", "sse-per-chunk", "sse-typed", "sse-typed-per-chunk",
 
 
 def documents() -> dict[str, tuple[str, list[str]]]:
-    from deltajson.bench import BENCH_SEED, list_document, token_chunks
+    from workloads import BENCH_SEED, list_document, token_chunks
 
     found = {}
     for name, size in SIZES.items():

@@ -48,9 +48,9 @@ def server_app() -> Any:
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    from deltajson.bench import token_chunks
     from deltajson.serve import recording
     from deltajson.sse import sse_response
+    from workloads import token_chunks
 
     closed: dict[str, float] = {}
     text = recording("trip_plan")

@@ -50,9 +50,9 @@ def server_app(delay_ms: float) -> Any:
     from starlette.routing import Route
 
     import deltajson
-    from deltajson.bench import token_chunks
     from deltajson.serve import recording
     from deltajson.sse import HEADERS, event_stream
+    from workloads import token_chunks
 
     async def paced(text: str, sent: list[float]) -> AsyncIterator[str]:
         """The upstream LLM: a chunk every ``delay_ms``. ``sent[0]`` is when the last one was
@@ -224,8 +224,8 @@ def main() -> None:
         serve(args.server, args.delay_ms)
         return
 
-    from deltajson.bench import token_chunks
     from deltajson.serve import recording
+    from workloads import token_chunks
 
     text = recording(args.recording)
     expected = json.loads(text)

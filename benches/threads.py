@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 import deltajson
-from deltajson.bench import document, token_chunks
+from workloads import document, token_chunks
 
 # name -> (what one unit of work is, how many units a run does in total)
 STREAMS = [("list", "100KB"), ("string", "100KB")]

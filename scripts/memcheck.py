@@ -4,9 +4,13 @@ selection with dropping, strings split inside escapes and characters, errors, li
 mode, decimal floats — at sizes that keep valgrind's run short."""
 
 import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benches"))
 
 import deltajson
-from deltajson.bench import document, token_chunks
+from workloads import document, token_chunks
 
 text = document("list", "10KB") + "\n" + document("string", "10KB")
 for copy in (True, False):

@@ -5,6 +5,7 @@ free-threaded interpreter, the tests that leg leaves out and its check that the 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,9 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# The benchmark documents (benches/workloads.py) that some tests stream.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benches"))
 
 import deltajson
 from free_threading import FREE_THREADED_BUILD, gil_enabled, mark_left_out

@@ -15,8 +15,8 @@ import threading
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Optional
 
-from deltajson.bench import token_chunks
 from deltajson.serve import replay_source
+from workloads import token_chunks
 
 
 class Gate:

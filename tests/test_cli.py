@@ -258,3 +258,16 @@ def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str])
         cli(*command, "--help", out=io.StringIO())
     assert info.value.code == 0
     assert "usage: deltajson" in capsys.readouterr().out
+
+
+def test_bench_outside_a_source_checkout_says_where_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An installed package has no benches/ beside it: the benchmark lives in the repository.
+    import deltajson.cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(deltajson.cli, "__file__", str(tmp_path / "site" / "deltajson" / "cli.py"))
+    assert cli("bench", "--quick", out=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("deltajson bench: the benchmark is not part of the installed package")

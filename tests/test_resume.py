@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deltajson.bench import list_document, token_chunks
 from deltajson.resume import MemoryStore, RedisStore, ResumableStreams, Store
 from deltajson.serve import recording
 from redis_server import REDIS_SERVER, RedisServer, require_redis
 from resume_client import Rebuilt, parse_events
+from workloads import list_document, token_chunks
 
 STORES = ["memory", "redis"]
 

@@ -23,7 +23,6 @@ from pydantic import BaseModel
 
 import deltajson
 from deltajson import compat
-from deltajson.bench import document, token_chunks
 from deltajson.compat import jiter as jiter_shim
 from deltajson.compat import langchain as langchain_shim
 from deltajson.compat import partial_json_parser as pjp_shim
@@ -35,6 +34,7 @@ from helpers import strict_equal
 from loopback import Replay, replay_server
 from provider_sse import fixture
 from trip_models import TripPlan
+from workloads import document, token_chunks
 
 pytestmark = pytest.mark.thread_unsafe(reason="runs 8 threads of its own, sets shared state")
 

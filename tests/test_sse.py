@@ -22,12 +22,12 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import deltajson
-from deltajson.bench import token_chunks
 from deltajson.patch import apply_patch
 from deltajson.serve import create_app, recording, recordings
 from deltajson.sse import event_stream, sse_response
 from helpers import split
 from strategies import cuts, json_texts
+from workloads import token_chunks
 
 
 def collect(chunks: Any, model: Any = None, **options: Any) -> list[tuple[str, Any]]:

@@ -25,12 +25,12 @@ from starlette.testclient import TestClient
 
 import deltajson
 from deltajson._pure import wire as pure_wire
-from deltajson.bench import token_chunks
 from deltajson.serve import recording
 from deltajson.sse import event_stream, sse_response
 from helpers import split
 from strategies import cuts, json_texts
 from test_sse import parse_sse, replay
+from workloads import token_chunks
 
 rust_wire: Any = None
 if "rust" in deltajson.BACKENDS:

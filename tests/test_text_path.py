@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import deltajson
-from deltajson import bench
+import workloads as bench
 from helpers import assert_chunking_independent, assert_engines_agree, outcome
 
 #: Bytes that are not UTF-8, or not the shortest form, or not a character.

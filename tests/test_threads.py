@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import deltajson
-from deltajson.bench import document, token_chunks
+from workloads import document, token_chunks
 
 # What a call overlapping another on the same parser raises (RuntimeError): the pure engine's
 # guard, and PyO3's borrow check on the Rust engine (whose calls overlap, with a GIL, only

@@ -36,7 +36,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import SchemaValidator
 
 import deltajson
-from deltajson import SchemaMismatch, bench, stream_fields, stream_model
+import workloads as bench
+from deltajson import SchemaMismatch, stream_fields, stream_model
 from deltajson._engine import ModelEngine
 from zoo import ZOO
 

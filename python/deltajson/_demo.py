@@ -28,7 +28,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 import deltajson
-from deltajson.bench import token_chunks
+from deltajson._chunks import token_chunks
 from deltajson.select import value_at
 from deltajson.serve import recording
 

@@ -9,14 +9,16 @@ a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any, Optional
 
 import deltajson
 from deltajson._api import BACKENDS
-from deltajson.bench import token_chunks
+from deltajson._chunks import token_chunks
 from deltajson.patch import JsonPatcher, json_pointer
 
 __all__ = ["build_parser", "cli", "main", "token_chunks"]
@@ -138,13 +140,41 @@ def run_demo_command(args: argparse.Namespace, out: IO[str]) -> int:
     return run_demo(out, name=args.recording, delay=args.delay, backend=args.backend, live=live)
 
 
-def run_bench(args: argparse.Namespace, out: IO[str]) -> int:
+def run_bench(options: list[str], out: IO[str]) -> int:
+    """``deltajson bench``: a thin entry into the benchmark of a source checkout
+    (``benches/harness.py``), which is not part of the installed package."""
+    harness = _bench_harness()
+    if harness is None:
+        sys.stderr.write(
+            "deltajson bench: the benchmark is not part of the installed package; run it from "
+            "a clone of deltajson (deltajson bench in its root, or python benches/compare.py)\n"
+        )
+        return 2
+    ap = argparse.ArgumentParser(
+        prog="deltajson bench",
+        description="Token-sized chunks with a value read after every chunk, and one feed of "
+        "the whole document: deltajson's engines against jiter and partial-json-parser "
+        "re-parsing per chunk and streaming-json-parser, whichever are installed "
+        "(deltajson[bench]).",
+    )
+    harness.add_arguments(ap)
+    args = ap.parse_args(options)
     if args.plot:
         _need("bench", "matplotlib")
-    from deltajson import bench
-
-    bench.main(args, out)
+    harness.main(args, out)
     return 0
+
+
+def _bench_harness() -> Any:
+    """``benches/harness.py`` of the source checkout in the current directory or the one this
+    package is installed from in editable mode, imported; None if there is none."""
+    here = Path(__file__).resolve()
+    for benches in (Path.cwd() / "benches", here.parents[2] / "benches"):
+        if (benches / "harness.py").is_file() and (benches / "workloads.py").is_file():
+            if str(benches) not in sys.path:
+                sys.path.insert(0, str(benches))
+            return importlib.import_module("harness")
+    return None
 
 
 def run_serve(args: argparse.Namespace, out: IO[str]) -> int:
@@ -167,8 +197,6 @@ def run_serve(args: argparse.Namespace, out: IO[str]) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``argparse`` parser of the ``deltajson`` command."""
-    from deltajson import bench
-
     ap = argparse.ArgumentParser(
         prog="deltajson",
         description="Truly incremental partial-JSON parsing: feed(delta) costs O(delta).",
@@ -227,14 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parse.add_argument("--backend", choices=BACKENDS, default=None, help="engine")
 
-    bench_cmd = sub.add_parser(
+    # Only listed here: `deltajson bench ...` goes to the benchmark's own options (run_bench).
+    sub.add_parser(
         "bench",
-        help="compare with the peer parsers installed (deltajson[bench])",
-        description="Token-sized chunks with a value read after every chunk, and one feed of "
-        "the whole document: deltajson's engines against jiter and partial-json-parser "
-        "re-parsing per chunk and streaming-json-parser, whichever are installed.",
+        add_help=False,
+        help="compare with the peer parsers installed, from a source checkout (deltajson[bench])",
     )
-    bench.add_arguments(bench_cmd)
 
     serve = sub.add_parser(
         "serve",
@@ -253,12 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-COMMANDS = {"demo": run_demo_command, "parse": run_parse, "bench": run_bench, "serve": run_serve}
+COMMANDS = {"demo": run_demo_command, "parse": run_parse, "serve": run_serve}
 
 
 def cli(*argv: str, out: Optional[IO[str]] = None) -> int:
     """Runs the command line; returns the exit code."""
     stream = out if out is not None else sys.stdout
+    if argv[:1] == ("bench",):
+        try:
+            return run_bench(list(argv[1:]), stream)
+        except MissingExtra as e:
+            sys.stderr.write(f"deltajson bench: {e}\n")
+            return 2
     args = build_parser().parse_args(list(argv))
     try:
         return COMMANDS[args.command](args, stream)

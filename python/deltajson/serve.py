@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from deltajson._api import loads
+from deltajson._chunks import token_chunks
 from deltajson._errors import JSONError
 from deltajson._stores import MemoryStore, RedisStore, Store
-from deltajson.bench import token_chunks
 from deltajson.resume import ResumableStreams
 from deltajson.sse import sse_response
 
