@@ -2,11 +2,11 @@
 
 - ``tsc --noEmit --strict`` checks ``tests/js/usage.ts``, a typed use of ``deltajson.d.ts``
   and ``react.d.ts`` whose ``@ts-expect-error`` lines are mistakes the declarations refuse,
-  and the README's TypeScript example;
+  and the browser guide's TypeScript example (docs/guides/browser.md);
 - ``node --test tests/js/`` drives the hook through Debian's React and react-test-renderer
   against the demo app on a loopback uvicorn, wrapped in a probe that records, per stream,
   the events the server sent and whether the client closed it (``tests/js/react.test.mjs``:
-  the state sequence, one update per event, abort, the error event, unmount, the README's
+  the state sequence, one update per event, abort, the error event, unmount, the browser guide's
   example component); and
   ``tests/js/patch.test.mjs`` checks ``applyPatch``, in place and immutable.
 
@@ -39,7 +39,8 @@ from gate import Dropper, Gates
 from test_sse import Server
 
 JS = Path(__file__).resolve().parent / "js"
-README = JS.parent.parent / "README.md"
+#: The browser guide of the documentation site, whose TypeScript example is compiled here.
+BROWSER_GUIDE = JS.parent.parent / "docs" / "guides" / "browser.md"
 #: Debian's Node packages (node-react, ...), found by CommonJS's require through NODE_PATH.
 NODE_PATH = "/usr/share/nodejs"
 JS_PACKAGES = ("react", "react-dom", "react-test-renderer", "typescript")
@@ -176,8 +177,8 @@ def test_declarations_type_check_strictly(js_tools: None, tmp_path: Path) -> Non
     assert source.count('"../../python/deltajson/static/') == 2
     usage = source.replace("../../python/deltajson/static/", f"{STATIC}/")
     (tmp_path / "usage.ts").write_text(usage, "utf-8")
-    # The README's TypeScript example too, importing from the server's /static/.
-    (example,) = re.findall(r"```ts\n(.*?)```", README.read_text("utf-8"), flags=re.S)
+    # The browser guide's TypeScript example too, importing from the server's /static/.
+    (example,) = re.findall(r"```ts\n(.*?)```", BROWSER_GUIDE.read_text("utf-8"), flags=re.S)
     assert '"/static/react.js"' in example
     example = example.replace('"/static/', f'"{STATIC}/')
     (tmp_path / "readme.ts").write_text(example, "utf-8")

@@ -13,17 +13,24 @@
 //!
 //! On request it also reports change ops, completed values and selected items
 //! (see `changes.rs`); each new value then gets its path, built from the spine in O(depth).
+//!
+//! This file holds the builder's state, its reading side (`snapshot`, `path`) and the building
+//! steps; the `Sink` a feed writes into is `builder/events.rs`, and what it reports besides
+//! values is `builder/reporting.rs`.
 
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-use crate::core::{Literal, Sink};
 use crate::python::changes::{OpLog, Selector};
-use crate::python::convert::{make_number, make_str, FloatMode, KeyCacheSession, MAX_CACHED_VALUE};
+use crate::python::convert::{make_str, FloatMode, KeyCacheSession};
 use crate::python::frames::Frame;
 use crate::python::snapshot::{fresh_copies, SnapshotCache};
-use crate::python::wire::PatchWriter;
+
+mod events;
+mod reporting;
+
+pub use events::BuildContext;
 
 /// Where `place` puts a value in a list: after the last item, or over it.
 #[derive(Clone, Copy)]
@@ -261,139 +268,6 @@ impl PyBuilder {
             }) if open.bind(py).is(list) => *dropped,
             _ => 0,
         }
-    }
-
-    // ---- reporting ----------------------------------------------------------------------
-
-    /// The ops since the last call. The first call turns recording on and returns what is
-    /// there already as one `("add", (), value)`.
-    pub fn changes<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        if let Some(ops) = self.ops.as_mut() {
-            return ops.take(py);
-        }
-        let mut ops = OpLog::new();
-        if self.root.is_some() {
-            let current = self.snapshot(py, true)?;
-            ops.push(
-                py,
-                intern!(py, "add"),
-                &PyTuple::empty(py),
-                current.bind(py),
-            )?;
-        }
-        let first = ops.take(py);
-        self.ops = Some(ops);
-        first
-    }
-
-    /// Whether ops are being recorded and some were since the last `changes()`.
-    pub fn has_changes(&self) -> bool {
-        self.ops.as_ref().is_some_and(|ops| !ops.is_empty())
-    }
-
-    /// Writes the ops since the last call into `writer` (as `changes()` would return them).
-    pub fn write_changes(&mut self, py: Python<'_>, writer: &mut PatchWriter) -> PyResult<()> {
-        match self.ops.as_mut() {
-            Some(ops) => ops.write_to(py, writer),
-            None => {
-                for op in self.changes(py)?.iter() {
-                    writer.op(&op)?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// The `[path, value]` pairs completed since the last call (recording starts at the first
-    /// call).
-    pub fn take_done<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let done = self.done.get_or_insert_with(Vec::new);
-        PyList::new(py, done.drain(..))
-    }
-
-    /// Starts selecting the values completed at paths matching `pattern`.
-    pub fn select(&mut self, selector: Selector) {
-        self.selector = Some(selector);
-    }
-
-    /// The `(path, value)` pairs selected since the last call.
-    pub fn take_selected<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        match self.selector.as_mut() {
-            Some(selector) => PyList::new(py, selector.taken.drain(..)),
-            None => Ok(PyList::empty(py)),
-        }
-    }
-
-    fn observed(&self) -> bool {
-        self.ops.is_some() || self.done.is_some() || self.selector.is_some()
-    }
-
-    /// Path components of `frames[1..=upto]` inside their parents.
-    fn spine_parts<'py>(&self, py: Python<'py>, upto: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let mut parts = Vec::with_capacity(upto + 1);
-        for frame in &self.frames[..upto.min(self.frames.len())] {
-            parts.push(match frame {
-                Frame::List { list, dropped } => (list.bind(py).len() + dropped - 1)
-                    .into_pyobject(py)?
-                    .into_any(),
-                Frame::Dict { key, .. } => match key {
-                    Some(key) => key.bind(py).clone().into_any(),
-                    None => py.None().into_bound(py),
-                },
-            });
-        }
-        Ok(parts)
-    }
-
-    /// `path` (with the stream's indexes) as it addresses the tree now: in each list on the
-    /// way, minus the items a dropping selection removed before (JSON Patch's rule for op
-    /// paths, so that replaying ops gives the snapshot).
-    fn tree_path<'py>(
-        &self,
-        py: Python<'py>,
-        path: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let any_dropped = self
-            .frames
-            .iter()
-            .any(|frame| matches!(frame, Frame::List { dropped, .. } if *dropped > 0));
-        if !any_dropped {
-            return Ok(path.clone());
-        }
-        let mut parts = Vec::with_capacity(path.len());
-        for (depth, part) in path.iter().enumerate() {
-            parts.push(match self.frames.get(depth) {
-                Some(Frame::List { dropped, .. }) if *dropped > 0 => (part.extract::<usize>()?
-                    - dropped)
-                    .into_pyobject(py)?
-                    .into_any(),
-                _ => part,
-            });
-        }
-        PyTuple::new(py, parts)
-    }
-
-    /// The path a value attached now to the innermost container gets.
-    fn new_child_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let Some(last) = self.frames.len().checked_sub(1) else {
-            return Ok(PyTuple::empty(py));
-        };
-        let mut parts = self.spine_parts(py, last)?;
-        match &self.frames[last] {
-            Frame::List { list, dropped } => parts.push(
-                (list.bind(py).len() + dropped)
-                    .into_pyobject(py)?
-                    .into_any(),
-            ),
-            Frame::Dict { key: Some(key), .. } => parts.push(key.bind(py).clone().into_any()),
-            Frame::Dict { key: None, .. } => {}
-        }
-        PyTuple::new(py, parts)
-    }
-
-    /// The path of the innermost container's last child (a value just attached).
-    fn last_child_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.spine_parts(py, self.frames.len())?)
     }
 
     // ---- building -----------------------------------------------------------------------
@@ -654,187 +528,5 @@ fn append_str<'py>(
     unsafe {
         pyo3::ffi::PyUnicode_Append(&mut left, piece.as_ptr());
         Ok(Bound::from_owned_ptr_or_err(py, left)?.cast_into_unchecked())
-    }
-}
-
-/// The builder plus the interpreter token: what the scanner calls during one feed.
-pub struct BuildContext<'a, 'py> {
-    py: Python<'py>,
-    b: &'a mut PyBuilder,
-    keys: KeyCacheSession,
-}
-
-impl BuildContext<'_, '_> {
-    /// Runs a fallible build step, keeping the first error for the parser to raise.
-    #[inline]
-    fn run(&mut self, step: impl FnOnce(Python<'_>, &mut PyBuilder) -> PyResult<()>) {
-        if self.b.error.is_none() {
-            if let Err(e) = step(self.py, self.b) {
-                self.b.error = Some(e);
-            }
-        }
-    }
-}
-
-impl Sink for BuildContext<'_, '_> {
-    fn begin_object(&mut self) {
-        self.run(|py, b| {
-            let dict = PyDict::new(py);
-            b.add_child(
-                py,
-                dict.as_any(),
-                Some(|py| PyDict::new(py).into_any()),
-                false,
-            )?;
-            b.frames.push(Frame::Dict {
-                dict: dict.unbind(),
-                key: None,
-            });
-            Ok(())
-        });
-    }
-
-    fn end_object(&mut self) {
-        self.run(|py, b| b.close(py));
-    }
-
-    fn begin_array(&mut self) {
-        self.run(|py, b| {
-            let list = PyList::empty(py);
-            b.add_child(
-                py,
-                list.as_any(),
-                Some(|py| PyList::empty(py).into_any()),
-                false,
-            )?;
-            b.frames.push(Frame::List {
-                list: list.unbind(),
-                dropped: 0,
-            });
-            Ok(())
-        });
-    }
-
-    fn end_array(&mut self) {
-        self.run(|py, b| b.close(py));
-    }
-
-    fn key(&mut self, key: &[u8], wtf8: bool) {
-        if self.b.error.is_some() {
-            return;
-        }
-        match self.keys.key(self.py, key, wtf8) {
-            Ok(key) => {
-                if let Some(Frame::Dict { key: slot, .. }) = self.b.frames.last_mut() {
-                    // The previous key released as a `Bound` (see `close`).
-                    drop(
-                        slot.replace(key.unbind())
-                            .map(|old| old.into_bound(self.py)),
-                    );
-                }
-            }
-            Err(e) => self.b.error = Some(e),
-        }
-    }
-
-    fn string(&mut self, text: &[u8], wtf8: bool) {
-        if self.b.error.is_some() {
-            return;
-        }
-        // Short values repeat in structured output (tags, enums, names): the key cache serves
-        // them too, so a repeated value is one lookup instead of a new string.
-        let BuildContext { py, b, keys } = self;
-        let placed = keys.with_str(*py, text, wtf8, MAX_CACHED_VALUE, |s| {
-            b.add_child(*py, s.as_any(), None, true)
-        });
-        if let Err(e) = placed {
-            b.error = Some(e);
-        }
-    }
-
-    fn begin_string(&mut self) {
-        self.run(|py, b| {
-            // Reuse the pending buffer's allocation from string to string.
-            let open = &mut b.open;
-            open.pending.clear();
-            open.pending_wtf8 = false;
-            open.text = None;
-            open.attached = false;
-            if b.partial_strings {
-                b.open.attached = true;
-                b.add_child(py, PyString::new(py, "").as_any(), None, false)?;
-            }
-            Ok(())
-        });
-    }
-
-    fn string_piece(&mut self, text: &[u8], wtf8: bool) {
-        let open = &mut self.b.open;
-        open.pending.extend_from_slice(text);
-        open.pending_wtf8 |= wtf8;
-        if open.attached {
-            self.b.dirty = true;
-            if self.b.ops.is_some() {
-                self.run(|py, b| {
-                    let path = match b.ops.as_ref() {
-                        Some(ops) if ops.needs_path() => {
-                            let path = b.last_child_path(py)?;
-                            Some(b.tree_path(py, &path)?.unbind())
-                        }
-                        _ => None,
-                    };
-                    if let Some(ops) = b.ops.as_mut() {
-                        ops.append(path, text, wtf8);
-                    }
-                    Ok(())
-                });
-            }
-        }
-    }
-
-    fn end_string(&mut self) {
-        self.run(|py, b| {
-            let text = b.flush_open_text(py)?;
-            let attached = b.open.attached;
-            b.open.attached = false;
-            b.open.text = None;
-            if attached {
-                b.dirty = true;
-                b.replace_open_value(py, text.clone().into_any())?;
-                if b.observed() {
-                    let path = b.last_child_path(py)?;
-                    b.value_completed(py, &path, text.as_any())?;
-                }
-                Ok(())
-            } else {
-                b.add_child(py, text.as_any(), None, true)
-            }
-        });
-    }
-
-    fn number(&mut self, text: &[u8], is_integer: bool) {
-        self.run(|py, b| {
-            let n = make_number(py, text, is_integer, b.float_mode)?;
-            b.add_child(py, &n, None, true)
-        });
-    }
-
-    fn literal(&mut self, literal: Literal) {
-        self.run(|py, b| {
-            let float = |f: f64| pyo3::types::PyFloat::new(py, f).into_any();
-            match literal {
-                // The singletons borrowed, not new references: no reference counting here.
-                Literal::True => {
-                    b.add_child(py, pyo3::types::PyBool::new(py, true).as_any(), None, true)
-                }
-                Literal::False => {
-                    b.add_child(py, pyo3::types::PyBool::new(py, false).as_any(), None, true)
-                }
-                Literal::Null => b.add_child(py, pyo3::types::PyNone::get(py).as_any(), None, true),
-                Literal::NaN => b.add_child(py, &float(f64::NAN), None, true),
-                Literal::Infinity => b.add_child(py, &float(f64::INFINITY), None, true),
-                Literal::NegInfinity => b.add_child(py, &float(f64::NEG_INFINITY), None, true),
-            }
-        });
     }
 }

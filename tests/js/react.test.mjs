@@ -333,8 +333,8 @@ test("the hook says reconnecting while a dropped resumable stream is opened agai
   assert.equal(probe.renders[before].value, probe.renders[before - 1].value, "the value is kept");
 });
 
-test("the README's example component runs", async () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf-8");
+test("the browser guide's example component runs", async () => {
+  const readme = readFileSync(new URL("../../docs/guides/browser.md", import.meta.url), "utf-8");
   const blocks = [...readme.matchAll(/```js\n(.*?)```/gs)].map((m) => m[1]);
   const example = blocks.find((b) => b.includes("useJSONStream"));
   assert.ok(example, "a js block using useJSONStream");
