@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "leaves",
         {
             "_errors", "_options", "_partial", "_policies", "_partial_args", "_chunks",
-            "patch", "_stores", "_sse_inbox", "_pure",
+            "patch", "_stores", "_sse_inbox", "_pure", "_source_kit",
         },
     ),
     ("parser", {"_api", "_wire", "_deltajson", "select", "compat"}),

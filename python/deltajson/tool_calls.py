@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Optional
 
 from deltajson._contracts import engine_for
 from deltajson._errors import IncompleteJSONError, JSONError, SchemaMismatch, StreamError
-from deltajson.sources import Events, Source, _Reader
+from deltajson._source_kit import Events, Source, _Reader
 
 __all__ = ["ToolCallUpdate", "stream_tool_calls"]
 
