@@ -28,8 +28,12 @@ settings.register_profile(
     "thorough", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck)
 )
 # The threaded stress run (every test in several threads at once, on the free-threaded leg):
-# what it checks is that threads do not interfere, so a small budget per thread.
-settings.register_profile("stress", max_examples=20, deadline=None)
+# what it checks is that threads do not interfere, so a small budget per thread, and no health
+# checks: they judge the generation of inputs, which the one-thread runs judge already (four
+# threads generating at once made hypothesis-jsonschema's big documents fail data_too_large).
+settings.register_profile(
+    "stress", max_examples=20, deadline=None, suppress_health_check=list(HealthCheck)
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

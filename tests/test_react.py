@@ -188,6 +188,10 @@ def test_declarations_type_check_strictly(js_tools: None, tmp_path: Path) -> Non
     assert result.returncode == 0, f"tsc failed:\n{result.stdout}{result.stderr}"
 
 
+# All its work is in a node subprocess, against one probe server whose connection drops and
+# gates belong to the server, not to a client: copies in other threads (pytest-run-parallel)
+# would cut each other's streams, and would test nothing more. It runs once.
+@pytest.mark.parallel_threads_limit(1)
 def test_the_hook_in_node_against_a_live_server(js_tools: None, probed_url: str) -> None:
     node = shutil.which("node")
     assert node is not None
