@@ -27,12 +27,12 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import SchemaValidator
 
 import deltajson
@@ -513,6 +513,56 @@ def test_the_shortcuts_apply_to_optional_and_list_fields() -> None:
     assert (owner.plain, owner.nullable) == (str, True)
     assert (tags.plain_items, tags.items_nullable) == (str, False)
     assert (maybe.plain, maybe.nullable) == (int, True)
+
+
+class Item(BaseModel):
+    n: int
+
+
+class CountedItem(BaseModel):
+    n: int
+
+    @model_validator(mode="after")
+    def _counted(self) -> CountedItem:
+        return self
+
+
+class Box(BaseModel):
+    items: list[Item] = []
+    maybe: Optional[list[Item]] = None
+    capped: Annotated[list[Item], Field(max_length=1)] = []
+    counted: list[CountedItem] = []
+    nested: list[list[Item]] = []
+
+
+def test_a_bare_list_of_models_is_not_validated_again_where_each_item_was() -> None:
+    """``Schemas.items_model``: a bare list of one model (nullable or not) is given back as
+    its validated items; a constrained list is validated as a whole. On both engines, the
+    stream shows the same partials, final value and errors, an item failing or not."""
+    from deltajson._schema import Schemas
+
+    schemas = Schemas(Box.__pydantic_core_schema__)
+    fields = schemas.shape(schemas.root).keys
+    for name, model in (("items", Item), ("maybe", Item), ("counted", CountedItem)):
+        found = schemas.items_model(fields[name][0].place)
+        assert found is not None and found[1] is model
+    assert schemas.items_model(fields["capped"][0].place) is None
+    assert schemas.items_model(fields["nested"][0].place) is None
+    texts = [
+        '{"items": [{"n": 1}, {"n": 2}], "maybe": [{"n": 3}], "counted": [{"n": 4}]}',
+        '{"items": [], "maybe": null, "nested": [[{"n": 1}], []]}',
+        '{"capped": [{"n": 1}], "items": [{"n": 1}]}',
+        '{"capped": [{"n": 1}, {"n": 2}], "items": [{"n": 1}]}',
+        '{"items": [{"n": 1}, {"n": "x"}], "maybe": []}',
+        '{"maybe": [{"n": 1}, {"m": 2}]}',
+    ]
+    for text in texts:
+        for chunks in (list(text), [text], chunked(text, [9, 17, 30])):
+            for copy in (True, False):
+                fast = run(Box, chunks, "rust", copy)
+                with general_paths():
+                    general = run(Box, chunks, "rust", copy)
+                assert fast == general, text
 
 
 # ---- ListCopies and ModelCopies ------------------------------------------------------------

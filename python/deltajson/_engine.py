@@ -537,6 +537,12 @@ class ModelEngine:
             return
         parent = stack[-1]
         if not (self._fast and parent.is_list):
+            if self._fast and top.is_list and self._items_validated(top, value):
+                # A bare list of models whose every item was validated at the items' place
+                # as it closed (only then is it shown as the model itself, not its partial
+                # class): Pydantic would give back a new list of the same values.
+                self._child_done(parent, top.key, value, list(shown), top.child, path)
+                return
             self._settle(parent, top.key, value, shown, top.child, path, top, ())
             return
         # An item of a list closed: ``_settle``, ``_check`` and ``_child_done``, inline.
@@ -560,6 +566,23 @@ class ModelEngine:
                 self._passed(path)
             if self.record_events or self.on_field is not None:
                 self._report(path, shown)
+
+    def _items_validated(self, entry: _Open, value: Any) -> bool:
+        """Whether ``entry``, a list that just closed with the raw ``value``, is a bare list
+        of models (``Schemas.items_model``) each of whose items its view shows as the model
+        its item place validated (a failed or unchecked item stays its partial class)."""
+        place = entry.place
+        if place is None or not place.checked or entry.skipped:
+            return False
+        found = self.schemas.items_model(place)
+        if found is None or entry.shape.item is not found[0]:
+            return False
+        view, model = entry.view, found[1]
+        return (
+            type(view) is list
+            and len(view) == len(value)
+            and all(type(item) is model for item in view)
+        )
 
     def _child_completed(self, parent: _Open, key: Any, value: Any, path: Path) -> None:
         """A child of the innermost container that is not a container completed (a string,

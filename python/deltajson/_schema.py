@@ -103,6 +103,8 @@ class Place:
     items_nullable: bool = field(init=False)
     #: The place's SchemaValidator, once made (``Schemas.validator``).
     compiled: Any = field(init=False, default=None)
+    #: ``Schemas.items_model``'s answer, once asked (``False``: not yet).
+    items: Any = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.checked = self.schema is not None and self.sound
@@ -224,6 +226,40 @@ class Schemas:
             if all((item is None and nullable) or _is_plain(kind, item) for item in raw):
                 return list(raw)  # a new list of the same items, as Pydantic makes
         return self.validator(place).validate_json(json_of(raw))
+
+    def items_model(self, place: Place) -> Optional[tuple[Place, type]]:
+        """For a checked place whose schema is a bare list of one model (no constraint, no
+        validator; ``default`` and ``nullable`` looked through), the place of its items and
+        the model class; else None. Such a list gives back a new list of what its items'
+        place gives back for each item: where every item was validated there already, the
+        list's own validation would only repeat it (the typed layer's shortcut)."""
+        found = place.items
+        if found is False:
+            found = place.items = self._items_model(place)
+        return found  # type: ignore[no-any-return]
+
+    def _items_model(self, place: Place) -> Optional[tuple[Place, type]]:
+        schema = place.schema
+        if schema is None or not place.checked:
+            return None
+        schema = _without_default(schema)
+        if schema.get("type") == "nullable" and _PLAIN_WRAPPER_KEYS.issuperset(schema):
+            inner = schema.get("schema")
+            if not isinstance(inner, dict):
+                return None
+            schema = _without_default(inner)
+        if schema.get("type") != "list" or not _PLAIN_WRAPPER_KEYS.issuperset(schema):
+            return None
+        items = schema.get("items_schema")
+        if not isinstance(items, dict):
+            return None
+        item = self.place(items, place.config, place.sound)
+        if not item.checked:
+            return None
+        shape = self.shape(item)
+        if shape.kind != "fields" or shape.model is None:
+            return None
+        return item, shape.model
 
     # ---- places ----------------------------------------------------------------------------
 
