@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "typed",
         {
-            "_schema", "_engine", "_jsonschema", "_contracts", "_awaitable", "models",
+            "_schema", "_engine", "_engine_parts", "_engine_views", "_jsonschema", "_contracts", "_awaitable", "models",
             "sources", "tool_calls", "integrations",
         },
     ),

@@ -29,117 +29,61 @@ dict is held rather than looked up. A ``copy=True`` partial copies its open list
 ``ListCopies``, which updates in place a copy that no partial holds any more (the one a
 consumer's loop let go of): O(delta) per chunk instead of the list's width, the partials a
 consumer keeps never changing.
+
+This file holds the engine's state and what it does with each op; what it shows (its views,
+``partial()``) is the mixin in ``_engine_views.py``, and the pieces that are not state (the
+open levels, the parser's step, the places of a model) are in ``_engine_parts.py``.
 """
 
 from __future__ import annotations
 
-import types
-from typing import Any, Callable, Literal, NamedTuple, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from deltajson._api import Chunk, Parser, joined
+from deltajson._engine_parts import (
+    _ANY,
+    _MISSING,
+    _NOWHERE,
+    _UNSET,
+    OnInvalid,
+    Path,
+    Step,
+    _as_is,
+    _Child,
+    _fits,
+    _follow,
+    _lane_place,
+    _Open,
+    _python_step,
+    _schemas_of,
+    _Undecided,
+)
+from deltajson._engine_views import EngineViews
 from deltajson._errors import SchemaMismatch
-from deltajson._partial import partial_maker, partial_model, takes_data
+from deltajson._partial import partial_maker, partial_model
 from deltajson._schema import (
     ANY_SCHEMA,
     Place,
-    Schemas,
     Shape,
     describe,
     error_with_prefix,
     json_of,
 )
-from deltajson._schema import _encodable as encodable
 
 Lane: Any
 ListCopies: Any
 ModelCopies: Any
-copy_spine: Any
 try:
-    from deltajson._deltajson import Lane, ListCopies, ModelCopies, copy_spine
+    from deltajson._deltajson import Lane, ListCopies, ModelCopies
 except ImportError:  # pragma: no cover - only without the compiled extension
-    Lane = ListCopies = ModelCopies = copy_spine = None
+    Lane = ListCopies = ModelCopies = None
 
-Path = tuple[Union[str, int], ...]
-OnInvalid = Literal["raise", "skip"]
-_MISSING = object()
-_UNSET = object()
+__all__ = ["ModelEngine", "OnInvalid", "Path"]
 
 
-class _Child(NamedTuple):
-    """Where a child of an open container goes: its place, and for fields-like containers
-    the field it fills with that key's priority (None where the key fills nothing)."""
-
-    place: Optional[Place]
-    name: Optional[str]
-    priority: int
-
-
-_NOWHERE = _Child(None, None, 0)
-
-
-class _Open:
-    """An open container: its place, what its children are, and its view."""
-
-    __slots__ = (
-        "child",
-        "copies",
-        "decided",
-        "depth",
-        "done",
-        "fields",
-        "fields_set",
-        "is_list",
-        "key",
-        "loc",
-        "open_key",
-        "open_name",
-        "path",
-        "place",
-        "shape",
-        "skipped",
-        "spine",
-        "view",
-        "winners",
-    )
-
-    def __init__(self, path: Path, child: _Child, shape: Shape, is_list: bool) -> None:
-        self.path = path
-        self.depth = len(path)
-        self.key: Any = path[-1] if path else None
-        #: Where it goes in its parent (as resolved when it opened).
-        self.child = child
-        #: Validated at completion (None: the enclosing value decides).
-        self.place = child.place
-        #: What its children are (a tagged union's: the variant's, once its tag is known).
-        self.shape = shape
-        self.decided = shape.kind != "tagged"
-        self.is_list = is_list
-        #: Pydantic's location of this container (tags of tagged unions included).
-        self.loc: tuple[Any, ...] = ()
-        #: Completed children: JSON key -> raw value (a list's only where children may be
-        #: left out, on_invalid="skip": only ``_without_skipped`` reads them there).
-        self.done: dict[Any, Any] = {}
-        #: Field name -> priority of the key that fills it (AliasChoices: the first wins).
-        self.winners: dict[str, int] = {}
-        #: Children left out (on_invalid="skip").
-        self.skipped: Optional[set[Any]] = None
-        #: The key of the open child shown in ``view`` (a partial string or container).
-        self.open_key: Any = _UNSET
-        #: Model views: the field (or extra key) the open child is shown under.
-        self.open_name: Optional[str] = None
-        self.view: Any = None
-        #: A model view's ``__dict__`` and ``__pydantic_fields_set__`` (None otherwise).
-        self.fields: Optional[dict[str, Any]] = None
-        self.fields_set: Optional[set[str]] = None
-        #: The copies made of a list view for copy=True partials (``ListCopies``).
-        self.copies: Any = None
-        #: ``(view, fields, fields_set, copies)``, for ``copy_spine``.
-        self.spine: Any = None
-
-
-class ModelEngine:
+class ModelEngine(EngineViews):
     """Feeds a parser and keeps a typed view of the document of ``model``."""
 
     #: Take ``_apply``'s inline fast paths (tests turn them off to compare).
@@ -792,302 +736,3 @@ class ModelEngine:
             self.events.append((path, value))
         if self.on_field is not None:
             self.on_field(path, value)
-
-    # ---- views ------------------------------------------------------------------------------
-
-    def _show(
-        self, entry: _Open, key: Any, value: Any, name: Optional[str], *, still_open: bool
-    ) -> None:
-        """Puts a child into ``entry``'s view (over the open child's slot)."""
-        if entry.is_list:
-            if entry.open_key is not _UNSET:
-                entry.view[-1] = value
-            else:
-                entry.view.append(value)
-        elif entry.fields is not None:  # a model view
-            entry.open_name = None
-            if name is not None:
-                entry.fields[name] = value
-                entry.fields_set.add(name)  # type: ignore[union-attr]
-                if still_open:
-                    entry.open_name = name
-            elif entry.shape.extra is not None and isinstance(key, str):
-                view = entry.view
-                extra = view.__pydantic_extra__
-                if extra is None:
-                    extra = {}
-                    object.__setattr__(view, "__pydantic_extra__", extra)
-                extra[key] = value
-                if still_open:
-                    entry.open_name = key
-        else:  # a dict: a TypedDict's or dataclass's fields, a dict's items, anything
-            entry.open_name = None
-            entry.view[key] = value
-        entry.open_key = key if still_open else _UNSET
-
-    def _set_field(self, entry: _Open, name: str, value: Any) -> None:
-        if entry.fields is None:
-            entry.view[name] = value
-        else:
-            entry.fields[name] = value
-            entry.fields_set.add(name)  # type: ignore[union-attr]
-
-    def _unshow(self, entry: _Open, key: Any) -> None:
-        """Removes a child left out (on_invalid="skip") from ``entry``'s view."""
-        view = entry.view
-        if entry.is_list:
-            if entry.open_key is not _UNSET:
-                view.pop()
-        elif entry.fields is not None:
-            name = self._child_place(entry, key).name
-            if name is not None and name in entry.fields_set:  # type: ignore[operator]
-                info = type(view).model_fields[name]
-                entry.fields[name] = (
-                    None if takes_data(info) else info.get_default(call_default_factory=True)
-                )
-                entry.fields_set.discard(name)  # type: ignore[union-attr]
-        else:
-            view.pop(key, None)
-        entry.open_key = _UNSET
-
-    # ---- output -----------------------------------------------------------------------------
-
-    def partial(self) -> Any:
-        """The current value as partial models (the final model once complete). In live
-        mode one view, updated in place (O(delta) per chunk); otherwise a fresh copy of the
-        open spine, never changed afterwards (completed parts shared)."""
-        if self.done:
-            return self.final
-        stack = self.stack
-        if not stack:
-            return self._closed_view
-        if self._open_slot is not None:
-            pieces = self._open_text
-            target = self._open_target
-            if target is None:
-                self._show_open_string()
-            elif len(pieces) > 1:
-                # It grew: set where it is shown (``_show`` did the rest the first time).
-                text = "".join(pieces)
-                self._open_text = [text]
-                target[0][target[1]] = text
-        if self.live:
-            return stack[0].view
-        if self._fast and copy_spine is not None:
-            return copy_spine(stack)
-        return self._copy_spine()
-
-    def shown_root(self) -> Any:
-        """The top-level view (live, not copied): what the value is shown as now."""
-        return self.stack[0].view if self.stack else self._closed_view
-
-    def open_spine(self) -> list[tuple[Shape, bool, bool, Any, Optional[Place]]]:
-        """The open containers as the last ``partial()`` showed them, root first, for the
-        policy layer (:mod:`deltajson._contracts`): each one's shape, whether its view is a
-        model, whether it is a list, the key its open child is shown under (list index,
-        JSON key, or the model's attribute; None where none is shown) and that child's
-        place."""
-        spine = []
-        for entry in self.stack:
-            is_model = entry.shape.kind == "fields" and entry.shape.model is not None
-            key = entry.open_key
-            shown = None if key is _UNSET else entry.open_name if is_model else key
-            place = self._child_place(entry, key).place if shown is not None else None
-            spine.append((entry.shape, is_model, entry.is_list, shown, place))
-        return spine
-
-    def _string_slot(self, path: Path) -> Optional[tuple[_Open, Any, Optional[str]]]:
-        """Where a string that just opened at ``path`` is shown while it grows: in the
-        innermost container, where any string is accepted (resolved once per string)."""
-        if not self.stack or len(path) != self.stack[-1].depth + 1:
-            return None
-        deepest = self.stack[-1]
-        key = path[-1]
-        if key in deepest.done:
-            return None  # a duplicate key: the completed value stays until the new one is done
-        child = self._child_place(deepest, key)
-        shape = self.schemas.shape(child.place) if child.place is not None else _ANY
-        return (deepest, key, child.name) if shape.partial_strings else None
-
-    def _show_open_string(self) -> None:
-        """Shows the open string in its slot, and notes where its text is set as it grows
-        (its container's view is only ever replaced by ``_decide``, which forgets that)."""
-        pieces = self._open_text
-        if len(pieces) > 1:
-            text = "".join(pieces)
-            self._open_text = [text]
-        else:
-            text = pieces[0]
-        entry, key, name = self._open_slot  # type: ignore[misc]
-        self._show(entry, key, text, name, still_open=True)
-        if entry.is_list:
-            self._open_target = (entry.view, -1)
-        elif entry.fields is not None:
-            if entry.open_name is not None and entry.open_name == name:
-                self._open_target = (entry.fields, name)
-        else:
-            self._open_target = (entry.view, key)
-
-    def _copy_spine(self) -> Any:
-        """A new copy of every open view (``copy_spine`` does it natively, reusing list
-        copies nobody holds any more: the tests compare the two)."""
-        stack = self.stack
-        level = len(stack) - 1
-        entry = stack[level]
-        child = _copy_view(entry, _UNSET, _UNSET)
-        while level:
-            level -= 1
-            child_key = entry.key
-            entry = stack[level]
-            child = _copy_view(entry, child_key, child)
-        return child
-
-
-def _copy_view(entry: _Open, child_key: Any, child: Any) -> Any:
-    """A shallow copy of ``entry``'s view, with its open child replaced by ``child``."""
-    view = entry.view
-    replace = child_key is not _UNSET
-    if entry.is_list:
-        copied = list(view)
-        if replace and copied:
-            copied[-1] = child
-        return copied
-    if entry.fields is None:
-        copied_dict = dict(view)
-        if replace:
-            copied_dict[child_key] = child
-        return copied_dict
-    cls: type[BaseModel] = type(view)
-    values = dict(entry.fields)
-    extra = view.__pydantic_extra__
-    if extra is not None:
-        extra = dict(extra)
-    if replace and entry.open_name is not None:
-        if entry.open_name in values:
-            values[entry.open_name] = child
-        elif extra is not None:
-            extra[entry.open_name] = child
-    copied_model = cls.__new__(cls)
-    _set_attr(copied_model, "__dict__", values)
-    _set_attr(copied_model, "__pydantic_fields_set__", set(entry.fields_set))  # type: ignore[arg-type]
-    _set_attr(copied_model, "__pydantic_extra__", extra)
-    _set_attr(copied_model, "__pydantic_private__", None)
-    return copied_model
-
-
-_set_attr = object.__setattr__
-
-
-Step = Callable[[Chunk, list[Any], Callable[[Any], None], Any], bool]
-
-
-def _python_step(parser: Any) -> Step:
-    """``step`` for a parser without its own (the pure-Python engine): what the Rust
-    parser's ``_step`` does, in Python."""
-    feed, changes = parser.feed, parser.changes
-
-    def step(chunk: Chunk, pieces: list[Any], apply: Callable[[Any], None], lane: Any) -> bool:
-        if isinstance(chunk, str) or type(chunk) is bytes:
-            pieces.append(chunk)
-        elif isinstance(chunk, (bytes, bytearray, memoryview)):
-            pieces.append(bytes(chunk))
-        feed(chunk)
-        ops = changes()
-        if not ops:
-            return False
-        taken = lane.run(ops) if lane is not None else 0
-        if taken < len(ops):
-            try:
-                apply(ops[taken:])
-            finally:
-                if lane is not None:
-                    lane.forget()
-        return True
-
-    return step
-
-
-class _Undecided(Shape):
-    """The shape shown for a tagged union's value whose tag has not arrived."""
-
-    def __init__(self, shown: Shape, tagged: Shape) -> None:
-        super().__init__(
-            shown.kind,
-            model=shown.model,
-            keys=shown.keys,
-            deep=shown.deep,
-            extra=shown.extra,
-            item=shown.item,
-            items=shown.items,
-            variadic=shown.variadic,
-            partial_strings=shown.partial_strings,
-        )
-        self.tagged = tagged
-
-
-_ANY = Shape("any", partial_strings=True)
-#: Places of type expressions that are not classes (``list[int]``), which hold no attribute.
-_EXPRESSION_SCHEMAS: dict[Any, Schemas] = {}
-
-
-def _schemas_of(model: Any, schema: Any) -> Schemas:
-    """The places of ``model``'s schema, made once per model (again if it was rebuilt). A
-    class keeps its own (in its ``__dict__``, not inherited), so they live as long as it does:
-    models made per request do not pile up here."""
-    # A class; not `list[int]`, which Python 3.10 also calls an instance of type.
-    is_class = isinstance(model, type) and not isinstance(model, types.GenericAlias)
-    own = model.__dict__ if is_class else None
-    found = own.get("__deltajson_schemas__") if own is not None else None
-    if found is None and own is None:
-        try:
-            found = _EXPRESSION_SCHEMAS.get(model)
-        except TypeError:  # unhashable
-            return Schemas(schema)
-    if found is None or found.root.shape_schema is not schema:
-        found = Schemas(schema)
-        # Threads that made them at the same time each go on with their own (complete and
-        # equal); later streams use the one kept last.
-        if own is not None:
-            type.__setattr__(model, "__deltajson_schemas__", found)
-        else:
-            _EXPRESSION_SCHEMAS[model] = found
-    return found
-
-
-def _fits(shape: Shape, is_list: bool) -> bool:
-    if shape.kind in ("any",):
-        return True
-    if shape.kind in ("list", "tuple"):
-        return is_list
-    if shape.kind in ("fields", "dict", "tagged"):
-        return not is_list
-    return False
-
-
-def _as_is(place: Place, value: Any) -> bool:
-    """Whether a completed atom is what Pydantic gives back for it at ``place`` (checked):
-    ``Schemas.validate``'s shortcut, without the call."""
-    if value is None:
-        return place.nullable
-    if type(value) is not place.plain:
-        return False
-    if isinstance(value, str):
-        # A lone surrogate is Pydantic's to judge (its JSON reader may refuse it).
-        return value.isascii() or encodable(value)
-    if isinstance(value, float):
-        return value - value == 0.0  # finite
-    return True
-
-
-def _lane_place(place: Place) -> tuple[Optional[type], bool, bool]:
-    """A place as the lane reads it: (plain type, checked, null given back)."""
-    return place.plain, place.checked, place.nullable
-
-
-def _follow(value: Any, rest: tuple[Any, ...]) -> Any:
-    for part in rest:
-        try:
-            value = value[part]
-        except (KeyError, IndexError, TypeError):
-            return _MISSING
-    return value

@@ -3,8 +3,8 @@
 //! `parser` holds the `Parser` class, `builder` turns scanner events into Python objects,
 //! `snapshot` copies them for `snapshot()` (`frames`, the open containers, is what both share), `convert` makes the leaf objects, `input` reads
 //! chunks and `errors` raises exceptions; `reuse` is the prefix cache of the compat shims;
-//! `copies` keeps the list copies of the typed layer's `copy=True` partials, and `typed`
-//! applies its common ops.
+//! `copies` keeps the list copies of the typed layer's `copy=True` partials, `typed` applies
+//! its common ops, and `steps` is `stream_model`'s plain loop.
 //!
 //! # Threads
 //!
@@ -37,6 +37,7 @@ mod input;
 mod parser;
 mod reuse;
 mod snapshot;
+mod steps;
 mod strings;
 mod typed;
 mod whole;
@@ -60,7 +61,7 @@ fn _deltajson(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<copies::ListCopies>()?;
     m.add_class::<copies::ModelCopies>()?;
     m.add_class::<typed::Lane>()?;
-    m.add_class::<typed::Steps>()?;
+    m.add_class::<steps::Steps>()?;
     m.add_function(wrap_pyfunction!(typed::copy_spine, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
