@@ -26,8 +26,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "typed",
         {
-            "_schema", "_engine", "_engine_parts", "_engine_views", "_jsonschema", "_contracts", "_awaitable", "models",
-            "sources", "tool_calls", "integrations",
+            "_schema", "_engine", "_engine_parts", "_engine_views", "_jsonschema",
+            "_contracts", "_awaitable", "models", "sources", "tool_calls", "integrations",
         },
     ),
     ("serving", {"_sse_direct", "sse", "resume"}),
