@@ -31,12 +31,13 @@ TOOLS := $(TOOLS_VENV)/bin
 # runs every test again in STRESS_THREADS threads at once.
 MATRIX_PYTHONS ?= 3.10 3.11 3.12 3.13 3.13t
 MATRIX_MAIN ?= 3.11
-MATRIX_PROFILE ?= dev
+MATRIX_PROFILE ?= matrix
 MATRIX_WHEELS ?= target/matrix
 STRESS_THREADS ?= 4
 # The free-threaded interpreter, when a leg needs it.
 NEEDS_FT := $(if $(filter %t,$(MATRIX_PYTHONS)),python-ft)
-# Hypothesis budget for the property tests: dev (default), ci, thorough.
+# Hypothesis budget for the property tests: dev (default), ci, thorough (and matrix, stress:
+# the matrix's other legs, the threaded stress run).
 HYPOTHESIS_PROFILE ?= ci
 # Seconds each fuzz target runs in `make fuzz` (`make test` runs a short round).
 FUZZ_SECONDS ?= 60

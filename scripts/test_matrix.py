@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--main", default="3.11", help="the leg that is the main pytest run")
     parser.add_argument("--main-profile", default="ci", help="its hypothesis profile")
-    parser.add_argument("--profile", default="dev", help="the other legs' hypothesis profile")
+    parser.add_argument("--profile", default="matrix", help="the other legs' hypothesis profile")
     parser.add_argument("--pytest-args", default="-q", help="passed to pytest (one string)")
     args = parser.parse_args(argv)
     given = wheels.given_interpreters(args.interpreter)

@@ -21,6 +21,9 @@ import deltajson
 from free_threading import FREE_THREADED_BUILD, gil_enabled, mark_left_out
 
 settings.register_profile("dev", max_examples=150, deadline=None)
+# The test matrix's other interpreters (make test-matrix): they check that the same code
+# behaves the same there; the main leg's `ci` budget is the one that explores the inputs.
+settings.register_profile("matrix", max_examples=50, deadline=None)
 settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -313,6 +313,7 @@ def test_accelerate_is_idempotent_and_restore_puts_everything_back(integration: 
     assert [owner.__dict__.get(name) for owner, name, _ in before] == originals
 
 
+@PROCESS_WIDE
 def test_openai_accelerate_names_the_call_site() -> None:
     from openai.lib.streaming.chat import _completions
 
