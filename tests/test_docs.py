@@ -6,14 +6,12 @@ interpreter an example that imports a package that leg does not install is left 
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 
 import pytest
 
-from free_threading import left_out_example
-from test_readme import recorded_providers
+from test_readme import recorded_providers, run_blocks
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -39,18 +37,7 @@ def run_page(page: Path, blocks: list[str], namespace: dict[str, object], backen
     """A page's blocks in order, in one namespace that starts with ``deltajson`` imported
     (each page stands on its own: a reader may open any of them first)."""
     exec("import deltajson", namespace)
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for i, block in enumerate(blocks):
-        reason = left_out_example(block)
-        if reason is not None:
-            print(f"{page.name} block {i} left out: {reason}")
-            continue
-        test = doctest.DocTestParser().get_doctest(
-            block, namespace, f"{page.name} block {i}", str(page), 0
-        )
-        runner.run(test, clear_globs=False)
-        namespace = test.globs
-        assert runner.failures == 0, f"{page.name} block {i} failed on {backend} (see above)"
+    run_blocks(blocks, namespace, backend, page)
 
 
 def test_every_page_is_in_the_navigation() -> None:

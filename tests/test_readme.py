@@ -47,16 +47,20 @@ def recorded_providers() -> Iterator[str]:
         yield provider.url
 
 
-def run_blocks(blocks: list[str], namespace: dict[str, object], backend: str) -> None:
+def run_blocks(
+    blocks: list[str], namespace: dict[str, object], backend: str, source: Path = README
+) -> None:
+    """``source``'s ```python blocks in order, in one namespace (the README's, or a docs page's:
+    tests/test_docs.py)."""
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     for i, block in enumerate(blocks):
         reason = left_out_example(block)
         if reason is not None:
-            print(f"README block {i} left out: {reason}")
+            print(f"{source.name} block {i} left out: {reason}")
             continue
         test = doctest.DocTestParser().get_doctest(
-            block, namespace, f"README block {i}", str(README), 0
+            block, namespace, f"{source.name} block {i}", str(source), 0
         )
         runner.run(test, clear_globs=False)
         namespace = test.globs  # the next block sees what this one defined
-        assert runner.failures == 0, f"README block {i} failed on {backend} (see output above)"
+        assert runner.failures == 0, f"{source.name} block {i} failed on {backend} (see above)"
